@@ -1,0 +1,96 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "protos/wm/v1/events.pb.h"
+#include "services/ingest/event_filter.h"
+#include "services/ingest/ingest_metrics.h"
+
+namespace wm::ingest {
+
+using EventPtr = std::shared_ptr<const wm::v1::Event>;
+
+// One subscriber's bounded queue of events. The hub pushes, the subscriber's stream pops.
+// When the queue is full, new events are dropped for this subscriber alone and counted;
+// the subscriber sees the gap in sequence numbers. Thread-safe.
+class Subscription {
+ public:
+  Subscription(EventFilter filter, size_t capacity, prometheus::Counter& dropped);
+
+  // Takes the next event. When none is queued, returns nullptr and arms the wakeup: the next
+  // push (or Close) calls it once, from the pushing thread.
+  EventPtr PopOrArm();
+  // Sets the function called when an event arrives for an armed, empty queue.
+  void SetWakeup(std::function<void()> wakeup);
+  // Clears the wakeup and waits until a wakeup running on another thread has returned, so
+  // the owner of the wakeup can be destroyed afterwards.
+  void Detach();
+  // No more events will come: the stream ends once the queue is drained.
+  void Close();
+  bool closed() const;
+  uint64_t dropped() const;
+
+ private:
+  friend class EventHub;
+  // Queues `event` if it matches the filter. `force` ignores the capacity (snapshot).
+  void Offer(const EventPtr& event, bool force);
+  void WakeLocked(std::unique_lock<std::mutex>& lock);
+
+  const EventFilter filter_;
+  const size_t capacity_;
+  prometheus::Counter& dropped_metric_;
+
+  mutable std::mutex mu_;
+  std::condition_variable wakeup_done_;
+  std::deque<EventPtr> queue_;
+  std::function<void()> wakeup_;
+  bool armed_ = false;
+  int wakeups_running_ = 0;
+  bool closed_ = false;
+  uint64_t dropped_ = 0;
+};
+
+// Fans events out to subscribers. Assigns each published event the next sequence number and
+// keeps the latest status of every gateway, which new subscribers receive first (marked as
+// snapshot) so that a consumer starting after ingest misses nothing.
+class EventHub {
+ public:
+  EventHub(size_t queue_capacity, IngestMetrics& metrics);
+
+  // Stamps the next sequence number on `event` and delivers it to every matching subscriber.
+  // Returns the sequence number.
+  uint64_t Publish(std::unique_ptr<wm::v1::Event> event);
+
+  // Opens a subscription. Unless `skip_snapshot`, it starts with the latest status event of
+  // every known gateway that matches. Returns nullptr once the hub is closed.
+  std::shared_ptr<Subscription> Subscribe(const wm::v1::SubscribeRequest& request);
+  void Unsubscribe(const std::shared_ptr<Subscription>& subscription);
+
+  // Stops accepting subscribers and closes every subscription (streams drain, then end).
+  void Close();
+
+  size_t subscriber_count() const;
+  // Latest status per gateway, ordered by sequence.
+  std::vector<EventPtr> Snapshot() const;
+
+ private:
+  const size_t queue_capacity_;
+  IngestMetrics& metrics_;
+
+  mutable std::mutex mu_;
+  uint64_t next_sequence_ = 1;
+  bool closed_ = false;
+  std::vector<std::shared_ptr<Subscription>> subscribers_;
+  // Latest status per gateway, already marked as snapshot.
+  absl::flat_hash_map<std::string, EventPtr> latest_status_;
+};
+
+}  // namespace wm::ingest

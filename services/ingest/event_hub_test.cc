@@ -1,0 +1,141 @@
+#include "services/ingest/event_hub.h"
+
+#include <atomic>
+
+#include "gtest/gtest.h"
+#include "prometheus/registry.h"
+
+namespace wm::ingest {
+namespace {
+
+std::unique_ptr<wm::v1::Event> Packet(std::string gw, uint32_t src_addr) {
+  auto e = std::make_unique<wm::v1::Event>();
+  e->set_kind(wm::v1::EVENT_KIND_PACKET_RECEIVED);
+  e->set_gateway_id(gw);
+  e->mutable_packet()->set_source_address(src_addr);
+  return e;
+}
+
+std::unique_ptr<wm::v1::Event> Status(std::string gw, wm::v1::GatewayState state) {
+  auto e = std::make_unique<wm::v1::Event>();
+  e->set_kind(wm::v1::EVENT_KIND_GATEWAY_STATUS);
+  e->set_gateway_id(gw);
+  e->mutable_status()->set_state(state);
+  return e;
+}
+
+class EventHubTest : public ::testing::Test {
+ protected:
+  prometheus::Registry registry_;
+  IngestMetrics metrics_{registry_};
+};
+
+TEST_F(EventHubTest, SequenceNumbersIncrease) {
+  EventHub hub(10, metrics_);
+  auto sub = hub.Subscribe({});
+  EXPECT_EQ(hub.Publish(Packet("gw", 1)), 1u);
+  EXPECT_EQ(hub.Publish(Packet("gw", 2)), 2u);
+  EXPECT_EQ(sub->PopOrArm()->sequence(), 1u);
+  EXPECT_EQ(sub->PopOrArm()->sequence(), 2u);
+  EXPECT_EQ(sub->PopOrArm(), nullptr);
+}
+
+TEST_F(EventHubTest, FullQueueDropsForThatSubscriberOnly) {
+  EventHub hub(2, metrics_);
+  auto slow = hub.Subscribe({});
+  auto fast = hub.Subscribe({});
+  for (uint32_t i = 0; i < 5; ++i) {
+    hub.Publish(Packet("gw", i));
+    while (fast->PopOrArm() != nullptr) {
+    }
+  }
+  EXPECT_EQ(slow->dropped(), 3u);
+  EXPECT_EQ(fast->dropped(), 0u);
+  EXPECT_EQ(metrics_.stream_dropped.Value(), 3);
+  // The slow subscriber sees 1, 2 then (after catching up) a gap.
+  EXPECT_EQ(slow->PopOrArm()->sequence(), 1u);
+  EXPECT_EQ(slow->PopOrArm()->sequence(), 2u);
+  hub.Publish(Packet("gw", 9));
+  EXPECT_EQ(slow->PopOrArm()->sequence(), 6u);
+}
+
+TEST_F(EventHubTest, NewSubscriberGetsLatestStatusPerGatewayAsSnapshot) {
+  EventHub hub(10, metrics_);
+  hub.Publish(Status("gw1", wm::v1::GATEWAY_STATE_ONLINE));   // 1
+  hub.Publish(Status("gw2", wm::v1::GATEWAY_STATE_ONLINE));   // 2
+  hub.Publish(Packet("gw1", 7));                              // 3
+  hub.Publish(Status("gw1", wm::v1::GATEWAY_STATE_OFFLINE));  // 4
+  hub.Publish(Status("gw3", wm::v1::GATEWAY_STATE_ONLINE));   // 5
+  hub.Publish(Status("gw3", wm::v1::GATEWAY_STATE_REMOVED));  // 6: gw3 is gone
+
+  auto sub = hub.Subscribe({});
+  EventPtr first = sub->PopOrArm();
+  EventPtr second = sub->PopOrArm();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(sub->PopOrArm(), nullptr);
+  EXPECT_EQ(first->gateway_id(), "gw2");
+  EXPECT_EQ(first->sequence(), 2u);
+  EXPECT_TRUE(first->snapshot());
+  EXPECT_EQ(second->gateway_id(), "gw1");
+  EXPECT_EQ(second->status().state(), wm::v1::GATEWAY_STATE_OFFLINE);
+  EXPECT_TRUE(second->snapshot());
+
+  hub.Publish(Packet("gw1", 8));
+  EventPtr live = sub->PopOrArm();
+  EXPECT_EQ(live->sequence(), 7u);
+  EXPECT_FALSE(live->snapshot());
+}
+
+TEST_F(EventHubTest, SnapshotHonoursFilterAndSkip) {
+  EventHub hub(10, metrics_);
+  hub.Publish(Status("gw1", wm::v1::GATEWAY_STATE_ONLINE));
+  hub.Publish(Status("gw2", wm::v1::GATEWAY_STATE_ONLINE));
+  wm::v1::SubscribeRequest only_gw2;
+  only_gw2.add_gateway_ids("gw2");
+  auto sub = hub.Subscribe(only_gw2);
+  EXPECT_EQ(sub->PopOrArm()->gateway_id(), "gw2");
+  EXPECT_EQ(sub->PopOrArm(), nullptr);
+
+  wm::v1::SubscribeRequest skip;
+  skip.set_skip_snapshot(true);
+  EXPECT_EQ(hub.Subscribe(skip)->PopOrArm(), nullptr);
+}
+
+TEST_F(EventHubTest, ArmedSubscriptionIsWokenOnceByNextEvent) {
+  EventHub hub(10, metrics_);
+  auto sub = hub.Subscribe({});
+  std::atomic<int> wakeups{0};
+  sub->SetWakeup([&] { ++wakeups; });
+  hub.Publish(Packet("gw", 1));  // not armed yet: nobody asked
+  EXPECT_EQ(wakeups, 0);
+  EXPECT_NE(sub->PopOrArm(), nullptr);
+  EXPECT_EQ(sub->PopOrArm(), nullptr);  // arms
+  hub.Publish(Packet("gw", 2));
+  hub.Publish(Packet("gw", 3));
+  EXPECT_EQ(wakeups, 1);
+}
+
+TEST_F(EventHubTest, CloseEndsSubscriptionsAfterTheirQueueAndRejectsNewOnes) {
+  EventHub hub(10, metrics_);
+  auto sub = hub.Subscribe({});
+  hub.Publish(Packet("gw", 1));
+  hub.Close();
+  EXPECT_TRUE(sub->closed());
+  EXPECT_NE(sub->PopOrArm(), nullptr);  // queued events still drain
+  EXPECT_EQ(sub->PopOrArm(), nullptr);
+  EXPECT_EQ(hub.Subscribe({}), nullptr);
+}
+
+TEST_F(EventHubTest, SubscriberGaugeFollowsSubscriptions) {
+  EventHub hub(10, metrics_);
+  auto a = hub.Subscribe({});
+  auto b = hub.Subscribe({});
+  EXPECT_EQ(metrics_.subscribers.Value(), 2);
+  hub.Unsubscribe(a);
+  EXPECT_EQ(metrics_.subscribers.Value(), 1);
+  EXPECT_EQ(hub.subscriber_count(), 1u);
+}
+
+}  // namespace
+}  // namespace wm::ingest

@@ -1,0 +1,60 @@
+#include "services/ingest/ingest_metrics.h"
+
+#include "libs/decoders/decode_error.h"
+
+namespace wm::ingest {
+namespace {
+
+prometheus::Family<prometheus::Counter>& MessagesFamily(prometheus::Registry& r) {
+  return prometheus::BuildCounter()
+      .Name("wm_ingest_messages_total")
+      .Help("Events ingest emitted, by kind")
+      .Register(r);
+}
+
+prometheus::Family<prometheus::Counter>& DecodeErrorsFamily(prometheus::Registry& r) {
+  return prometheus::BuildCounter()
+      .Name("wm_ingest_decode_errors_total")
+      .Help("Messages or payloads that did not decode, by reason")
+      .Register(r);
+}
+
+}  // namespace
+
+IngestMetrics::IngestMetrics(prometheus::Registry& registry)
+    : status_messages(MessagesFamily(registry).Add({{"kind", "status"}})),
+      packet_messages(MessagesFamily(registry).Add({{"kind", "packet"}})),
+      response_messages(MessagesFamily(registry).Add({{"kind", "response"}})),
+      downlink_messages(MessagesFamily(registry).Add({{"kind", "downlink"}})),
+      duplicates(prometheus::BuildCounter()
+                     .Name("wm_ingest_duplicates_total")
+                     .Help("Received packets dropped as duplicates of an event already seen")
+                     .Register(registry)
+                     .Add({})),
+      topic_errors(DecodeErrorsFamily(registry).Add({{"reason", "topic"}})),
+      protobuf_errors(DecodeErrorsFamily(registry).Add({{"reason", "protobuf"}})),
+      message_errors(DecodeErrorsFamily(registry).Add({{"reason", "message"}})),
+      subscribers(prometheus::BuildGauge()
+                      .Name("wm_ingest_subscribers")
+                      .Help("Open Subscribe streams")
+                      .Register(registry)
+                      .Add({})),
+      stream_dropped(prometheus::BuildCounter()
+                         .Name("wm_ingest_stream_dropped_total")
+                         .Help("Events dropped for subscribers that read too slowly")
+                         .Register(registry)
+                         .Add({})),
+      decode_errors_(DecodeErrorsFamily(registry)),
+      payload_wrong_length_(decode_errors_.Add({{"reason", "payload_wrong_length"}})),
+      payload_truncated_(decode_errors_.Add({{"reason", "payload_truncated"}})),
+      payload_bad_value_(decode_errors_.Add({{"reason", "payload_bad_value"}})),
+      payload_other_(decode_errors_.Add({{"reason", "payload_other"}})) {}
+
+prometheus::Counter& IngestMetrics::payload_errors(std::string_view decoder_reason) {
+  if (decoder_reason == decoders::kReasonWrongLength) return payload_wrong_length_;
+  if (decoder_reason == decoders::kReasonTruncated) return payload_truncated_;
+  if (decoder_reason == decoders::kReasonBadValue) return payload_bad_value_;
+  return payload_other_;
+}
+
+}  // namespace wm::ingest

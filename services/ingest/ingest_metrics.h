@@ -1,0 +1,43 @@
+#pragma once
+
+#include <string_view>
+
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/registry.h"
+
+namespace wm::ingest {
+
+// Every metric wm-ingest exports, declared in one place. Label values are a fixed set,
+// resolved once here so the hot path only increments.
+class IngestMetrics {
+ public:
+  explicit IngestMetrics(prometheus::Registry& registry);
+
+  // wm_ingest_messages_total{kind}: events emitted, by kind.
+  prometheus::Counter& status_messages;
+  prometheus::Counter& packet_messages;
+  prometheus::Counter& response_messages;
+  prometheus::Counter& downlink_messages;
+  // wm_ingest_duplicates_total: packets dropped as already seen.
+  prometheus::Counter& duplicates;
+  // wm_ingest_decode_errors_total{reason}. Messages with these errors are dropped, except
+  // payload errors, whose raw bytes still reach subscribers.
+  prometheus::Counter& topic_errors;        // reason="topic": unknown or malformed topic
+  prometheus::Counter& protobuf_errors;     // reason="protobuf": not a GenericMessage
+  prometheus::Counter& message_errors;      // reason="message": wrong or incomplete content
+  prometheus::Counter& payload_errors(std::string_view decoder_reason);
+  // wm_ingest_subscribers: open Subscribe streams.
+  prometheus::Gauge& subscribers;
+  // wm_ingest_stream_dropped_total: events a slow subscriber could not take.
+  prometheus::Counter& stream_dropped;
+
+ private:
+  prometheus::Family<prometheus::Counter>& decode_errors_;
+  prometheus::Counter& payload_wrong_length_;
+  prometheus::Counter& payload_truncated_;
+  prometheus::Counter& payload_bad_value_;
+  prometheus::Counter& payload_other_;
+};
+
+}  // namespace wm::ingest
