@@ -1,0 +1,157 @@
+#include "tools/gateway_sim/sim_settings.h"
+
+#include <unistd.h>
+
+namespace wm::gateway_sim {
+
+using config::SettingType;
+
+void AddGatewaySimSettings(config::Schema& schema) {
+  schema.Add({.key = "gateways",
+              .type = SettingType::kInt,
+              .default_value = "2",
+              .help = "Simulated gateways, each with its own MQTT connection.",
+              .min = 1,
+              .max = 1000});
+  schema.Add({.key = "sinks_per_gateway",
+              .type = SettingType::kInt,
+              .default_value = "2",
+              .help = "Sinks per gateway (sink0, sink1, ...).",
+              .min = 1,
+              .max = 100});
+  schema.Add({.key = "nodes_per_sink",
+              .type = SettingType::kInt,
+              .default_value = "20",
+              .help = "Nodes routing to each sink.",
+              .min = 0,
+              .max = 1000000});
+  schema.Add({.key = "gateway_id_prefix",
+              .default_value = "sim-gw-",
+              .help = "Gateway ids are <prefix>1, <prefix>2, ... (also the MQTT client ids)."});
+  schema.Add({.key = "network_address",
+              .type = SettingType::kInt,
+              .default_value = "1193046",
+              .help = "Network address (24-bit) shared by every sink.",
+              .min = 1,
+              .max = 0xFFFFFF});
+  schema.Add({.key = "network_per_gateway",
+              .type = SettingType::kBool,
+              .default_value = "false",
+              .help = "Gateway i (from 0) runs its own network, network_address + i."});
+  schema.Add({.key = "seed",
+              .type = SettingType::kInt,
+              .default_value = "1",
+              .help = "Seed of addresses, routes, payloads and node choice: same seed, same run.",
+              .min = 0});
+  schema.Add({.key = "rate",
+              .type = SettingType::kDouble,
+              .default_value = "10",
+              .help = "received_data messages per second over all gateways; 0 = as fast as the "
+                      "broker acknowledges them.",
+              .min = 0});
+  schema.Add({.key = "count",
+              .type = SettingType::kInt,
+              .default_value = "0",
+              .help = "Stop publishing after this many unique packets; 0 = never.",
+              .min = 0});
+  schema.Add({.key = "exit_after_count",
+              .type = SettingType::kBool,
+              .default_value = "false",
+              .help = "Exit once `count` packets are out, instead of staying connected until "
+                      "SIGTERM."});
+  schema.Add({.key = "duplicate_ratio",
+              .type = SettingType::kDouble,
+              .default_value = "0",
+              .help = "Duplicates per unique packet: a sent packet published again with the "
+                      "same event_id.",
+              .min = 0,
+              .max = 1});
+  schema.Add({.key = "garbage_ratio",
+              .type = SettingType::kDouble,
+              .default_value = "0",
+              .help = "Undecodable received_data messages per unique packet.",
+              .min = 0,
+              .max = 1});
+  schema.Add({.key = "garbage_malformed_topic",
+              .type = SettingType::kBool,
+              .default_value = "false",
+              .help = "Send every second garbage message to a malformed received_data topic."});
+  schema.Add({.key = "diagnostics_every",
+              .type = SettingType::kInt,
+              .default_value = "4",
+              .help = "A node sends diagnostics every this many packets, application data "
+                      "otherwise.",
+              .min = 1,
+              .max = 1000});
+  schema.Add({.key = "publish_window",
+              .type = SettingType::kInt,
+              .default_value = "1000",
+              .help = "QoS 1 messages a gateway may have unacknowledged at once.",
+              .min = 1,
+              .max = 65535});
+  schema.Add({.key = "event_id_seed",
+              .type = SettingType::kInt,
+              .default_value = "0",
+              .help = "Seed of event ids; 0 = random each run.",
+              .min = 0});
+  schema.Add({.key = "clear_status_on_exit",
+              .type = SettingType::kBool,
+              .default_value = "false",
+              .help = "On exit publish an empty retained status (gateway removed) instead of "
+                      "OFFLINE."});
+}
+
+SimulatorOptions SimulatorOptionsFromSettings(const config::Settings& settings) {
+  SimulatorOptions options;
+  options.topology.gateways = static_cast<int>(settings.GetInt("gateways"));
+  options.topology.sinks_per_gateway = static_cast<int>(settings.GetInt("sinks_per_gateway"));
+  options.topology.nodes_per_sink = static_cast<int>(settings.GetInt("nodes_per_sink"));
+  options.topology.gateway_id_prefix = settings.GetString("gateway_id_prefix");
+  options.topology.network_address = static_cast<uint64_t>(settings.GetInt("network_address"));
+  options.topology.network_per_gateway = settings.GetBool("network_per_gateway");
+  options.topology.seed = static_cast<uint64_t>(settings.GetInt("seed"));
+  options.rate = settings.GetDouble("rate");
+  options.traffic.count = settings.GetInt("count");
+  options.traffic.duplicate_ratio = settings.GetDouble("duplicate_ratio");
+  options.traffic.garbage_ratio = settings.GetDouble("garbage_ratio");
+  options.traffic.garbage_on_malformed_topic = settings.GetBool("garbage_malformed_topic");
+  options.traffic.diagnostics_every = static_cast<int>(settings.GetInt("diagnostics_every"));
+  options.publish_window = static_cast<int>(settings.GetInt("publish_window"));
+  options.event_id_seed = static_cast<uint64_t>(settings.GetInt("event_id_seed"));
+  options.clear_status_on_exit = settings.GetBool("clear_status_on_exit");
+  return options;
+}
+
+absl::StatusOr<config::Settings> LoadSimulatorSettings(
+    const config::Schema& schema, const std::vector<std::string>& args,
+    const std::map<std::string, std::string>& env) {
+  absl::StatusOr<config::Settings> settings = config::Settings::Load(schema, args, env);
+  if (!settings.ok() || settings->help_requested() || settings->IsSet("mqtt_hostname")) {
+    return settings;
+  }
+  // The defaults enter as environment, the lowest source, so that every value the user gave
+  // still wins.
+  std::map<std::string, std::string> local_env = env;
+  local_env["WM_SERVICES_MQTT_HOSTNAME"] = "localhost";
+  if (!settings->IsSet("mqtt_port")) local_env["WM_SERVICES_MQTT_PORT"] = "1883";
+  if (!settings->IsSet("mqtt_force_unsecure")) {
+    local_env["WM_SERVICES_MQTT_FORCE_UNSECURE"] = "true";
+  }
+  return config::Settings::Load(schema, args, local_env);
+}
+
+absl::StatusOr<config::Settings> LoadSimulatorSettings(const config::Schema& schema, int argc,
+                                                       char** argv) {
+  std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  std::map<std::string, std::string> env;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const size_t equals = text.find('=');
+    if (equals != std::string_view::npos) {
+      env.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
+    }
+  }
+  return LoadSimulatorSettings(schema, args, env);
+}
+
+}  // namespace wm::gateway_sim

@@ -1,0 +1,97 @@
+#include "tools/gateway_sim/sim_settings.h"
+
+#include "gtest/gtest.h"
+#include "libs/mqtt/settings.h"
+
+namespace wm::gateway_sim {
+namespace {
+
+absl::StatusOr<config::Settings> Load(const std::vector<std::string>& args,
+                                      const std::map<std::string, std::string>& env = {}) {
+  config::Schema schema;
+  AddGatewaySimSettings(schema);
+  return config::Settings::Load(schema, args, env);
+}
+
+TEST(SimSettingsTest, DefaultsMatchTheBareRun) {
+  absl::StatusOr<config::Settings> settings = Load({});
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  const SimulatorOptions options = SimulatorOptionsFromSettings(*settings);
+  EXPECT_EQ(options.topology.gateways, 2);
+  EXPECT_EQ(options.topology.sinks_per_gateway, 2);
+  EXPECT_EQ(options.topology.nodes_per_sink, 20);
+  EXPECT_EQ(options.topology.gateway_id_prefix, "sim-gw-");
+  EXPECT_EQ(options.topology.network_address, 0x123456u);
+  EXPECT_FALSE(options.topology.network_per_gateway);
+  EXPECT_EQ(options.rate, 10);
+  EXPECT_EQ(options.traffic.count, 0);
+  EXPECT_FALSE(options.clear_status_on_exit);
+}
+
+TEST(SimSettingsTest, FlagsAndEnvironmentFillTheOptions) {
+  absl::StatusOr<config::Settings> settings = Load(
+      {"--gateways=3", "--nodes_per_sink", "5", "--rate=0", "--count=100", "--duplicate_ratio=0.25",
+       "--garbage_ratio=0.1", "--garbage_malformed_topic", "--network_per_gateway",
+       "--clear_status_on_exit", "--publish_window=50", "--gateway_id_prefix=lab-"},
+      {{"WM_SERVICES_SEED", "99"}});
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  const SimulatorOptions options = SimulatorOptionsFromSettings(*settings);
+  EXPECT_EQ(options.topology.gateways, 3);
+  EXPECT_EQ(options.topology.nodes_per_sink, 5);
+  EXPECT_EQ(options.topology.seed, 99u);
+  EXPECT_EQ(options.topology.gateway_id_prefix, "lab-");
+  EXPECT_TRUE(options.topology.network_per_gateway);
+  EXPECT_EQ(options.rate, 0);
+  EXPECT_EQ(options.traffic.count, 100);
+  EXPECT_DOUBLE_EQ(options.traffic.duplicate_ratio, 0.25);
+  EXPECT_DOUBLE_EQ(options.traffic.garbage_ratio, 0.1);
+  EXPECT_TRUE(options.traffic.garbage_on_malformed_topic);
+  EXPECT_TRUE(options.clear_status_on_exit);
+  EXPECT_EQ(options.publish_window, 50);
+}
+
+TEST(SimSettingsTest, OutOfRangeValuesAreRejected) {
+  EXPECT_FALSE(Load({"--duplicate_ratio=1.5"}).ok());
+  EXPECT_FALSE(Load({"--gateways=0"}).ok());
+  EXPECT_FALSE(Load({"--rate=-1"}).ok());
+  EXPECT_FALSE(Load({"--network_address=16777216"}).ok());
+}
+
+absl::StatusOr<mqtt::MqttOptions> MqttOptionsFor(const std::vector<std::string>& args,
+                                                 const std::map<std::string, std::string>& env) {
+  config::Schema schema;
+  mqtt::AddMqttSettings(schema);
+  AddGatewaySimSettings(schema);
+  absl::StatusOr<config::Settings> settings = LoadSimulatorSettings(schema, args, env);
+  if (!settings.ok()) return settings.status();
+  return mqtt::MqttOptionsFromSettings(*settings);
+}
+
+TEST(SimSettingsTest, WithoutABrokerGivenTheLocalOneIsUsed) {
+  absl::StatusOr<mqtt::MqttOptions> options = MqttOptionsFor({}, {});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->host, "localhost");
+  EXPECT_EQ(options->port, 1883);
+  EXPECT_TRUE(options->force_unsecure);
+}
+
+TEST(SimSettingsTest, TheLocalBrokerDefaultsYieldToWhatTheUserGave) {
+  absl::StatusOr<mqtt::MqttOptions> options =
+      MqttOptionsFor({"--mqtt_port=2883"}, {{"WM_SERVICES_MQTT_FORCE_UNSECURE", "false"}});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->host, "localhost");
+  EXPECT_EQ(options->port, 2883);
+  EXPECT_FALSE(options->force_unsecure);
+}
+
+TEST(SimSettingsTest, AGivenBrokerIsTakenAsIs) {
+  absl::StatusOr<mqtt::MqttOptions> options =
+      MqttOptionsFor({}, {{"WM_SERVICES_MQTT_HOSTNAME", "broker.example"}});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->host, "broker.example");
+  EXPECT_EQ(options->port, 8883);  // backend-client's default: TLS
+  EXPECT_FALSE(options->force_unsecure);
+}
+
+}  // namespace
+}  // namespace wm::gateway_sim

@@ -1,0 +1,480 @@
+#include "tools/gateway_sim/simulator.h"
+
+#include <algorithm>
+#include <random>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "libs/observability/logging.h"
+#include "libs/wirepas/message.h"
+#include "libs/wirepas/topic.h"
+#include "spdlog/spdlog.h"
+
+namespace wm::gateway_sim {
+namespace {
+
+// Requests waiting for the publishing thread; beyond this they are dropped (and counted).
+constexpr size_t kMaxQueuedControl = 10000;
+// How long a full window or a lost connection may hold up an answer, a status.
+constexpr absl::Duration kControlPublishTimeout = absl::Seconds(5);
+// Pause before trying again when the window is full.
+constexpr absl::Duration kWindowFullPause = absl::Milliseconds(1);
+// Pause before trying again when the gateway is not connected.
+constexpr absl::Duration kDisconnectedPause = absl::Milliseconds(50);
+
+uint64_t EntropySeed() {
+  std::random_device device;
+  return (static_cast<uint64_t>(device()) << 32) ^ device();
+}
+
+std::string ReadinessName(const std::string& gw_id) { return absl::StrCat("mqtt_", gw_id); }
+
+}  // namespace
+
+// The simulator's own metrics (wm_sim_*).
+struct Simulator::Metrics {
+  explicit Metrics(prometheus::Registry& registry)
+      : packets(prometheus::BuildCounter()
+                    .Name("wm_sim_packets_published_total")
+                    .Help("received_data messages published, by kind (unique, duplicate, "
+                          "garbage)")
+                    .Register(registry)),
+        responses(prometheus::BuildCounter()
+                      .Name("wm_sim_responses_sent_total")
+                      .Help("Answers to requests published, by method")
+                      .Register(registry)),
+        statuses(prometheus::BuildCounter()
+                     .Name("wm_sim_statuses_published_total")
+                     .Help("Gateway status messages published, by state (online, offline, "
+                           "cleared)")
+                     .Register(registry)),
+        requests_ignored(prometheus::BuildCounter()
+                             .Name("wm_sim_requests_ignored_total")
+                             .Help("Requests that got no answer, by reason")
+                             .Register(registry)),
+        window_full(prometheus::BuildCounter()
+                        .Name("wm_sim_publish_window_full_total")
+                        .Help("Times publishing paused because a gateway's window of "
+                              "unacknowledged messages was full")
+                        .Register(registry)
+                        .Add({})),
+        connected(prometheus::BuildGauge()
+                      .Name("wm_sim_gateways_connected")
+                      .Help("Simulated gateways connected to the broker")
+                      .Register(registry)
+                      .Add({})),
+        gateways(prometheus::BuildGauge()
+                     .Name("wm_sim_gateways")
+                     .Help("Simulated gateways")
+                     .Register(registry)
+                     .Add({})),
+        nodes(prometheus::BuildGauge()
+                  .Name("wm_sim_nodes")
+                  .Help("Simulated nodes (sinks not counted)")
+                  .Register(registry)
+                  .Add({})),
+        unique(packets.Add({{"kind", "unique"}})),
+        duplicate(packets.Add({{"kind", "duplicate"}})),
+        garbage(packets.Add({{"kind", "garbage"}})) {}
+
+  prometheus::Counter& PacketsOf(PacketKind kind) {
+    switch (kind) {
+      case PacketKind::kUnique:
+        return unique;
+      case PacketKind::kDuplicate:
+        return duplicate;
+      case PacketKind::kGarbage:
+        break;
+    }
+    return garbage;
+  }
+
+  prometheus::Family<prometheus::Counter>& packets;
+  prometheus::Family<prometheus::Counter>& responses;
+  prometheus::Family<prometheus::Counter>& statuses;
+  prometheus::Family<prometheus::Counter>& requests_ignored;
+  prometheus::Counter& window_full;
+  prometheus::Gauge& connected;
+  prometheus::Gauge& gateways;
+  prometheus::Gauge& nodes;
+  // Per-kind counters of `packets`, looked up once (publishing is the hot path).
+  prometheus::Counter& unique;
+  prometheus::Counter& duplicate;
+  prometheus::Counter& garbage;
+  std::unique_ptr<prometheus::Registry> own_registry;
+};
+
+absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(SimulatorOptions options,
+                                                             prometheus::Registry* registry,
+                                                             observability::Readiness* readiness,
+                                                             Clock clock) {
+  if (!(options.rate >= 0)) return absl::InvalidArgumentError("rate must be >= 0");
+  if (!(options.traffic.duplicate_ratio >= 0 && options.traffic.duplicate_ratio <= 1)) {
+    return absl::InvalidArgumentError("duplicate_ratio must be in 0..1");
+  }
+  if (!(options.traffic.garbage_ratio >= 0 && options.traffic.garbage_ratio <= 1)) {
+    return absl::InvalidArgumentError("garbage_ratio must be in 0..1");
+  }
+  if (options.traffic.count < 0) return absl::InvalidArgumentError("count must be >= 0");
+  if (options.publish_window < 1 || options.publish_window > 65535) {
+    return absl::InvalidArgumentError("publish_window must be in 1..65535");
+  }
+  absl::StatusOr<Topology> topology = BuildTopology(options.topology);
+  if (!topology.ok()) return topology.status();
+  std::unique_ptr<Simulator> simulator(new Simulator(std::move(options), std::move(*topology),
+                                                     registry, readiness, std::move(clock)));
+  if (absl::Status status = simulator->CreateClients(); !status.ok()) return status;
+  return simulator;
+}
+
+Simulator::Simulator(SimulatorOptions options, Topology topology, prometheus::Registry* registry,
+                     observability::Readiness* readiness, Clock clock)
+    : options_(std::move(options)),
+      topology_(std::move(topology)),
+      registry_(registry),
+      readiness_(readiness),
+      clock_(std::move(clock)),
+      status_ids_(options_.event_id_seed != 0 ? options_.event_id_seed ^ 0x5157A7u
+                                              : EntropySeed()) {
+  std::unique_ptr<prometheus::Registry> own_registry;
+  if (registry_ == nullptr) {
+    own_registry = std::make_unique<prometheus::Registry>();
+    registry_ = own_registry.get();
+  }
+  metrics_ = std::make_unique<Metrics>(*registry_);
+  metrics_->own_registry = std::move(own_registry);
+  metrics_->gateways.Set(static_cast<double>(topology_.gateways.size()));
+  metrics_->nodes.Set(static_cast<double>(topology_.NodeCount()));
+  traffic_ = std::make_unique<TrafficGenerator>(
+      topology_, options_.traffic, SimRandom(options_.topology.seed ^ 0x7AFF1Cu),
+      SimRandom(options_.event_id_seed != 0 ? options_.event_id_seed : EntropySeed()), clock_);
+}
+
+absl::Status Simulator::CreateClients() {
+  for (size_t g = 0; g < topology_.gateways.size(); ++g) {
+    const SimGateway& sim_gateway = topology_.gateways[g];
+    gateways_.push_back(std::make_unique<Gateway>());
+    Gateway& gateway = *gateways_.back();
+    gateway.state =
+        GatewayState{sim_gateway.id, options_.identity, BuildSinkReadConfigs(sim_gateway)};
+
+    mqtt::MqttOptions mqtt_options = options_.mqtt;
+    mqtt_options.client_id = sim_gateway.id;
+    mqtt_options.max_queued_publishes = options_.publish_window;
+    mqtt_options.max_inflight = options_.publish_window;
+    // Built once at start, so the broker sends a stale event id and time (spec §3.2).
+    absl::StatusOr<std::string> will = wirepas::SerializeGenericMessage(
+        BuildOfflineStatus(sim_gateway.id, options_.identity, status_ids_.Next(), clock_()));
+    if (!will.ok()) return will.status();
+    mqtt_options.will = mqtt::MqttWill{wirepas::StatusTopic(sim_gateway.id), std::move(*will),
+                                       /*qos=*/2, /*retained=*/true};
+    gateway.client = std::make_unique<mqtt::MqttClient>(
+        std::move(mqtt_options), registry_, prometheus::Labels{{"gateway", sim_gateway.id}});
+    for (const std::string& filter : router_.SubscriptionFilters(sim_gateway.id)) {
+      if (absl::Status status = gateway.client->AddSubscription(filter, 2); !status.ok()) {
+        return status;
+      }
+    }
+    gateway.client->SetMessageHandler([this, g](const mqtt::MqttMessage& message) {
+      Enqueue(ControlItem{g, message});
+    });
+    gateway.client->SetConnectionHandler([this, g](bool connected) {
+      const std::string& gw_id = gateways_[g]->state.gw_id;
+      if (connected) {
+        metrics_->connected.Increment();
+        Enqueue(ControlItem{g, std::nullopt});
+      } else {
+        gateways_[g]->online.store(false);
+        metrics_->connected.Decrement();
+        spdlog::info("gateway disconnected gw_id={}", gw_id);
+      }
+      if (readiness_ != nullptr) {
+        readiness_->Set(ReadinessName(gw_id), connected, connected ? "" : "not connected");
+      }
+    });
+    if (readiness_ != nullptr) readiness_->Declare(ReadinessName(sim_gateway.id), "connecting");
+  }
+  return absl::OkStatus();
+}
+
+Simulator::~Simulator() { Stop(); }
+
+absl::Status Simulator::Start() {
+  if (started_) return absl::FailedPreconditionError("simulator already started");
+  for (const std::unique_ptr<Gateway>& gateway : gateways_) {
+    if (absl::Status status = gateway->client->Start(); !status.ok()) return status;
+  }
+  started_ = true;
+  spdlog::info(
+      "simulator started gateways={} sinks_per_gateway={} nodes={} rate={} count={} "
+      "duplicate_ratio={} garbage_ratio={}",
+      topology_.gateways.size(), options_.topology.sinks_per_gateway, topology_.NodeCount(),
+      options_.rate, options_.traffic.count, options_.traffic.duplicate_ratio,
+      options_.traffic.garbage_ratio);
+  publisher_ = std::thread([this] { PublishLoop(); });
+  return absl::OkStatus();
+}
+
+void Simulator::Enqueue(ControlItem item) {
+  absl::MutexLock lock(&mu_);
+  if (control_.size() >= kMaxQueuedControl) {
+    ++requests_ignored_;
+    metrics_->requests_ignored.Add({{"reason", "queue_full"}}).Increment();
+    return;
+  }
+  control_.push_back(std::move(item));
+}
+
+bool Simulator::HasWakeReason() const { return stopping_ || !control_.empty(); }
+
+bool Simulator::WaitFor(absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  mu_.AwaitWithDeadline(absl::Condition(this, &Simulator::HasWakeReason), deadline);
+  return stopping_;
+}
+
+void Simulator::PublishLoop() {
+  Pacer pacer(options_.rate, clock_());
+  std::optional<OutgoingPacket> pending;
+  std::optional<absl::Time> first_publish;
+  while (true) {
+    DrainControl();
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+    }
+    if (!pending.has_value()) {
+      if (traffic_->Done()) {
+        bool first = false;
+        {
+          absl::MutexLock lock(&mu_);
+          first = !traffic_done_;
+          traffic_done_ = true;
+        }
+        if (first) {
+          // Handed to the MQTT clients; at rate 0 the window keeps this close to what the
+          // broker has acknowledged.
+          const double seconds = absl::ToDoubleSeconds(clock_() - first_publish.value_or(clock_()));
+          const int64_t messages = unique_.load() + duplicates_.load() + garbage_.load();
+          spdlog::info(
+              "traffic done unique={} duplicates={} garbage={} seconds={:.3f} "
+              "messages_per_second={:.0f}",
+              unique_.load(), duplicates_.load(), garbage_.load(), seconds,
+              seconds > 0 ? messages / seconds : 0.0);
+        }
+        WaitFor(absl::InfiniteFuture());
+        continue;
+      }
+      if (!pacer.IsDue(clock_())) {
+        WaitFor(pacer.NextDue());
+        continue;
+      }
+      pending = traffic_->Next();
+      if (!pending.has_value()) continue;
+    }
+    if (!first_publish.has_value()) first_publish = clock_();
+    if (PublishTraffic(*pending)) {
+      pacer.OnSent(clock_());
+      pending.reset();
+    }
+  }
+}
+
+bool Simulator::PublishTraffic(const OutgoingPacket& packet) {
+  Gateway& gateway = *gateways_[packet.gateway];
+  while (true) {
+    // A gateway sends data once its ONLINE status is out, so backends see it first.
+    if (!gateway.online.load()) {
+      if (WaitFor(clock_() + kDisconnectedPause)) return false;
+      DrainControl();
+      continue;
+    }
+    absl::Status status = gateway.client->Publish(packet.topic, packet.payload, /*qos=*/1,
+                                                  /*retained=*/false);
+    if (status.ok()) break;
+    absl::Duration pause;
+    if (absl::IsResourceExhausted(status)) {
+      metrics_->window_full.Increment();
+      pause = kWindowFullPause;
+    } else if (absl::IsUnavailable(status)) {
+      pause = kDisconnectedPause;  // the client reconnects; the packet waits, as in a gateway
+    } else {
+      spdlog::error("packet dropped gw_id={} topic={} error=\"{}\"",
+                    gateways_[packet.gateway]->state.gw_id, packet.topic,
+                    std::string(status.message()));
+      return true;
+    }
+    if (WaitFor(clock_() + pause)) return false;
+    DrainControl();
+  }
+  switch (packet.kind) {
+    case PacketKind::kUnique:
+      ++unique_;
+      break;
+    case PacketKind::kDuplicate:
+      ++duplicates_;
+      break;
+    case PacketKind::kGarbage:
+      ++garbage_;
+      break;
+  }
+  metrics_->PacketsOf(packet.kind).Increment();
+  return true;
+}
+
+void Simulator::DrainControl() {
+  while (true) {
+    std::optional<ControlItem> item;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_ || control_.empty()) return;
+      item = std::move(control_.front());
+      control_.pop_front();
+    }
+    HandleControl(*item);
+  }
+}
+
+void Simulator::HandleControl(const ControlItem& item) {
+  Gateway& gateway = *gateways_[item.gateway];
+  const std::string& gw_id = gateway.state.gw_id;
+  if (!item.request.has_value()) {
+    absl::StatusOr<std::string> status = wirepas::SerializeGenericMessage(BuildOnlineStatus(
+        gw_id, gateway.state.sinks, gateway.state.identity, status_ids_.Next(), clock_()));
+    if (!status.ok()) {
+      spdlog::error("status not built gw_id={} error=\"{}\"", gw_id,
+                    std::string(status.status().message()));
+      return;
+    }
+    if (PublishControl(item.gateway, wirepas::StatusTopic(gw_id), std::move(*status), 1,
+                       /*retained=*/true)) {
+      ++statuses_;
+      gateway.online.store(true);
+      metrics_->statuses.Add({{"state", "online"}}).Increment();
+      spdlog::info("gateway online gw_id={} sinks={}", gw_id, gateway.state.sinks.size());
+    }
+    return;
+  }
+
+  const mqtt::MqttMessage& request = *item.request;
+  absl::StatusOr<Response> response =
+      router_.Handle(request.topic(), request.payload(), gateway.state, clock_());
+  if (!response.ok()) {
+    ++requests_ignored_;
+    const char* reason = absl::IsUnimplemented(response.status()) ? "unimplemented"
+                         : absl::IsNotFound(response.status())    ? "other_gateway"
+                                                                  : "invalid";
+    metrics_->requests_ignored.Add({{"reason", reason}}).Increment();
+    // Requests come from outside: one line per reason and minute at most.
+    ignored_log_.Warn(reason, absl::StrCat("request ignored gw_id=", gw_id,
+                                           " topic=", std::string(request.topic()), " error=\"",
+                                           std::string(response.status().message()), "\""));
+    return;
+  }
+  absl::StatusOr<std::string> bytes = wirepas::SerializeGenericMessage(response->message);
+  if (!bytes.ok()) {
+    spdlog::error("response not built gw_id={} topic={} error=\"{}\"", gw_id, response->topic,
+                  std::string(bytes.status().message()));
+    return;
+  }
+  absl::StatusOr<wirepas::Topic> topic = wirepas::ParseTopic(response->topic);
+  const std::string method =
+      topic.ok() ? std::string(wirepas::MethodName(topic->method)) : "unknown";
+  if (PublishControl(item.gateway, response->topic, std::move(*bytes), 2, /*retained=*/false)) {
+    ++responses_;
+    metrics_->responses.Add({{"method", method}}).Increment();
+    spdlog::debug("request answered gw_id={} topic={}", gw_id, response->topic);
+  }
+}
+
+bool Simulator::PublishControl(size_t gateway, std::string topic, std::string payload, int qos,
+                               bool retained) {
+  mqtt::MqttClient& client = *gateways_[gateway]->client;
+  const absl::Time deadline = clock_() + kControlPublishTimeout;
+  while (true) {
+    absl::Status status = client.Publish(topic, payload, qos, retained);
+    if (status.ok()) return true;
+    const bool retry = absl::IsResourceExhausted(status) && clock_() < deadline;
+    if (!retry) {
+      spdlog::warn("publish failed gw_id={} topic={} error=\"{}\"", gateways_[gateway]->state.gw_id,
+                   topic, std::string(status.message()));
+      return false;
+    }
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), kWindowFullPause);
+    if (stopping_) return false;
+  }
+}
+
+bool Simulator::WaitUntilTrafficDone(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  mu_.AwaitWithTimeout(absl::Condition(&traffic_done_), timeout);
+  return traffic_done_;
+}
+
+void Simulator::Stop() {
+  if (!started_ || stopped_) return;
+  stopped_ = true;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (publisher_.joinable()) publisher_.join();
+
+  // A clean disconnect does not fire the last will, so the gateway says it is going itself.
+  for (const std::unique_ptr<Gateway>& gateway_ptr : gateways_) {
+    Gateway& gateway = *gateway_ptr;
+    const std::string& gw_id = gateway.state.gw_id;
+    if (!gateway.client->IsConnected()) {
+      // The broker lost the connection without a DISCONNECT, so it sends the last will.
+      spdlog::warn("gateway status not published gw_id={} reason=not_connected", gw_id);
+      continue;
+    }
+    std::string payload;
+    if (!options_.clear_status_on_exit) {
+      absl::StatusOr<std::string> offline = wirepas::SerializeGenericMessage(
+          BuildOfflineStatus(gw_id, gateway.state.identity, status_ids_.Next(), clock_()));
+      if (offline.ok()) payload = std::move(*offline);
+    }
+    const absl::Time deadline = clock_() + kControlPublishTimeout;
+    absl::Status status;
+    do {
+      status = gateway.client->PublishAndWait(wirepas::StatusTopic(gw_id), payload, 1,
+                                              /*retained=*/true, kControlPublishTimeout);
+      if (!absl::IsResourceExhausted(status)) break;
+      absl::SleepFor(kWindowFullPause);  // the window drains as the broker acknowledges
+    } while (clock_() < deadline);
+    const char* state = options_.clear_status_on_exit ? "cleared" : "offline";
+    if (status.ok()) {
+      ++statuses_;
+      metrics_->statuses.Add({{"state", state}}).Increment();
+      spdlog::info("gateway status published gw_id={} state={}", gw_id, state);
+    } else {
+      spdlog::warn("gateway status not published gw_id={} state={} error=\"{}\"", gw_id, state,
+                   std::string(status.message()));
+    }
+  }
+  for (const std::unique_ptr<Gateway>& gateway : gateways_) gateway->client->Stop();
+}
+
+SimulatorSummary Simulator::Summary() const {
+  SimulatorSummary summary;
+  summary.unique = unique_.load();
+  summary.duplicates = duplicates_.load();
+  summary.garbage = garbage_.load();
+  summary.responses = responses_.load();
+  summary.statuses = statuses_.load();
+  summary.requests_ignored = requests_ignored_.load();
+  return summary;
+}
+
+std::string Simulator::SummaryLine() const {
+  const SimulatorSummary s = Summary();
+  return absl::StrFormat(
+      "summary unique=%d duplicates=%d garbage=%d responses=%d statuses=%d requests_ignored=%d",
+      s.unique, s.duplicates, s.garbage, s.responses, s.statuses, s.requests_ignored);
+}
+
+}  // namespace wm::gateway_sim

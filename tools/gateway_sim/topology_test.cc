@@ -1,0 +1,126 @@
+#include "tools/gateway_sim/topology.h"
+
+#include <set>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace wm::gateway_sim {
+namespace {
+
+using ::testing::ElementsAre;
+
+TEST(TopologyTest, DefaultsGiveTwoGatewaysTwoSinksTwentyNodesInOneNetwork) {
+  absl::StatusOr<Topology> topology = BuildTopology({});
+  ASSERT_TRUE(topology.ok()) << topology.status();
+  ASSERT_EQ(topology->gateways.size(), 2u);
+  EXPECT_EQ(topology->gateways[0].id, "sim-gw-1");
+  EXPECT_EQ(topology->gateways[1].id, "sim-gw-2");
+  EXPECT_EQ(topology->NodeCount(), 80u);
+  for (const SimGateway& gateway : topology->gateways) {
+    ASSERT_EQ(gateway.sinks.size(), 2u);
+    EXPECT_EQ(gateway.sinks[0].id, "sink0");
+    EXPECT_EQ(gateway.sinks[1].id, "sink1");
+    for (const SimSink& sink : gateway.sinks) {
+      EXPECT_EQ(sink.network_address, 0x123456u);
+      EXPECT_EQ(sink.network_channel, topology->gateways[0].sinks[0].network_channel);
+      EXPECT_EQ(sink.nodes.size(), 20u);
+    }
+  }
+}
+
+TEST(TopologyTest, AddressesAreUniqueAcrossTheSharedNetworkAndFit24Bits) {
+  TopologyOptions options;
+  options.gateways = 5;
+  options.sinks_per_gateway = 3;
+  options.nodes_per_sink = 200;
+  absl::StatusOr<Topology> topology = BuildTopology(options);
+  ASSERT_TRUE(topology.ok()) << topology.status();
+  std::set<uint32_t> addresses;
+  size_t total = 0;
+  for (const SimGateway& gateway : topology->gateways) {
+    for (const SimSink& sink : gateway.sinks) {
+      addresses.insert(sink.node_address);
+      ++total;
+      for (const SimNode& node : sink.nodes) {
+        addresses.insert(node.address);
+        ++total;
+        EXPECT_GT(node.address, 0u);
+        EXPECT_LT(node.address, 0xFFFFFFu);
+      }
+    }
+  }
+  EXPECT_EQ(addresses.size(), total);
+}
+
+TEST(TopologyTest, NetworkPerGatewayGivesConsecutiveNetworks) {
+  TopologyOptions options;
+  options.gateways = 3;
+  options.network_per_gateway = true;
+  options.network_address = 100;
+  absl::StatusOr<Topology> topology = BuildTopology(options);
+  ASSERT_TRUE(topology.ok()) << topology.status();
+  std::vector<uint64_t> networks;
+  for (const SimGateway& gateway : topology->gateways) {
+    networks.push_back(gateway.sinks[0].network_address);
+    EXPECT_EQ(gateway.sinks[1].network_address, gateway.sinks[0].network_address);
+  }
+  EXPECT_THAT(networks, ElementsAre(100u, 101u, 102u));
+}
+
+TEST(TopologyTest, RoutesLeadToTheSink) {
+  absl::StatusOr<Topology> topology = BuildTopology({});
+  ASSERT_TRUE(topology.ok()) << topology.status();
+  const SimSink& sink = topology->gateways[0].sinks[0];
+  std::map<uint32_t, const SimNode*> by_address;
+  for (const SimNode& node : sink.nodes) by_address[node.address] = &node;
+  for (const SimNode& node : sink.nodes) {
+    ASSERT_FALSE(node.neighbors.empty());
+    EXPECT_EQ(node.neighbors[0], node.next_hop);
+    if (node.hop_count == 1) {
+      EXPECT_EQ(node.next_hop, sink.node_address);
+    } else {
+      ASSERT_EQ(by_address.count(node.next_hop), 1u);
+      EXPECT_EQ(by_address[node.next_hop]->hop_count + 1, node.hop_count);
+      EXPECT_EQ(by_address[node.next_hop]->role & 0x0F, 0x02) << "a next hop is a router";
+    }
+  }
+}
+
+TEST(TopologyTest, SameSeedSameNetworkOtherSeedOtherNetwork) {
+  TopologyOptions options;
+  options.seed = 7;
+  absl::StatusOr<Topology> a = BuildTopology(options);
+  absl::StatusOr<Topology> b = BuildTopology(options);
+  options.seed = 8;
+  absl::StatusOr<Topology> c = BuildTopology(options);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(a->gateways[1].sinks[1].nodes[5].address, b->gateways[1].sinks[1].nodes[5].address);
+  EXPECT_EQ(a->gateways[0].sinks[0].node_address, b->gateways[0].sinks[0].node_address);
+  EXPECT_NE(a->gateways[0].sinks[0].node_address, c->gateways[0].sinks[0].node_address);
+}
+
+TEST(TopologyTest, RejectsBadOptions) {
+  TopologyOptions options;
+  options.gateways = 0;
+  EXPECT_EQ(BuildTopology(options).status().code(), absl::StatusCode::kInvalidArgument);
+  options = {};
+  options.sinks_per_gateway = 0;
+  EXPECT_EQ(BuildTopology(options).status().code(), absl::StatusCode::kInvalidArgument);
+  options = {};
+  options.gateway_id_prefix = "gw/";
+  EXPECT_EQ(BuildTopology(options).status().code(), absl::StatusCode::kInvalidArgument);
+  options = {};
+  options.network_address = 0x1000000;
+  EXPECT_EQ(BuildTopology(options).status().code(), absl::StatusCode::kInvalidArgument);
+  options = {};
+  options.network_address = 0xFFFFFF;
+  options.network_per_gateway = true;  // the second gateway's network would not fit
+  EXPECT_EQ(BuildTopology(options).status().code(), absl::StatusCode::kInvalidArgument);
+  options = {};
+  options.nodes_per_sink = 0;
+  EXPECT_TRUE(BuildTopology(options).ok());
+}
+
+}  // namespace
+}  // namespace wm::gateway_sim

@@ -1,0 +1,118 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "libs/wirepas/message.h"
+#include "tools/gateway_sim/sim_random.h"
+#include "tools/gateway_sim/topology.h"
+
+namespace wm::gateway_sim {
+
+// What received_data traffic to generate.
+struct TrafficOptions {
+  // Stop after this many unique packets; 0 = never.
+  int64_t count = 0;
+  // After every unique packet, floor(unique * ratio) duplicates are due in total: each one is
+  // an already sent packet published again with the same event_id (what a QoS 1 retry or a
+  // gateway with two paths produces). 0..1.
+  double duplicate_ratio = 0;
+  // Likewise for payloads that are not a GenericMessage, published on a received_data topic.
+  double garbage_ratio = 0;
+  // Every second garbage message goes to a malformed received_data topic instead
+  // (a network that is not a number, a missing endpoint).
+  bool garbage_on_malformed_topic = false;
+  // Every node sends a diagnostics packet (traffic, node, neighbor in turn) every this many
+  // packets and application data otherwise.
+  int diagnostics_every = 4;
+  // Share of nodes that have just booted: their first packet is boot diagnostics. 0..1.
+  double booted_share = 0.25;
+};
+
+// Kinds of packets the generator produces.
+enum class PacketKind { kUnique, kDuplicate, kGarbage };
+
+// One received_data message to publish at QoS 1 on behalf of a gateway.
+struct OutgoingPacket {
+  PacketKind kind = PacketKind::kUnique;
+  size_t gateway = 0;  // index into Topology::gateways
+  std::string topic;
+  std::string payload;
+  uint64_t event_id = 0;  // 0 for garbage
+};
+
+// Packets generated so far.
+struct TrafficCounts {
+  int64_t unique = 0;
+  int64_t duplicates = 0;
+  int64_t garbage = 0;
+};
+
+// Produces the received_data traffic of every node of a topology: PacketReceivedEvents with
+// every header field filled (random event_id, travel time from the node's hop count, rx time,
+// qos, hop count, network address) and realistic payloads, plus the configured duplicates and
+// garbage. Not thread-safe.
+//
+//   TrafficGenerator traffic(topology, options, SimRandom(seed), SimRandom(entropy), absl::Now);
+//   while (std::optional<OutgoingPacket> packet = traffic.Next()) Publish(*packet);
+class TrafficGenerator {
+ public:
+  using Clock = std::function<absl::Time()>;
+
+  // `topology` must outlive the generator. `traffic_random` decides nodes, endpoints and
+  // values (reproducible from a seed); `event_ids` draws event ids (seed it from entropy so
+  // that two runs do not reuse ids a backend has already seen).
+  TrafficGenerator(const Topology& topology, TrafficOptions options, SimRandom traffic_random,
+                   SimRandom event_ids, Clock clock);
+
+  // The next packet; nullopt once `count` unique packets and the duplicates and garbage due
+  // for them have been produced (never with count 0).
+  std::optional<OutgoingPacket> Next();
+
+  // True once Next() has nothing more to give.
+  bool Done() const;
+
+  const TrafficCounts& counts() const { return counts_; }
+
+ private:
+  struct NodeRef {
+    size_t gateway;
+    size_t sink;
+    size_t node;
+  };
+  // Per-node state that changes as the node sends.
+  struct NodeTraffic {
+    uint32_t packets_sent = 0;
+    uint16_t app_sequence = 0;
+    uint32_t diagnostics_offset = 0;  // spreads diagnostics so nodes are not in step
+    bool boot_pending = false;        // the next packet is boot diagnostics
+  };
+
+  OutgoingPacket NextUnique();
+  OutgoingPacket NextDuplicate();
+  OutgoingPacket NextGarbage();
+  // The number of extra messages due after `unique` unique packets at `ratio`.
+  static int64_t Due(int64_t unique, double ratio);
+
+  const Topology& topology_;
+  const TrafficOptions options_;
+  SimRandom random_;
+  SimRandom event_ids_;
+  Clock clock_;
+  std::vector<NodeRef> nodes_;
+  std::vector<NodeTraffic> node_traffic_;
+  // Recently sent unique packets, candidates for duplicates.
+  std::deque<OutgoingPacket> recent_;
+  int64_t duplicates_owed_ = 0;
+  int64_t garbage_owed_ = 0;
+  TrafficCounts counts_;
+  wirepas::GenericMessage scratch_;
+};
+
+}  // namespace wm::gateway_sim
