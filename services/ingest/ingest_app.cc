@@ -1,0 +1,133 @@
+#include "services/ingest/ingest_app.h"
+
+#include "libs/decoders/registry.h"
+#include "libs/mqtt/settings.h"
+#include "libs/observability/logging.h"
+#include "libs/observability/metrics.h"
+#include "libs/wirepas/topic.h"
+#include "spdlog/spdlog.h"
+
+namespace wm::ingest {
+namespace {
+
+constexpr char kService[] = "wm-ingest";
+constexpr char kMqttReady[] = "mqtt_subscribed";
+constexpr int kDefaultGrpcPort = 7001;
+constexpr int kDefaultHttpPort = 9101;
+
+// Everything wm-ingest subscribes to, at QoS 1. Received data uses '#' rather than the exact
+// five levels so that malformed topics are seen, counted and reported instead of ignored.
+constexpr std::string_view kReceivedDataAll = "gw-event/received_data/#";
+constexpr std::string_view kSendDataAll = "gw-request/send_data/#";
+
+}  // namespace
+
+void AddIngestSettings(config::Schema& schema) {
+  mqtt::AddMqttSettings(schema);
+  observability::AddLoggingSettings(schema);
+  observability::AddHttpSettings(schema, kDefaultHttpPort);
+  grpcutil::AddGrpcServerSettings(schema, kDefaultGrpcPort);
+  schema.Add({.key = "mqtt_shared_group",
+              .help = "Share gw-event/received_data between ingest replicas through the MQTT "
+                      "shared subscription $share/<group>/...; empty: every replica gets all"});
+  schema.Add({.key = "dedup_window_size",
+              .type = config::SettingType::kInt,
+              .default_value = "200000",
+              .help = "Received-packet event ids remembered to drop duplicates",
+              .min = 1,
+              .max = 100'000'000});
+  schema.Add({.key = "dedup_window_s",
+              .type = config::SettingType::kInt,
+              .default_value = "300",
+              .help = "Seconds an event id is remembered to drop duplicates",
+              .min = 1,
+              .max = 86400});
+  schema.Add({.key = "subscriber_queue_size",
+              .type = config::SettingType::kInt,
+              .default_value = "20000",
+              .help = "Events queued per Subscribe stream before that stream loses events",
+              .min = 1,
+              .max = 10'000'000});
+  schema.Add({.key = "drain_timeout_s",
+              .type = config::SettingType::kDouble,
+              .default_value = "3",
+              .help = "On SIGTERM, seconds open streams get to send what they queued",
+              .min = 0,
+              .max = 60});
+}
+
+absl::StatusOr<std::unique_ptr<IngestApp>> IngestApp::Create(const config::Settings& settings) {
+  absl::StatusOr<mqtt::MqttOptions> mqtt_options = mqtt::MqttOptionsFromSettings(settings);
+  if (!mqtt_options.ok()) return mqtt_options.status();
+  absl::StatusOr<grpcutil::GrpcServerOptions> grpc_options =
+      grpcutil::GrpcServerOptionsFromSettings(settings);
+  if (!grpc_options.ok()) return grpc_options.status();
+
+  std::unique_ptr<IngestApp> app(new IngestApp());
+  app->grpc_options_ = *std::move(grpc_options);
+  app->http_host_ = settings.GetString("http_host");
+  app->http_port_setting_ = static_cast<int>(settings.GetInt("http_port"));
+  app->shared_group_ = settings.GetString("mqtt_shared_group");
+  app->drain_timeout_ = absl::Seconds(settings.GetDouble("drain_timeout_s"));
+
+  app->registry_ = observability::NewMetricsRegistry(kService);
+  app->readiness_.Declare(kMqttReady, "connecting to the MQTT broker");
+  app->metrics_ = std::make_unique<IngestMetrics>(*app->registry_);
+  app->hub_ = std::make_unique<EventHub>(settings.GetInt("subscriber_queue_size"), *app->metrics_);
+  app->processor_ = std::make_unique<IngestProcessor>(
+      *app->hub_,
+      EventDeduplicator::Options{
+          .capacity = static_cast<size_t>(settings.GetInt("dedup_window_size")),
+          .max_age = absl::Seconds(settings.GetInt("dedup_window_s"))},
+      decoders::DecoderRegistry::WithBuiltins(), *app->metrics_);
+  app->events_service_ = std::make_unique<EventsService>(*app->hub_);
+  app->grpc_server_ = std::make_unique<grpcutil::GrpcServer>(&app->readiness_);
+  app->grpc_server_->AddService(app->events_service_.get());
+  app->http_server_ =
+      std::make_unique<observability::HttpServer>(app->registry_, app->readiness_);
+  app->mqtt_ = std::make_unique<mqtt::MqttClient>(*std::move(mqtt_options), app->registry_.get());
+  return app;
+}
+
+IngestApp::~IngestApp() { Stop(); }
+
+absl::Status IngestApp::Start() {
+  absl::StatusOr<int> grpc_port = grpc_server_->Start(grpc_options_);
+  if (!grpc_port.ok()) return grpc_port.status();
+  grpc_port_ = *grpc_port;
+  absl::StatusOr<int> http_port = http_server_->Start(http_host_, http_port_setting_);
+  if (!http_port.ok()) return http_port.status();
+  http_port_ = *http_port;
+
+  mqtt_->SetMessageHandler([this](const mqtt::MqttMessage& message) {
+    processor_->Handle(message.topic(), message.payload(), message.retained());
+  });
+  mqtt_->SetConnectionHandler([this](bool subscribed) {
+    readiness_.Set(kMqttReady, subscribed, subscribed ? "" : "MQTT broker connection lost");
+  });
+  const std::string received_data =
+      shared_group_.empty() ? std::string(kReceivedDataAll)
+                            : mqtt::MqttClient::SharedFilter(shared_group_, kReceivedDataAll);
+  for (const std::string& filter :
+       {std::string(wirepas::kStatusFilter), received_data, std::string(wirepas::kResponseFilter),
+        std::string(kSendDataAll)}) {
+    if (absl::Status s = mqtt_->AddSubscription(filter, 1); !s.ok()) return s;
+  }
+  if (absl::Status s = mqtt_->Start(); !s.ok()) return s;
+  spdlog::info("started service={} grpc_port={} http_port={} received_data_filter={}", kService,
+               grpc_port_, http_port_, received_data);
+  return absl::OkStatus();
+}
+
+void IngestApp::Stop() {
+  if (mqtt_ == nullptr) return;
+  readiness_.SetDraining();
+  mqtt_->Stop();  // no handler runs after this: the hub sees no new events
+  hub_->Close();  // streams send what they queued, then end with OK
+  grpc_server_->Shutdown(drain_timeout_);
+  http_server_->Stop();
+  mqtt_.reset();
+  spdlog::info("stopped service={}", kService);
+}
+
+}  // namespace wm::ingest
