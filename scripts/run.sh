@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The local stack: mosquitto, wm-ingest and wm-gateway-sim on loopback, with decoded traffic
+# shown live by `wm-gw-cli events`. Ctrl-C (or DURATION seconds) stops everything it started.
+# With SETTINGS=path/settings.yml, wm-ingest connects to the broker that file names instead
+# and no simulator runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION="${DURATION:-}"
+SETTINGS="${SETTINGS:-}"
+RUN_DIR="$PWD/.run"
+mkdir -p "$RUN_DIR"
+
+bazel build -c opt //services/ingest:wm-ingest //tools/gateway_sim:wm-gateway-sim \
+  //tools/gw_cli:wm-gw-cli
+BIN="$(bazel info -c opt bazel-bin 2>/dev/null)"
+
+free_port() {
+  python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
+}
+port_is_free() { ! (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_for_port() {
+  for _ in $(seq 100); do (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
+  echo "run: nothing is listening on port $1; see $RUN_DIR/*.log" >&2
+  return 1
+}
+
+pids=()
+stop_all() {
+  trap - EXIT INT TERM
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap stop_all EXIT
+trap 'exit 0' INT TERM
+
+GRPC_PORT=7001
+HTTP_PORT=9101
+port_is_free "$GRPC_PORT" || GRPC_PORT=$(free_port)
+port_is_free "$HTTP_PORT" || HTTP_PORT=$(free_port)
+
+if [ -z "$SETTINGS" ]; then
+  MQTT_PORT=1883
+  port_is_free "$MQTT_PORT" || MQTT_PORT=$(free_port)
+  sed "s/@PORT@/$MQTT_PORT/" deploy/local/mosquitto.conf >"$RUN_DIR/mosquitto.conf"
+  /usr/sbin/mosquitto -c "$RUN_DIR/mosquitto.conf" >"$RUN_DIR/mosquitto.log" 2>&1 &
+  pids+=($!)
+  wait_for_port "$MQTT_PORT"
+  echo "run: mosquitto on 127.0.0.1:$MQTT_PORT"
+  MQTT_FLAGS=(--mqtt_hostname=127.0.0.1 --mqtt_port="$MQTT_PORT" --mqtt_force_unsecure)
+else
+  MQTT_FLAGS=(--settings "$SETTINGS")
+fi
+
+"$BIN/services/ingest/wm-ingest" "${MQTT_FLAGS[@]}" --grpc_port="$GRPC_PORT" \
+  --http_port="$HTTP_PORT" >"$RUN_DIR/wm-ingest.log" 2>&1 &
+pids+=($!)
+wait_for_port "$GRPC_PORT"
+echo "run: wm-ingest gRPC 127.0.0.1:$GRPC_PORT, metrics http://127.0.0.1:$HTTP_PORT/metrics"
+
+if [ -z "$SETTINGS" ]; then
+  "$BIN/tools/gateway_sim/wm-gateway-sim" "${MQTT_FLAGS[@]}" --rate=20 \
+    >"$RUN_DIR/wm-gateway-sim.log" 2>&1 &
+  pids+=($!)
+  echo "run: wm-gateway-sim publishing 20 packets/s (logs in $RUN_DIR)"
+fi
+
+echo "run: decoded events follow; Ctrl-C stops the stack"
+CLI=("$BIN/tools/gw_cli/wm-gw-cli" events --wm_ingest="127.0.0.1:$GRPC_PORT")
+if [ -n "$DURATION" ]; then
+  "${CLI[@]}" --duration_s="$DURATION" || true
+  echo "run: stopped after ${DURATION}s"
+else
+  "${CLI[@]}" || true
+fi
