@@ -8,14 +8,41 @@ Subscription::Subscription(EventFilter filter, size_t capacity, prometheus::Coun
     : filter_(std::move(filter)), capacity_(std::max<size_t>(capacity, 1)),
       dropped_metric_(dropped) {}
 
-EventPtr Subscription::PopOrArm() {
+namespace {
+
+// The event that tells a subscriber it lost `dropped` events at this point of its stream.
+EventPtr GapEvent(uint64_t dropped) {
+  auto gap = std::make_shared<wm::v1::Event>();
+  gap->set_kind(wm::v1::EVENT_KIND_STREAM_GAP);
+  gap->mutable_gap()->set_dropped(dropped);
+  return gap;
+}
+
+}  // namespace
+
+EventPtr Subscription::PopOrArm(bool* more) {
   std::lock_guard<std::mutex> lock(mu_);
   if (queue_.empty()) {
+    if (dropped_at_tail_ > 0) {
+      EventPtr gap = GapEvent(dropped_at_tail_);
+      dropped_at_tail_ = 0;
+      if (more != nullptr) *more = false;
+      return gap;
+    }
     armed_ = !closed_;
+    if (more != nullptr) *more = false;
     return nullptr;
   }
-  EventPtr event = std::move(queue_.front());
+  Queued& front = queue_.front();
+  if (front.dropped_before > 0) {
+    EventPtr gap = GapEvent(front.dropped_before);
+    front.dropped_before = 0;
+    if (more != nullptr) *more = true;
+    return gap;
+  }
+  EventPtr event = std::move(front.event);
   queue_.pop_front();
+  if (more != nullptr) *more = !queue_.empty() || dropped_at_tail_ > 0;
   return event;
 }
 
@@ -54,10 +81,12 @@ void Subscription::Offer(const EventPtr& event, bool force) {
   if (closed_) return;
   if (!force && queue_.size() >= capacity_) {
     ++dropped_;
+    ++dropped_at_tail_;
     dropped_metric_.Increment();
     return;
   }
-  queue_.push_back(event);
+  queue_.push_back({dropped_at_tail_, event});
+  dropped_at_tail_ = 0;
   WakeLocked(lock);
 }
 

@@ -19,15 +19,17 @@ namespace wm::ingest {
 using EventPtr = std::shared_ptr<const wm::v1::Event>;
 
 // One subscriber's bounded queue of events. The hub pushes, the subscriber's stream pops.
-// When the queue is full, new events are dropped for this subscriber alone and counted;
-// the subscriber sees the gap in sequence numbers. Thread-safe.
+// When the queue is full, new events are dropped for this subscriber alone and counted; the
+// next event the subscriber pops is then a STREAM_GAP event with the number it missed.
+// Thread-safe.
 class Subscription {
  public:
   Subscription(EventFilter filter, size_t capacity, prometheus::Counter& dropped);
 
   // Takes the next event. When none is queued, returns nullptr and arms the wakeup: the next
-  // push (or Close) calls it once, from the pushing thread.
-  EventPtr PopOrArm();
+  // push (or Close) calls it once, from the pushing thread. `more` (optional) tells whether
+  // another event is already queued behind the one returned.
+  EventPtr PopOrArm(bool* more = nullptr);
   // Sets the function called when an event arrives for an armed, empty queue.
   void SetWakeup(std::function<void()> wakeup);
   // Clears the wakeup and waits until a wakeup running on another thread has returned, so
@@ -50,12 +52,17 @@ class Subscription {
 
   mutable std::mutex mu_;
   std::condition_variable wakeup_done_;
-  std::deque<EventPtr> queue_;
+  struct Queued {
+    uint64_t dropped_before;  // events dropped between the previous queued one and this one
+    EventPtr event;
+  };
+  std::deque<Queued> queue_;
   std::function<void()> wakeup_;
   bool armed_ = false;
   int wakeups_running_ = 0;
   bool closed_ = false;
   uint64_t dropped_ = 0;
+  uint64_t dropped_at_tail_ = 0;  // dropped after the last queued event, not yet reported
 };
 
 // Fans events out to subscribers. Assigns each published event the next sequence number and

@@ -52,11 +52,33 @@ TEST_F(EventHubTest, FullQueueDropsForThatSubscriberOnly) {
   EXPECT_EQ(slow->dropped(), 3u);
   EXPECT_EQ(fast->dropped(), 0u);
   EXPECT_EQ(metrics_.stream_dropped.Value(), 3);
-  // The slow subscriber sees 1, 2 then (after catching up) a gap.
+  // The slow subscriber sees 1, 2, then where 3..5 were lost a gap event, then 6.
   EXPECT_EQ(slow->PopOrArm()->sequence(), 1u);
   EXPECT_EQ(slow->PopOrArm()->sequence(), 2u);
   hub.Publish(Packet("gw", 9));
+  EventPtr gap = slow->PopOrArm();
+  ASSERT_NE(gap, nullptr);
+  EXPECT_EQ(gap->kind(), wm::v1::EVENT_KIND_STREAM_GAP);
+  EXPECT_EQ(gap->gap().dropped(), 3u);
   EXPECT_EQ(slow->PopOrArm()->sequence(), 6u);
+  EXPECT_EQ(slow->PopOrArm(), nullptr);
+}
+
+TEST_F(EventHubTest, GapAtTheEndIsReportedOnceTheQueueIsDrained) {
+  EventHub hub(1, metrics_);
+  wm::v1::SubscribeRequest only_gw;
+  only_gw.add_gateway_ids("gw");
+  auto sub = hub.Subscribe(only_gw);
+  hub.Publish(Packet("gw", 1));
+  hub.Publish(Packet("gw", 2));     // dropped
+  hub.Publish(Packet("other", 3));  // not this subscriber's: neither queued nor a loss
+  bool more = false;
+  EXPECT_EQ(sub->PopOrArm(&more)->sequence(), 1u);
+  EXPECT_TRUE(more);
+  EventPtr gap = sub->PopOrArm(&more);
+  EXPECT_EQ(gap->gap().dropped(), 1u);
+  EXPECT_FALSE(more);
+  EXPECT_EQ(sub->PopOrArm(), nullptr);
 }
 
 TEST_F(EventHubTest, NewSubscriberGetsLatestStatusPerGatewayAsSnapshot) {

@@ -13,8 +13,12 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<wm::v1::Event> {
       : hub_(hub), subscription_(std::move(subscription)), peer_(std::move(peer)) {
     spdlog::info("subscribe_start peer={}", peer_);
     subscription_->SetWakeup([this] { TryWrite(); });
+    // Tells the client at once that its subscription is in place, before any event exists.
+    StartSendInitialMetadata();
     TryWrite();
   }
+
+  void OnSendInitialMetadataDone(bool /*ok*/) override {}
 
   void OnWriteDone(bool ok) override {
     {
@@ -49,14 +53,19 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<wm::v1::Event> {
   void TryWrite() {
     std::lock_guard<std::mutex> lock(mu_);
     if (finished_ || write_in_flight_) return;
-    EventPtr event = subscription_->PopOrArm();
+    bool more = false;
+    EventPtr event = subscription_->PopOrArm(&more);
     if (event == nullptr) {
       if (subscription_->closed()) FinishLocked(grpc::Status::OK);
       return;
     }
     current_ = std::move(event);
     write_in_flight_ = true;
-    StartWrite(current_.get());
+    // With more events queued, let gRPC coalesce this one with the next writes instead of
+    // flushing a frame per event; the last write of a run goes without the hint and flushes.
+    grpc::WriteOptions options;
+    if (more) options.set_buffer_hint();
+    StartWrite(current_.get(), options);
   }
 
   void FinishLocked(const grpc::Status& status) {

@@ -128,14 +128,21 @@ TEST_F(EventsServiceTest, StalledSubscriberDoesNotBlockAnother) {
   EXPECT_EQ(expected, kEvents + 1);
   EXPECT_GT(metrics_.stream_dropped.Value(), 0);
 
-  // The stalled client now reads and notices the gap.
-  uint64_t previous = 0;
-  bool gap = false;
+  // The stalled client now reads and is told where and how much it lost; what it received
+  // plus what it was told it lost is everything.
+  uint64_t previous = 0, received = 0, reported_lost = 0;
   while (previous < kEvents && stalled->Read(&event)) {
-    if (previous != 0 && event.sequence() != previous + 1) gap = true;
+    if (event.kind() == wm::v1::EVENT_KIND_STREAM_GAP) {
+      reported_lost += event.gap().dropped();
+      continue;
+    }
+    EXPECT_GT(event.sequence(), previous);
     previous = event.sequence();
+    ++received;
   }
-  EXPECT_TRUE(gap);
+  EXPECT_GT(reported_lost, 0u);
+  EXPECT_EQ(received + reported_lost, kEvents);
+  EXPECT_EQ(reported_lost, static_cast<uint64_t>(metrics_.stream_dropped.Value()));
   context.TryCancel();
   stalled_context.TryCancel();
   reader->Finish();

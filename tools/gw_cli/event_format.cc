@@ -97,6 +97,10 @@ std::string FormatEventLine(const wm::v1::Event& event) {
                           d.request_id(), d.payload().size(), Hex(d.payload(), 32));
       break;
     }
+    case wm::v1::Event::kGap:
+      line += fmt::format("gap      {} events lost: this client read too slowly",
+                          event.gap().dropped());
+      break;
     case wm::v1::Event::BODY_NOT_SET:
       line += "unknown  " + Where(event);
       break;

@@ -65,6 +65,13 @@ TEST(FormatEventLine, ResponseNamesMethodAndResult) {
   EXPECT_NE(FormatEventLine(e).find("response gw1 get_configs req_id=9 OK"), std::string::npos);
 }
 
+TEST(FormatEventLine, GapSaysHowManyEventsWereLost) {
+  wm::v1::Event e;
+  e.set_kind(wm::v1::EVENT_KIND_STREAM_GAP);
+  e.mutable_gap()->set_dropped(12);
+  EXPECT_NE(FormatEventLine(e).find("gap      12 events lost"), std::string::npos);
+}
+
 TEST(FormatEventJson, UsesProtoFieldNames) {
   const std::string json = FormatEventJson(TrafficPacket());
   EXPECT_NE(json.find("\"gateway_id\":\"gw1\""), std::string::npos) << json;
