@@ -20,5 +20,10 @@ run: bootstrap
 bench: bootstrap
 	@scripts/bench.sh
 
+# Runs every fuzzer for FUZZ_SECONDS seconds (default 60) with ASan and UBSan.
+FUZZ_SECONDS ?= 60
+fuzz: bootstrap
+	@SECONDS_PER_FUZZER=$(FUZZ_SECONDS) scripts/fuzz.sh
+
 clean:
 	bazel clean
