@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Benchmarks (not tests): per-message CPU cost of ingest's own work, then the end-to-end run.
+# Results are recorded in bench/README.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "== ingest processing (no MQTT, no gRPC)"
+bazel run -c opt //bench:processor_benchmark 2>/dev/null
+echo "== end to end: simulator -> mosquitto -> wm-ingest -> Subscribe client"
+bench/ingest_e2e.sh
