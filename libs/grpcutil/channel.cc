@@ -1,5 +1,7 @@
 #include "libs/grpcutil/channel.h"
 
+#include "libs/grpcutil/grpc_logging.h"
+
 #include <utility>
 
 #include "absl/status/status.h"
@@ -13,6 +15,7 @@
 namespace wm::grpcutil {
 
 std::shared_ptr<grpc::Channel> CreateChannel(std::string target, const ChannelOptions& options) {
+  RouteGrpcLogsToSpdlog();
   grpc::ChannelArguments args;
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   if (options.tls) {

@@ -1,5 +1,7 @@
 #include "libs/grpcutil/server.h"
 
+#include "libs/grpcutil/grpc_logging.h"
+
 #include <algorithm>
 #include <chrono>
 #include <utility>
@@ -106,7 +108,9 @@ absl::StatusOr<GrpcServerOptions> GrpcServerOptionsFromSettings(const config::Se
   return options;
 }
 
-GrpcServer::GrpcServer(observability::Readiness* readiness) : readiness_(readiness) {}
+GrpcServer::GrpcServer(observability::Readiness* readiness) : readiness_(readiness) {
+  RouteGrpcLogsToSpdlog();
+}
 
 GrpcServer::~GrpcServer() { Shutdown(absl::ZeroDuration()); }
 
