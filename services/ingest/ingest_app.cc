@@ -1,5 +1,6 @@
 #include "services/ingest/ingest_app.h"
 
+#include "libs/config/backend_client.h"
 #include "libs/decoders/registry.h"
 #include "libs/mqtt/settings.h"
 #include "libs/observability/logging.h"
@@ -54,6 +55,7 @@ void AddIngestSettings(config::Schema& schema) {
               .help = "On SIGTERM, seconds open streams get to send what they queued",
               .min = 0,
               .max = 60});
+  config::AcceptBackendClientKeys(schema);
 }
 
 absl::StatusOr<std::unique_ptr<IngestApp>> IngestApp::Create(const config::Settings& settings) {

@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "libs/config/backend_client.h"
 #include "tools/gw_cli/event_format.h"
 
 namespace wm::gw_cli {
@@ -74,6 +75,7 @@ void AddEventsSettings(config::Schema& schema) {
               .default_value = "0",
               .help = "Exit after this many seconds (0: until Ctrl-C)",
               .min = 0});
+  config::AcceptBackendClientKeys(schema);
 }
 
 absl::StatusOr<EventsOptions> EventsOptionsFromSettings(const config::Settings& settings) {
