@@ -12,14 +12,13 @@
 #include "libs/mqtt/client.h"
 #include "libs/testing/mosquitto.h"
 #include "libs/wirepas/topic.h"
-#include "protos/wirepas/generic_message.pb.h"
 #include "tests/harness/event_collector.h"
 #include "tests/harness/service_process.h"
+#include "tests/ingest/gateway_messages.h"
 
 namespace wm::ingest {
 namespace {
 
-namespace gwapi = ::wirepas::proto::gateway_api;
 using ::wm::testing::EventCollector;
 using ::wm::testing::MosquittoProcess;
 using ::wm::testing::ServiceProcess;
@@ -28,31 +27,13 @@ constexpr absl::Duration kTimeout = absl::Seconds(20);
 
 std::string PacketBytes(const std::string& gw, uint64_t event_id, uint32_t node,
                         uint32_t src_ep, uint32_t dst_ep, const std::string& payload) {
-  gwapi::GenericMessage m;
-  auto* p = m.mutable_wirepas()->mutable_packet_received_event();
-  p->mutable_header()->set_gw_id(gw);
-  p->mutable_header()->set_sink_id("sink0");
-  p->mutable_header()->set_event_id(event_id);
-  p->set_source_address(node);
-  p->set_destination_address(1);
-  p->set_source_endpoint(src_ep);
-  p->set_destination_endpoint(dst_ep);
-  p->set_travel_time_ms(25);
-  p->set_rx_time_ms_epoch(1'800'000'000'000 + event_id);
-  p->set_qos(0);
-  p->set_payload(payload);
-  p->set_hop_count(1);
-  return m.SerializeAsString();
-}
-
-std::string StatusBytes(const std::string& gw, gwapi::OnOffState state) {
-  gwapi::GenericMessage m;
-  auto* s = m.mutable_wirepas()->mutable_status_event();
-  s->mutable_header()->set_gw_id(gw);
-  s->mutable_header()->set_event_id(state == gwapi::ON ? 1 : 2);
-  s->set_version(1);
-  s->set_state(state);
-  return m.SerializeAsString();
+  return wm::testing::GatewayPacket{.gateway_id = gw,
+                                    .event_id = event_id,
+                                    .source_address = node,
+                                    .source_endpoint = src_ep,
+                                    .destination_endpoint = dst_ep,
+                                    .payload = payload}
+      .Bytes();
 }
 
 // The test plays the gateways with its own MQTT client.
@@ -205,8 +186,8 @@ TEST_F(IngestTest, FiltersSelectEvents) {
 }
 
 TEST_F(IngestTest, LateSubscriberGetsRetainedStatusAsSnapshot) {
-  Publish(wirepas::StatusTopic("gw-1"), StatusBytes("gw-1", gwapi::ON), /*retained=*/true);
-  Publish(wirepas::StatusTopic("gw-2"), StatusBytes("gw-2", gwapi::OFF), /*retained=*/true);
+  Publish(wirepas::StatusTopic("gw-1"), wm::testing::GatewayStatusBytes("gw-1", /*online=*/true), /*retained=*/true);
+  Publish(wirepas::StatusTopic("gw-2"), wm::testing::GatewayStatusBytes("gw-2", /*online=*/false), /*retained=*/true);
   ASSERT_TRUE(ingest_->WaitForMetric("wm_ingest_messages_total", "kind=\"status\"", 2, kTimeout)
                   .ok());
   EventCollector stream(ingest_->grpc_address(), {});
