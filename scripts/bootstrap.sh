@@ -9,7 +9,7 @@ PACKAGES=(
   # code generation and RPC
   protobuf-compiler libprotobuf-dev protobuf-compiler-grpc libgrpc++-dev grpc-proto libabsl-dev
   # libraries
-  libpaho-mqttpp-dev libpaho-mqtt-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
+  libmosquitto-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libcpp-httplib-dev prometheus-cpp-dev libsqlite3-dev libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 openssl

@@ -1,14 +1,22 @@
 #include "libs/mqtt/client.h"
 
-#include <chrono>
+#include <mosquitto.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <exception>
+#include <system_error>
 #include <utility>
 
 #include "absl/random/distributions.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "libs/mqtt/backoff.h"
-#include "mqtt/async_client.h"
 #include "spdlog/spdlog.h"
 
 namespace wm::mqtt {
@@ -17,16 +25,21 @@ namespace {
 // SUBACK return code of a refused subscription (MQTT 3.1.1 §3.9.3).
 constexpr int kSubscriptionRefused = 0x80;
 constexpr size_t kMaxTopicBytes = 65535;
-// How often blocking waits look at a pending Stop().
-constexpr absl::Duration kWaitSlice = absl::Milliseconds(50);
+// The largest payload a PUBLISH can carry (MQTT 3.1.1 §2.2.3: remaining length < 2^28).
+constexpr size_t kMaxPayloadBytes = 268435455;
+// The longest the network thread sleeps in mosquitto_loop without traffic: how soon it notices
+// Stop(), a new subscription or a timeout. Publishing wakes it at once.
+constexpr int kLoopSliceMs = 100;
 // Stop() lets messages in flight finish for this long before disconnecting.
 constexpr absl::Duration kDisconnectTimeout = absl::Seconds(2);
-// Room in paho's command queue beyond the publishes: SUBSCRIBE, DISCONNECT.
-constexpr int kPahoQueueMargin = 64;
-
-std::chrono::milliseconds ToChrono(absl::Duration duration) {
-  return std::chrono::milliseconds(absl::ToInt64Milliseconds(duration));
-}
+// libmosquitto refuses keepalives of 1 to 4 s.
+constexpr int64_t kMinKeepaliveSeconds = 5;
+// Where Debian keeps the system's CAs, hashed for OpenSSL; used with
+// MOSQ_OPT_TLS_USE_OS_CERTS (OpenSSL's default paths) when no CA file is configured, because
+// mosquitto_tls_set needs a CA file or directory.
+constexpr char kSystemCaDirectory[] = "/etc/ssl/certs";
+// Library errors kept for the log line of a failed connection attempt.
+constexpr size_t kMaxLibraryErrorBytes = 512;
 
 // Debian's abseil has its own string_view type.
 absl::string_view Absl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
@@ -40,34 +53,73 @@ std::string ServerUri(const MqttOptions& options) {
                       ipv6 ? "]" : "", ":", options.port);
 }
 
-// Waits for a paho token in slices so that a Stop() is noticed. Throws what the token throws.
-absl::Status WaitForToken(::mqtt::token& token, absl::Duration timeout,
-                          const std::atomic<bool>& stop_requested) {
-  absl::Time deadline = absl::Now() + timeout;
-  while (!token.wait_for(ToChrono(kWaitSlice))) {
-    if (stop_requested.load()) return absl::CancelledError("client is stopping");
-    if (absl::Now() >= deadline) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("no answer from the broker in ", absl::FormatDuration(timeout)));
-    }
-  }
-  return absl::OkStatus();
+std::string ErrnoText(int error) {
+  return std::error_code(error, std::generic_category()).message();
 }
 
-// paho's text for a refused CONNECT only gives the CONNACK code (MQTT 3.1.1 §3.2.2.3).
-std::string DescribeConnectError(const ::mqtt::exception& e) {
-  static constexpr const char* kConnackReasons[] = {"",
-                                                    "unacceptable protocol version",
-                                                    "client identifier rejected",
-                                                    "server unavailable",
-                                                    "bad user name or password",
-                                                    "not authorized"};
-  int code = e.get_return_code();
-  if (code >= 1 && code <= 5) return absl::StrCat(e.what(), " (", kConnackReasons[code], ")");
-  return e.what();
+// libmosquitto must be initialised once per process before its first client, and
+// mosquitto_lib_init is not thread-safe. A function-local static runs it exactly once, on first
+// use, with the thread safety C++ guarantees for such initialisations; it is the library's
+// process-wide state, not ours. mosquitto_lib_cleanup is left to process exit on purpose: it
+// unloads OpenSSL's configuration, which gRPC (in the same processes) may still be using while
+// static destructors run, and clients owned elsewhere may outlive any object we could tie it to.
+void InitLibraryOnce() {
+  static const bool initialised = [] {
+    mosquitto_lib_init();
+    return true;
+  }();
+  (void)initialised;
+}
+
+// A client key protected by a passphrase is refused rather than letting OpenSSL prompt for it
+// on the terminal.
+int NoKeyPassphrase(char*, int, int, void*) { return 0; }
+
+// The socket's state after libmosquitto reported success: libmosquitto 2.0.11 keeps retrying a
+// TLS handshake on a connection the peer refused or closed (SSL_ERROR_SYSCALL), so a connection
+// attempt checks for that itself. Empty while the socket is usable.
+std::string ClosedSocketError(int fd) {
+  if (fd < 0) return "connection closed";
+  pollfd descriptor{fd, 0, 0};
+  if (poll(&descriptor, 1, 0) <= 0 || (descriptor.revents & (POLLHUP | POLLERR)) == 0) return "";
+  int error = 0;
+  socklen_t size = sizeof(error);
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) == 0 && error != 0) {
+    return ErrnoText(error);
+  }
+  return "connection closed by the broker";
+}
+
+bool TcpConnected(int fd) {
+  sockaddr_storage peer;
+  socklen_t size = sizeof(peer);
+  return fd >= 0 && getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &size) == 0;
+}
+
+// The most specific status for a libmosquitto error from mosquitto_publish.
+absl::Status PublishError(int rc) {
+  std::string message = absl::StrCat("MQTT publish failed: ", mosquitto_strerror(rc));
+  switch (rc) {
+    case MOSQ_ERR_INVAL:
+    case MOSQ_ERR_MALFORMED_UTF8:
+    case MOSQ_ERR_PAYLOAD_SIZE:
+    case MOSQ_ERR_OVERSIZE_PACKET:
+    case MOSQ_ERR_QOS_NOT_SUPPORTED:
+      return absl::InvalidArgumentError(message);
+    case MOSQ_ERR_NOMEM:
+      return absl::ResourceExhaustedError(message);
+    default:
+      return absl::UnavailableError(message);
+  }
 }
 
 }  // namespace
+
+// What PublishAndWait waits for; `status` is written before `done` is notified.
+struct MqttClient::PublishCompletion {
+  absl::Notification done;
+  absl::Status status;
+};
 
 MqttMessage::MqttMessage(std::string topic, std::string payload, int qos, bool retained,
                          bool duplicate)
@@ -129,19 +181,6 @@ absl::Status ValidateTopicFilter(std::string_view filter) {
   return absl::OkStatus();
 }
 
-// Counts the outcome of every asynchronous publish.
-class MqttClient::PublishListener : public ::mqtt::iaction_listener {
- public:
-  explicit PublishListener(MqttClient& client) : client_(client) {}
-  void on_success(const ::mqtt::token&) override { client_.OnPublishDone(true, 0); }
-  void on_failure(const ::mqtt::token& token) override {
-    client_.OnPublishDone(false, token.get_return_code());
-  }
-
- private:
-  MqttClient& client_;
-};
-
 MqttClient::MqttClient(MqttOptions options, prometheus::Registry* registry,
                        prometheus::Labels metric_labels)
     : MqttClient(std::move(options), registry, std::move(metric_labels), nullptr) {}
@@ -153,8 +192,7 @@ MqttClient::MqttClient(MqttOptions options, prometheus::Registry* registry,
 MqttClient::MqttClient(MqttOptions options, prometheus::Registry* registry,
                        prometheus::Labels metric_labels, absl::BitGenRef* random)
     : options_(std::move(options)),
-      random_(random != nullptr ? *random : absl::BitGenRef(owned_random_)),
-      publish_listener_(std::make_unique<PublishListener>(*this)) {
+      random_(random != nullptr ? *random : absl::BitGenRef(owned_random_)) {
   if (options_.client_id.empty()) {
     options_.client_id = absl::StrFormat("wm-%016x", absl::Uniform<uint64_t>(random_));
   }
@@ -193,9 +231,14 @@ MqttClient::MqttClient(MqttOptions options, prometheus::Registry* registry,
                          .Register(*registry)
                          .Add(metric_labels);
   connected_gauge_->Set(0);
+  // WaitForRoom wakes once a quarter of the queue is free (at least one message).
+  room_mark_ = options_.max_queued_publishes - std::max(1, options_.max_queued_publishes / 4);
 }
 
-MqttClient::~MqttClient() { Stop(); }
+MqttClient::~MqttClient() {
+  Stop();
+  if (mosq_ != nullptr) mosquitto_destroy(mosq_);
+}
 
 std::string MqttClient::SharedFilter(std::string_view group, std::string_view filter) {
   return absl::StrCat("$share/", Absl(group), "/", Absl(filter));
@@ -217,8 +260,14 @@ absl::Status MqttClient::AddSubscription(std::string filter, int qos) {
   }
   absl::Status valid = ValidateTopicFilter(filter);
   if (!valid.ok()) return valid;
+  if (mosquitto_validate_utf8(filter.data(), static_cast<int>(filter.size())) != MOSQ_ERR_SUCCESS) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid MQTT topic filter \"", filter, "\": not UTF-8"));
+  }
   absl::MutexLock lock(&mu_);
   subscriptions_.push_back({std::move(filter), qos});
+  // The network thread picks it up within one loop slice.
+  subscription_count_.store(subscriptions_.size(), std::memory_order_release);
   return absl::OkStatus();
 }
 
@@ -270,6 +319,8 @@ absl::Status MqttClient::Start() {
   }
   absl::Status status = CreateClient();
   if (!status.ok()) {
+    if (mosq_ != nullptr) mosquitto_destroy(mosq_);
+    mosq_ = nullptr;
     absl::MutexLock lock(&mu_);
     started_ = false;
     return status;
@@ -278,66 +329,114 @@ absl::Status MqttClient::Start() {
   spdlog::info("mqtt client starting client_id={} broker={} tls={} persist_session={}",
                options_.client_id, ServerUri(options_), !options_.force_unsecure,
                options_.persist_session);
-  connection_thread_ = std::thread([this] { RunConnectionLoop(); });
+  network_thread_ = std::thread([this] { RunNetworkLoop(); });
   return absl::OkStatus();
 }
 
 absl::Status MqttClient::CreateClient() {
   absl::Status valid = ValidateOptions();
   if (!valid.ok()) return valid;
+  InitLibraryOnce();
 
-  try {
-    connect_options_ = std::make_unique<::mqtt::connect_options>();
-    ::mqtt::connect_options& connect = *connect_options_;
-    connect.set_mqtt_version(MQTTVERSION_3_1_1);
-    connect.set_clean_session(!options_.persist_session);
-    connect.set_keep_alive_interval(static_cast<int>(absl::ToInt64Seconds(options_.keepalive)));
-    connect.set_connect_timeout(static_cast<int>(absl::ToInt64Seconds(options_.connect_timeout)));
-    // Reconnection is ours (backoff with jitter, re-subscription), not paho's.
-    connect.set_automatic_reconnect(false);
-    connect.set_max_inflight(options_.max_inflight);
-    if (!options_.username.empty()) connect.set_user_name(options_.username);
-    if (!options_.password.empty()) connect.set_password(options_.password);
-    if (options_.will.has_value()) {
-      connect.set_will(::mqtt::will_options(options_.will->topic, options_.will->payload,
-                                            options_.will->qos, options_.will->retained));
-    }
-    if (!options_.force_unsecure) {
-      ::mqtt::ssl_options ssl;
-      if (!options_.ca_certs.empty()) ssl.set_trust_store(options_.ca_certs);
-      if (!options_.certfile.empty()) {
-        ssl.set_key_store(options_.certfile);
-        ssl.set_private_key(options_.keyfile);
-      }
-      ssl.set_enable_server_cert_auth(!options_.allow_untrusted);
-      ssl.set_verify(!options_.allow_untrusted);  // the server's name (or IP) too
-      connect.set_ssl(std::move(ssl));
-    }
-    // paho bounds its own command queue (100 by default, even while connected); leave the
-    // bound to max_queued_publishes, which Publish enforces with a clear error.
-    ::mqtt::create_options create(MQTTVERSION_3_1_1);
-    create.set_max_buffered_messages(options_.max_queued_publishes + kPahoQueueMargin);
-    client_ =
-        std::make_unique<::mqtt::async_client>(ServerUri(options_), options_.client_id, create);
-    client_->set_message_callback([this](::mqtt::const_message_ptr message) {
-      const ::mqtt::message& m = *message;
-      std::string_view topic = m.get_topic();
-      std::string_view payload = m.get_payload();
-      OnMessage(MqttMessage(std::move(message), topic, payload, m.get_qos(), m.is_retained(),
-                            m.is_duplicate()));
-    });
-    client_->set_connection_lost_handler(
-        [this](const std::string& cause) { OnConnectionLost(cause); });
-  } catch (const std::exception& e) {
-    client_.reset();
-    return absl::InvalidArgumentError(absl::StrCat("cannot create MQTT client: ", e.what()));
+  auto failed = [](std::string_view what, int rc) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot set up the MQTT client: ", Absl(what), ": ", mosquitto_strerror(rc)));
+  };
+  errno = 0;
+  mosq_ =
+      mosquitto_new(options_.client_id.c_str(), /*clean_session=*/!options_.persist_session, this);
+  if (mosq_ == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot create the MQTT client: ", ErrnoText(errno)));
   }
+  // Publish calls libmosquitto from the caller's thread while the network thread runs it: in
+  // threaded mode libmosquitto only queues there and leaves every socket operation (and OpenSSL)
+  // to the network thread.
+  mosquitto_threaded_set(mosq_, true);
+  int rc = mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+  if (rc != MOSQ_ERR_SUCCESS) return failed("protocol version", rc);
+  rc = mosquitto_max_inflight_messages_set(mosq_, static_cast<unsigned>(options_.max_inflight));
+  if (rc != MOSQ_ERR_SUCCESS) return failed("max_inflight", rc);
+  if (!options_.username.empty()) {
+    rc = mosquitto_username_pw_set(mosq_, options_.username.c_str(),
+                                   options_.password.empty() ? nullptr : options_.password.c_str());
+    if (rc != MOSQ_ERR_SUCCESS) return failed("username", rc);
+  }
+  if (options_.will.has_value()) {
+    const MqttWill& will = *options_.will;
+    if (will.payload.size() > kMaxPayloadBytes) {
+      return absl::InvalidArgumentError("MQTT last will payload too large");
+    }
+    rc = mosquitto_will_set(mosq_, will.topic.c_str(), static_cast<int>(will.payload.size()),
+                            will.payload.data(), will.qos, will.retained);
+    if (rc != MOSQ_ERR_SUCCESS) return failed("last will", rc);
+  }
+  if (!options_.force_unsecure) {
+    const bool system_cas = options_.ca_certs.empty();
+    if (system_cas) {
+      rc = mosquitto_int_option(mosq_, MOSQ_OPT_TLS_USE_OS_CERTS, 1);
+      if (rc != MOSQ_ERR_SUCCESS) return failed("system CAs", rc);
+    }
+    // Checks that the files can be read; their contents are loaded on connecting.
+    rc = mosquitto_tls_set(mosq_, system_cas ? nullptr : options_.ca_certs.c_str(),
+                           system_cas ? kSystemCaDirectory : nullptr,
+                           options_.certfile.empty() ? nullptr : options_.certfile.c_str(),
+                           options_.keyfile.empty() ? nullptr : options_.keyfile.c_str(),
+                           &NoKeyPassphrase);
+    if (rc != MOSQ_ERR_SUCCESS) return failed("TLS files (ca_certs, certfile, keyfile)", rc);
+    if (options_.allow_untrusted) {
+      // Neither the chain (SSL_VERIFY_NONE) nor the server's name is checked.
+      rc = mosquitto_tls_opts_set(mosq_, /*cert_reqs=SSL_VERIFY_NONE*/ 0, nullptr, nullptr);
+      if (rc != MOSQ_ERR_SUCCESS) return failed("TLS options", rc);
+      rc = mosquitto_tls_insecure_set(mosq_, true);
+      if (rc != MOSQ_ERR_SUCCESS) return failed("TLS options", rc);
+    }
+  }
+  mosquitto_connect_callback_set(mosq_, &MqttClient::OnConnectCallback);
+  mosquitto_publish_callback_set(mosq_, &MqttClient::OnPublishCallback);
+  mosquitto_message_callback_set(mosq_, &MqttClient::OnMessageCallback);
+  mosquitto_subscribe_callback_set(mosq_, &MqttClient::OnSubscribeCallback);
   return absl::OkStatus();
 }
 
-bool MqttClient::HasWorkLocked() const {
-  return stopping_ || connected_ != announced_connected_ ||
-         (connected_ && subscribed_count_ < subscriptions_.size());
+// The callbacks run inside libmosquitto's C frames: nothing may propagate out of them.
+void MqttClient::OnConnectCallback(::mosquitto*, void* self, int rc) {
+  static_cast<MqttClient*>(self)->connack_code_ = rc;
+}
+
+void MqttClient::OnPublishCallback(::mosquitto*, void* self, int mid) {
+  try {
+    static_cast<MqttClient*>(self)->OnPublished(mid);
+  } catch (...) {
+  }
+}
+
+void MqttClient::OnMessageCallback(::mosquitto*, void* self, const ::mosquitto_message* message) {
+  try {
+    static_cast<MqttClient*>(self)->OnMessage(*message);
+  } catch (...) {
+  }
+}
+
+void MqttClient::OnSubscribeCallback(::mosquitto*, void* self, int mid, int qos_count,
+                                     const int* granted_qos) {
+  try {
+    static_cast<MqttClient*>(self)->OnSubscribed(mid, qos_count, granted_qos);
+  } catch (...) {
+  }
+}
+
+void MqttClient::OnLogCallback(::mosquitto*, void* self, int level, const char* text) {
+  if ((level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING)) == 0 || text == nullptr) return;
+  try {
+    MqttClient& client = *static_cast<MqttClient*>(self);
+    absl::MutexLock lock(&client.library_error_mu_);
+    std::string& error = client.library_error_;
+    if (error.size() >= kMaxLibraryErrorBytes) return;
+    if (!error.empty()) error += "; ";
+    error += text;
+  } catch (...) {
+  }
 }
 
 bool MqttClient::IsSubscribedLocked() const {
@@ -354,156 +453,252 @@ void MqttClient::SetConnectedLocked(bool connected) {
   }
 }
 
-void MqttClient::RunConnectionLoop() {
+bool MqttClient::OnNetworkThread() const {
+  return std::this_thread::get_id() == network_thread_id_.load(std::memory_order_relaxed);
+}
+
+void MqttClient::SleepUnlessStopped(absl::Duration delay) {
+  absl::MutexLock lock(&mu_);
+  mu_.AwaitWithTimeout(absl::Condition(&stopping_), delay);
+}
+
+std::string MqttClient::DescribeError(int rc, int saved_errno) {
+  std::string text =
+      rc == MOSQ_ERR_ERRNO && saved_errno != 0 ? ErrnoText(saved_errno) : mosquitto_strerror(rc);
+  absl::MutexLock lock(&library_error_mu_);
+  if (!library_error_.empty()) absl::StrAppend(&text, " (", library_error_, ")");
+  return text;
+}
+
+void MqttClient::RunNetworkLoop() {
+  network_thread_id_.store(std::this_thread::get_id());
   ExponentialBackoff backoff(options_.reconnect_min_delay, options_.reconnect_max_delay);
   int failures = 0;
-  absl::MutexLock lock(&mu_);
-  while (!stopping_) {
-    if (!connected_ && announced_connected_) {
-      announced_connected_ = false;
-      mu_.Unlock();
-      NotifyConnection(false);
-      mu_.Lock();
+  while (!stop_requested_.load()) {
+    absl::Status status = ConnectOnce();
+    if (!status.ok()) {
+      if (stop_requested_.load()) break;
+      ++failures;
+      connect_failures_->Increment();
+      absl::Duration delay = backoff.NextDelay(random_);
+      // One line per attempt: attempts are spaced by the backoff.
+      spdlog::warn(
+          "mqtt connect failed client_id={} broker={} attempt={} error=\"{}\" retry_in_ms={}",
+          options_.client_id, ServerUri(options_), failures, std::string(status.message()),
+          absl::ToInt64Milliseconds(delay));
+      SleepUnlessStopped(delay);
       continue;
     }
-
-    if (!connected_) {
-      uint64_t losses = losses_;
-      mu_.Unlock();
-      absl::Status status = ConnectOnce();
-      mu_.Lock();
-      if (stopping_) break;
-      if (!status.ok()) {
-        ++failures;
-        connect_failures_->Increment();
-        absl::Duration delay = backoff.NextDelay(random_);
-        // One line per attempt: attempts are spaced by the backoff.
-        spdlog::warn(
-            "mqtt connect failed client_id={} broker={} attempt={} error=\"{}\" "
-            "retry_in_ms={}",
-            options_.client_id, ServerUri(options_), failures, std::string(status.message()),
-            absl::ToInt64Milliseconds(delay));
-        mu_.AwaitWithTimeout(absl::Condition(&stopping_), delay);
-        continue;
-      }
-      backoff.Reset();
-      failures = 0;
-      if (losses_ != losses) continue;  // lost again before we noticed the connection
-      SetConnectedLocked(true);
-      if (ever_connected_) reconnects_->Increment();
-      ever_connected_ = true;
-      spdlog::info("mqtt connected client_id={} broker={} subscriptions={}", options_.client_id,
-                   ServerUri(options_), subscriptions_.size());
-      continue;
-    }
-
-    if (subscribed_count_ < subscriptions_.size()) {
-      uint64_t losses = losses_;
-      std::vector<Subscription> batch(subscriptions_.begin() + subscribed_count_,
-                                      subscriptions_.end());
-      mu_.Unlock();
-      absl::StatusOr<std::vector<int>> granted = SubscribeOnce(batch);
-      mu_.Lock();
-      if (stopping_) break;
-      if (losses_ != losses || !connected_) continue;  // re-subscribed on the next connection
-      if (!granted.ok()) {
-        // A connection that cannot subscribe is of no use: start over, after a pause.
-        spdlog::warn("mqtt subscribe failed client_id={} error=\"{}\"", options_.client_id,
-                     std::string(granted.status().message()));
-        ++losses_;
-        SetConnectedLocked(false);
-        mu_.Unlock();
-        DropConnection();
-        mu_.Lock();
-        mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff.NextDelay(random_));
-        continue;
-      }
-      for (size_t i = 0; i < batch.size(); ++i) {
-        if ((*granted)[i] == kSubscriptionRefused) {
-          subscription_refused_ = true;
-          spdlog::error("mqtt subscription refused by the broker client_id={} filter={}",
-                        options_.client_id, batch[i].filter);
-        }
-      }
-      subscribed_count_ += batch.size();
-      continue;
-    }
-
-    if (connected_ && !announced_connected_) {
-      announced_connected_ = true;
-      mu_.Unlock();
-      NotifyConnection(true);
-      mu_.Lock();
-      continue;
-    }
-
-    mu_.Await(absl::Condition(this, &MqttClient::HasWorkLocked));
+    backoff.Reset();
+    failures = 0;
+    OnConnected();
+    status = RunConnection();
+    // Stop() while connected, or a connection that could not subscribe: leave with a DISCONNECT
+    // so that the broker does not publish the last will.
+    if (mosquitto_socket(mosq_) >= 0) DisconnectCleanly(/*wait_for_in_flight=*/status.ok());
+    OnDisconnected(status);
+    if (stop_requested_.load()) break;
+    // Full jitter here too: clients cut off together by a broker restart come back spread out.
+    SleepUnlessStopped(backoff.NextDelay(random_));
   }
 }
 
 absl::Status MqttClient::ConnectOnce() {
-  ::mqtt::token_ptr token;
-  try {
-    token = client_->connect(*connect_options_);
-    // paho gives up after connect_timeout; the margin only guards against a lost callback.
-    absl::Status status =
-        WaitForToken(*token, options_.connect_timeout + absl::Seconds(5), stop_requested_);
-    if (absl::IsCancelled(status)) {
+  connack_code_ = -1;
+  {
+    absl::MutexLock lock(&library_error_mu_);
+    library_error_.clear();
+  }
+  // Only while connecting: with a log callback set, libmosquitto formats a line per packet.
+  mosquitto_log_callback_set(mosq_, &MqttClient::OnLogCallback);
+  const int keepalive = options_.keepalive == absl::ZeroDuration()
+                            ? 0
+                            : static_cast<int>(std::max(kMinKeepaliveSeconds,
+                                                        absl::ToInt64Seconds(options_.keepalive)));
+  int rc;
+  int saved_errno;
+  {
+    absl::MutexLock lock(&connection_mu_);
+    // A new connection discards the QoS 0 messages libmosquitto had not sent yet; QoS 1/2
+    // messages are kept and sent again.
+    FailPendingPublishes(absl::UnavailableError("connection lost before the message was sent"),
+                         /*qos0_only=*/true);
+    // Resolves the name and starts a non-blocking TCP connect; the TLS handshake and CONNECT
+    // happen in mosquitto_loop.
+    errno = 0;
+    rc = mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port, keepalive);
+    saved_errno = errno;
+  }
+  const absl::Time deadline = absl::Now() + options_.connect_timeout;
+  absl::Time stop_deadline = absl::InfiniteFuture();
+  std::string closed;
+  while (rc == MOSQ_ERR_SUCCESS && connack_code_ < 0) {
+    const absl::Time now = absl::Now();
+    if (stop_requested_.load() && stop_deadline == absl::InfiniteFuture()) {
       // Let a connection in progress finish, so that Stop() can end it with a DISCONNECT
-      // instead of dropping it (which would make the broker publish the last will).
-      token->wait_for(ToChrono(kDisconnectTimeout));
+      // instead of dropping it (which would make the broker publish the last will). Before
+      // the TCP connection is up the broker knows nothing of us: no need to wait.
+      if (!TcpConnected(mosquitto_socket(mosq_))) break;
+      stop_deadline = now + kDisconnectTimeout;
     }
-    return status;
-  } catch (const ::mqtt::exception& e) {
-    return absl::UnavailableError(DescribeConnectError(e));
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(e.what());
+    if (now >= deadline || now >= stop_deadline) break;
+    errno = 0;
+    rc = mosquitto_loop(mosq_, kLoopSliceMs, 1);
+    saved_errno = errno;
+    if (rc == MOSQ_ERR_SUCCESS && connack_code_ < 0) {
+      closed = ClosedSocketError(mosquitto_socket(mosq_));
+      if (!closed.empty()) break;
+    }
+  }
+  mosquitto_log_callback_set(mosq_, nullptr);
+  if (connack_code_ == 0 && rc == MOSQ_ERR_SUCCESS) return absl::OkStatus();
+  if (connack_code_ > 0) {
+    return absl::UnavailableError(
+        absl::StrCat("broker refused the connection: ", mosquitto_connack_string(connack_code_)));
+  }
+  if (!closed.empty()) return absl::UnavailableError(closed);
+  if (rc == MOSQ_ERR_SUCCESS) {
+    if (stop_requested_.load()) return absl::CancelledError("client is stopping");
+    return absl::DeadlineExceededError(absl::StrCat(
+        "no answer from the broker in ", absl::FormatDuration(options_.connect_timeout)));
+  }
+  return absl::UnavailableError(DescribeError(rc, saved_errno));
+}
+
+void MqttClient::OnConnected() {
+  size_t subscriptions;
+  {
+    absl::MutexLock lock(&mu_);
+    SetConnectedLocked(true);
+    if (ever_connected_) reconnects_->Increment();
+    ever_connected_ = true;
+    subscriptions = subscriptions_.size();
+  }
+  announced_ = false;
+  known_subscriptions_ = 0;
+  subscribe_mids_.clear();
+  spdlog::info("mqtt connected client_id={} broker={} subscriptions={}", options_.client_id,
+               ServerUri(options_), subscriptions);
+}
+
+void MqttClient::OnDisconnected(const absl::Status& cause) {
+  bool announce;
+  {
+    absl::MutexLock lock(&mu_);
+    SetConnectedLocked(false);
+    announce = announced_connected_;
+    announced_connected_ = false;
+  }
+  announced_ = false;
+  subscribe_mids_.clear();
+  if (!cause.ok()) {
+    spdlog::warn("mqtt connection lost client_id={} broker={} cause=\"{}\"", options_.client_id,
+                 ServerUri(options_), std::string(cause.message()));
+  }
+  if (announce) NotifyConnection(false);
+}
+
+absl::Status MqttClient::RunConnection() {
+  while (!stop_requested_.load(std::memory_order_relaxed)) {
+    if (subscribe_mids_.empty() &&
+        known_subscriptions_ != subscription_count_.load(std::memory_order_acquire)) {
+      absl::Status status = SubscribeNewFilters();
+      if (!status.ok()) {
+        spdlog::warn("mqtt subscribe failed client_id={} error=\"{}\"", options_.client_id,
+                     std::string(status.message()));
+        return status;
+      }
+    }
+    if (!subscribe_mids_.empty() && absl::Now() >= subscribe_deadline_) {
+      absl::Status status = absl::DeadlineExceededError(absl::StrCat(
+          "no SUBACK from the broker in ", absl::FormatDuration(options_.connect_timeout)));
+      spdlog::warn("mqtt subscribe failed client_id={} error=\"{}\"", options_.client_id,
+                   std::string(status.message()));
+      return status;
+    }
+    if (!announced_ && subscribe_mids_.empty() &&
+        known_subscriptions_ == subscription_count_.load(std::memory_order_acquire)) {
+      {
+        absl::MutexLock lock(&mu_);
+        announced_connected_ = true;
+      }
+      announced_ = true;
+      NotifyConnection(true);
+    }
+    errno = 0;
+    const int rc = mosquitto_loop(mosq_, kLoopSliceMs, 1);
+    const int saved_errno = errno;
+    if (rc != MOSQ_ERR_SUCCESS) return absl::UnavailableError(DescribeError(rc, saved_errno));
+    if (mosquitto_socket(mosq_) < 0) return absl::UnavailableError("connection closed");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MqttClient::SubscribeNewFilters() {
+  std::vector<Subscription> batch;
+  size_t begin;
+  {
+    absl::MutexLock lock(&mu_);
+    begin = subscribed_count_;
+    batch.assign(subscriptions_.begin() + static_cast<ptrdiff_t>(begin), subscriptions_.end());
+    known_subscriptions_ = subscriptions_.size();
+  }
+  subscribe_batch_end_ = begin + batch.size();
+  subscribe_batch_refused_ = false;
+  subscribe_deadline_ = absl::Now() + options_.connect_timeout;
+  // One SUBSCRIBE per filter: each has its own QoS, and each SUBACK says whether it was granted.
+  for (size_t i = 0; i < batch.size(); ++i) {
+    int mid = 0;
+    const int rc = mosquitto_subscribe(mosq_, &mid, batch[i].filter.c_str(), batch[i].qos);
+    if (rc != MOSQ_ERR_SUCCESS) {
+      subscribe_mids_.clear();
+      return absl::UnavailableError(
+          absl::StrCat("cannot subscribe ", batch[i].filter, ": ", mosquitto_strerror(rc)));
+    }
+    subscribe_mids_[mid] = begin + i;
+  }
+  return absl::OkStatus();
+}
+
+void MqttClient::OnSubscribed(int mid, int qos_count, const int* granted_qos) {
+  auto it = subscribe_mids_.find(mid);
+  if (it == subscribe_mids_.end()) return;  // from an earlier connection
+  const size_t index = it->second;
+  subscribe_mids_.erase(it);
+  const bool granted =
+      qos_count >= 1 && granted_qos != nullptr && granted_qos[0] >= 0 && granted_qos[0] <= 2;
+  if (!granted) {
+    subscribe_batch_refused_ = true;
+    std::string filter;
+    {
+      absl::MutexLock lock(&mu_);
+      if (index < subscriptions_.size()) filter = subscriptions_[index].filter;
+    }
+    spdlog::error("mqtt subscription refused by the broker client_id={} filter={} code={}",
+                  options_.client_id, filter,
+                  qos_count >= 1 && granted_qos != nullptr ? granted_qos[0] : kSubscriptionRefused);
+  }
+  if (subscribe_mids_.empty()) {
+    absl::MutexLock lock(&mu_);
+    subscribed_count_ = subscribe_batch_end_;
+    if (subscribe_batch_refused_) subscription_refused_ = true;
   }
 }
 
-absl::StatusOr<std::vector<int>> MqttClient::SubscribeOnce(const std::vector<Subscription>& batch) {
-  // One SUBSCRIBE per filter, all sent before waiting: paho-mqtt-cpp 1.2 loses the per-filter
-  // return codes of a multi-filter SUBACK under MQTT 3.1.1, and reports a refused single
-  // filter as a failure with code 0x80.
-  std::vector<::mqtt::token_ptr> tokens;
-  try {
-    for (const Subscription& subscription : batch) {
-      tokens.push_back(client_->subscribe(subscription.filter, subscription.qos));
-    }
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(e.what());
-  }
-  std::vector<int> granted;
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    try {
-      absl::Status status = WaitForToken(*tokens[i], options_.connect_timeout, stop_requested_);
-      if (!status.ok()) return status;
-      granted.push_back(batch[i].qos);
-    } catch (const ::mqtt::exception& e) {
-      if (e.get_return_code() != kSubscriptionRefused) return absl::UnavailableError(e.what());
-      granted.push_back(kSubscriptionRefused);
-    } catch (const std::exception& e) {
-      return absl::UnavailableError(e.what());
+void MqttClient::DisconnectCleanly(bool wait_for_in_flight) {
+  const absl::Time deadline = absl::Now() + kDisconnectTimeout;
+  if (wait_for_in_flight) {
+    while (HasPendingPublishes() && absl::Now() < deadline) {
+      if (mosquitto_loop(mosq_, kLoopSliceMs, 1) != MOSQ_ERR_SUCCESS) return;
+      if (mosquitto_socket(mosq_) < 0) return;
     }
   }
-  return granted;
-}
-
-void MqttClient::DropConnection() {
-  try {
-    client_->disconnect(0)->wait_for(ToChrono(kDisconnectTimeout));
-  } catch (const std::exception& e) {
-    spdlog::debug("mqtt disconnect failed client_id={} error=\"{}\"", options_.client_id, e.what());
+  if (mosquitto_disconnect(mosq_) != MOSQ_ERR_SUCCESS) return;
+  // libmosquitto closes the socket once the DISCONNECT is written.
+  const absl::Time written_deadline = absl::Now() + kDisconnectTimeout;
+  while (mosquitto_socket(mosq_) >= 0 && absl::Now() < written_deadline) {
+    if (mosquitto_loop(mosq_, kLoopSliceMs, 1) != MOSQ_ERR_SUCCESS) break;
   }
-}
-
-void MqttClient::OnConnectionLost(const std::string& cause) {
-  absl::MutexLock lock(&mu_);
-  ++losses_;
-  if (!connected_) return;
-  SetConnectedLocked(false);
-  spdlog::warn("mqtt connection lost client_id={} broker={} cause=\"{}\"", options_.client_id,
-               ServerUri(options_), cause);
 }
 
 void MqttClient::NotifyConnection(bool connected) {
@@ -523,8 +718,21 @@ void MqttClient::NotifyConnection(bool connected) {
   }
 }
 
-void MqttClient::OnMessage(const MqttMessage& message) {
+void MqttClient::OnMessage(const ::mosquitto_message& m) {
   received_->Increment();
+  // libmosquitto frees `m` after this callback: one copy of topic and payload, in one buffer
+  // that the message and its copies share.
+  const size_t topic_size = m.topic != nullptr ? std::strlen(m.topic) : 0;
+  const size_t payload_size = m.payload != nullptr && m.payloadlen > 0 ? m.payloadlen : 0;
+  std::shared_ptr<char> bytes(new char[topic_size + payload_size + 1],
+                              std::default_delete<char[]>());
+  if (topic_size > 0) std::memcpy(bytes.get(), m.topic, topic_size);
+  if (payload_size > 0) std::memcpy(bytes.get() + topic_size, m.payload, payload_size);
+  const std::string_view topic(bytes.get(), topic_size);
+  const std::string_view payload(bytes.get() + topic_size, payload_size);
+  const MqttMessage message(std::move(bytes), topic, payload, m.qos, m.retain,
+                            /*duplicate=*/false);
+
   absl::ReaderMutexLock lock(&message_handler_mu_);
   if (!message_handler_) return;
   try {
@@ -544,17 +752,102 @@ void MqttClient::OnMessage(const MqttMessage& message) {
   }
 }
 
-void MqttClient::OnPublishDone(bool ok, int return_code) {
-  queued_publishes_.fetch_sub(1, std::memory_order_relaxed);
-  if (ok) {
-    published_->Increment();
-    return;
+void MqttClient::OnPublished(int mid) {
+  std::shared_ptr<PublishCompletion> completion;
+  {
+    absl::MutexLock lock(&pending_mu_);
+    auto it = pending_.find(mid);
+    if (it == pending_.end()) {
+      // Sent before Publish registered it (QoS 0 can be that quick): Publish finishes it.
+      pending_[mid].done_early = true;
+      return;
+    }
+    if (it->second.done_early) return;  // a second report of the same message
+    completion = std::move(it->second.completion);
+    pending_.erase(it);
   }
-  publish_errors_->Increment();
-  uint64_t count = ++publish_failures_logged_;
-  if (ShouldLog(count)) {
-    spdlog::warn("mqtt publish failed client_id={} code={} count={}", options_.client_id,
-                 return_code, count);
+  FinishPublish(absl::OkStatus(), completion);
+}
+
+void MqttClient::RegisterPublish(int mid, int qos, std::shared_ptr<PublishCompletion> completion) {
+  std::shared_ptr<PublishCompletion> replaced;
+  bool done = false;
+  bool collided = false;
+  {
+    absl::MutexLock lock(&pending_mu_);
+    auto [it, inserted] = pending_.try_emplace(mid);
+    if (!inserted && it->second.done_early) {
+      pending_.erase(it);
+      done = true;
+    } else {
+      if (!inserted) {
+        // Message ids are 16 bits: one still waiting after 65535 newer ones is given up.
+        collided = true;
+        replaced = std::move(it->second.completion);
+      }
+      it->second = PendingPublish{qos, false, completion};
+    }
+  }
+  if (collided) {
+    FinishPublish(
+        absl::DeadlineExceededError("no acknowledgement before its message id was reused"),
+        replaced);
+  }
+  if (done) FinishPublish(absl::OkStatus(), completion);
+}
+
+void MqttClient::FinishPublish(const absl::Status& status,
+                               const std::shared_ptr<PublishCompletion>& completion) {
+  if (status.ok()) {
+    published_->Increment();
+  } else {
+    publish_errors_->Increment();
+    uint64_t count = ++publish_failures_logged_;
+    if (ShouldLog(count)) {
+      spdlog::warn("mqtt publish failed client_id={} error=\"{}\" count={}", options_.client_id,
+                   std::string(status.message()), count);
+    }
+  }
+  if (completion != nullptr) {
+    completion->status = status;
+    completion->done.Notify();
+  }
+  ReleasePublishSlot();
+}
+
+void MqttClient::FailPendingPublishes(const absl::Status& status, bool qos0_only) {
+  std::vector<std::shared_ptr<PublishCompletion>> failed;
+  {
+    absl::MutexLock lock(&pending_mu_);
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      if (it->second.done_early) {
+        pending_.erase(it++);
+      } else if (qos0_only && it->second.qos != 0) {
+        ++it;
+      } else {
+        failed.push_back(std::move(it->second.completion));
+        pending_.erase(it++);
+      }
+    }
+  }
+  for (const std::shared_ptr<PublishCompletion>& completion : failed) {
+    FinishPublish(status, completion);
+  }
+}
+
+bool MqttClient::HasPendingPublishes() {
+  absl::MutexLock lock(&pending_mu_);
+  for (const auto& [mid, pending] : pending_) {
+    if (!pending.done_early) return true;
+  }
+  return false;
+}
+
+void MqttClient::ReleasePublishSlot() {
+  const int before = queued_publishes_.fetch_sub(1);
+  if (before - 1 == room_mark_ && room_waiters_.load() > 0) {
+    // Unlocking makes the waiters look at their condition again.
+    absl::MutexLock lock(&room_mu_);
   }
 }
 
@@ -574,7 +867,8 @@ absl::Status MqttClient::Publish(std::string topic, std::string payload, int qos
 
 absl::Status MqttClient::PublishAndWait(std::string topic, std::string payload, int qos,
                                         bool retained, absl::Duration timeout) {
-  return PublishInternal(std::move(topic), std::move(payload), qos, retained, timeout);
+  return PublishInternal(std::move(topic), std::move(payload), qos, retained,
+                         std::max(timeout, absl::Nanoseconds(1)));
 }
 
 absl::Status MqttClient::PublishInternal(std::string topic, std::string payload, int qos,
@@ -584,38 +878,73 @@ absl::Status MqttClient::PublishInternal(std::string topic, std::string payload,
   }
   absl::Status valid = ValidateTopicName(topic);
   if (!valid.ok()) return RejectPublish(valid);
+  if (payload.size() > kMaxPayloadBytes) {
+    return RejectPublish(absl::InvalidArgumentError("MQTT payload larger than 268435455 bytes"));
+  }
   if (!started_flag_.load()) {
     return RejectPublish(absl::FailedPreconditionError("MQTT client not started"));
+  }
+  if (stop_requested_.load(std::memory_order_relaxed)) {
+    return RejectPublish(absl::FailedPreconditionError("MQTT client stopped"));
+  }
+  if (wait > absl::ZeroDuration() && OnNetworkThread()) {
+    return RejectPublish(absl::FailedPreconditionError(
+        "PublishAndWait from a handler would wait for the thread that runs the handler"));
   }
   if (!connected_flag_.load(std::memory_order_relaxed)) {
     return RejectPublish(absl::UnavailableError("not connected to the MQTT broker"));
   }
-  if (queued_publishes_.fetch_add(1, std::memory_order_relaxed) >= options_.max_queued_publishes) {
-    queued_publishes_.fetch_sub(1, std::memory_order_relaxed);
+  if (queued_publishes_.fetch_add(1) >= options_.max_queued_publishes) {
+    ReleasePublishSlot();
     return RejectPublish(absl::ResourceExhaustedError(absl::StrCat(
         "MQTT publish queue full (", options_.max_queued_publishes, " messages not yet done)")));
   }
-  ::mqtt::delivery_token_ptr token;
-  try {
-    token = client_->publish(
-        ::mqtt::message::create(std::move(topic), std::move(payload), qos, retained), nullptr,
-        *publish_listener_);
-  } catch (const std::exception& e) {
-    // paho did not take the message, so the listener will not be called for it.
-    queued_publishes_.fetch_sub(1, std::memory_order_relaxed);
-    return RejectPublish(absl::UnavailableError(absl::StrCat("MQTT publish failed: ", e.what())));
+  if (!connection_mu_.ReaderTryLock()) {
+    ReleasePublishSlot();
+    return RejectPublish(absl::UnavailableError("reconnecting to the MQTT broker"));
   }
-  if (wait == absl::ZeroDuration()) return absl::OkStatus();
-  try {
-    if (!token->wait_for(ToChrono(wait))) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("MQTT publish not acknowledged within ", absl::FormatDuration(wait)));
-    }
-  } catch (const std::exception& e) {
-    // Counted by the listener.
-    return absl::UnavailableError(absl::StrCat("MQTT publish failed: ", e.what()));
+  if (stop_requested_.load()) {  // Stop() may have failed the pending messages already
+    connection_mu_.ReaderUnlock();
+    ReleasePublishSlot();
+    return RejectPublish(absl::FailedPreconditionError("MQTT client stopped"));
   }
-  return absl::OkStatus();
+  std::shared_ptr<PublishCompletion> completion;
+  if (wait > absl::ZeroDuration()) completion = std::make_shared<PublishCompletion>();
+  int mid = 0;
+  const int rc = mosquitto_publish(mosq_, &mid, topic.c_str(), static_cast<int>(payload.size()),
+                                   payload.data(), qos, retained);
+  // A QoS 1/2 message is queued even when libmosquitto could not send it right away (the
+  // connection just dropped): it is sent after reconnecting and reported done then.
+  const bool taken =
+      rc == MOSQ_ERR_SUCCESS ||
+      (qos > 0 && (rc == MOSQ_ERR_NO_CONN || rc == MOSQ_ERR_CONN_LOST || rc == MOSQ_ERR_ERRNO));
+  if (taken) RegisterPublish(mid, qos, completion);
+  connection_mu_.ReaderUnlock();
+  if (!taken) {
+    ReleasePublishSlot();
+    return RejectPublish(PublishError(rc));
+  }
+  if (completion == nullptr) return absl::OkStatus();
+  if (!completion->done.WaitForNotificationWithTimeout(wait)) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("MQTT publish not acknowledged within ", absl::FormatDuration(wait)));
+  }
+  return completion->status;  // a failure is counted when it happens
+}
+
+bool MqttClient::WaitForRoom(absl::Duration timeout) {
+  const int max = options_.max_queued_publishes;
+  if (!started_flag_.load() || stop_requested_.load()) return false;
+  if (queued_publishes_.load() < max) return true;
+  if (OnNetworkThread()) return false;  // only this thread could make room
+  room_waiters_.fetch_add(1);
+  {
+    absl::MutexLock lock(&room_mu_);
+    auto room = [this] { return queued_publishes_.load() <= room_mark_ || stop_requested_.load(); };
+    room_mu_.AwaitWithTimeout(absl::Condition(&room), timeout);
+  }
+  room_waiters_.fetch_sub(1);
+  return !stop_requested_.load() && queued_publishes_.load() < max;
 }
 
 bool MqttClient::IsConnected() const {
@@ -647,30 +976,26 @@ void MqttClient::Stop() {
     stopping_ = true;
   }
   stop_requested_.store(true);
-  if (connection_thread_.joinable()) connection_thread_.join();
-
-  // A clean DISCONNECT: the broker discards the last will.
-  try {
-    if (client_ != nullptr && client_->is_connected()) {
-      client_->disconnect(ToChrono(kDisconnectTimeout))
-          ->wait_for(ToChrono(kDisconnectTimeout + absl::Seconds(1)));
-    }
-  } catch (const std::exception& e) {
-    spdlog::warn("mqtt disconnect failed client_id={} error=\"{}\"", options_.client_id, e.what());
+  {
+    absl::MutexLock lock(&room_mu_);  // wakes WaitForRoom
   }
-  // From here on no message handler runs.
+  if (network_thread_.joinable()) network_thread_.join();
+  // The network thread is gone: from here on no handler runs. Publish calls that passed their
+  // stop check register their message before this lock is granted; later ones are refused.
+  {
+    absl::MutexLock lock(&connection_mu_);
+    FailPendingPublishes(absl::CancelledError("MQTT client stopped before the message was done"),
+                         /*qos0_only=*/false);
+  }
   {
     absl::WriterMutexLock lock(&message_handler_mu_);
     message_handler_ = nullptr;
   }
-  bool announce;
   {
     absl::MutexLock lock(&mu_);
-    announce = announced_connected_;
-    announced_connected_ = false;
     SetConnectedLocked(false);
+    announced_connected_ = false;
   }
-  if (announce) NotifyConnection(false);
   spdlog::info("mqtt client stopped client_id={}", options_.client_id);
 }
 

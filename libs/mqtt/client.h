@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/random/bit_gen_ref.h"
 #include "absl/random/random.h"
 #include "absl/status/status.h"
@@ -22,10 +23,8 @@
 #include "prometheus/labels.h"
 #include "prometheus/registry.h"
 
-namespace mqtt {
-class async_client;
-class connect_options;
-}  // namespace mqtt
+struct mosquitto;
+struct mosquitto_message;
 
 namespace wm::mqtt {
 
@@ -59,7 +58,8 @@ struct MqttOptions {
   bool persist_session = false;
   // Unique per broker; a random "wm-<16 hex digits>" when empty.
   std::string client_id;
-  // MQTT keepalive; the gateways use 20 s.
+  // MQTT keepalive; the gateways use 20 s. Zero turns it off; 1 to 4 s count as 5 s, the
+  // least libmosquitto accepts.
   absl::Duration keepalive = absl::Seconds(20);
   // How long one connection attempt (TCP, TLS, CONNACK) and one SUBSCRIBE may take.
   absl::Duration connect_timeout = absl::Seconds(10);
@@ -70,9 +70,7 @@ struct MqttOptions {
   // QoS 1/2 messages sent and not yet acknowledged by the broker (the MQTT window).
   int max_inflight = 100;
   // Messages accepted by Publish and not yet done (sent for QoS 0, acknowledged for QoS 1/2);
-  // beyond it Publish returns ResourceExhausted. At most 65535. paho's C library does work
-  // linear in this queue's length on every publish: on a 2-core machine QoS 1 publishing ran
-  // at 27k messages/s with 1000 and 3.5k/s with 20000 against a busy broker.
+  // beyond it Publish returns ResourceExhausted (WaitForRoom waits for room). At most 65535.
   int max_queued_publishes = 1000;
 };
 
@@ -99,7 +97,8 @@ class MqttMessage {
   int qos() const { return qos_; }
   // Sent by the broker from its retained store (a subscription just started), not live.
   bool retained() const { return retained_; }
-  // The broker may have delivered this message before (QoS 1/2 redelivery).
+  // The broker may have delivered this message before (QoS 1/2 redelivery). libmosquitto does
+  // not report the DUP flag, so received messages always say false.
   bool duplicate() const { return duplicate_; }
 
  private:
@@ -117,10 +116,11 @@ absl::Status ValidateTopicName(std::string_view topic);
 // whole level; "$share/<group>/<filter>" is checked as <filter> with a non-empty group.
 absl::Status ValidateTopicFilter(std::string_view filter);
 
-// An MQTT 3.1.1 client over paho-mqtt-cpp that stays connected: it connects in the background,
-// reconnects with exponential backoff and full jitter whenever the connection drops, and
-// re-subscribes every filter on every connection. No exception leaves it; errors are
-// absl::Status values and log lines (never with the password).
+// An MQTT 3.1.1 client over libmosquitto that stays connected: it connects in the background,
+// reconnects with exponential backoff and full jitter whenever the connection drops (the first
+// attempt after a loss waits up to reconnect_min_delay), and re-subscribes every filter on
+// every connection. No exception leaves it; errors are absl::Status values and log lines
+// (never with the password).
 //
 //   MqttClient client(options, &registry);
 //   client.SetMessageHandler([&](const MqttMessage& m) { queue.TryPush(m); });
@@ -130,14 +130,14 @@ absl::Status ValidateTopicFilter(std::string_view filter);
 //   client.Publish("gw-request/get_configs/gw1", payload, 2, false);
 //   client.Stop();                                   // clean disconnect: no last will
 //
-// Threads: handlers run on paho's threads (message handler) or the client's own connection
-// thread (connection handler). paho's C library uses one receive thread for every client in
-// the process, so the message handler must be fast and must not block: hand work to a queue.
-// That thread also picks up new sockets only about once a second, so a second client in one
-// process may take up to ~2 s to connect.
-// Handlers must not call Stop() or SetMessageHandler(), and must not wait for an
-// acknowledgement (PublishAndWait) from the message handler. Publish, the Is/WaitUntil
-// queries and AddSubscription are safe from any thread; Start and Stop belong to the owner.
+// Threads: each client has one network thread that connects, reads, writes and runs both
+// handlers. The message handler holds up the client's traffic while it runs, so it must be
+// fast and must not block: hand work to a queue. Handlers must not call Stop() or
+// SetMessageHandler(); PublishAndWait and WaitForRoom from a handler return at once (they
+// would wait for the thread that runs them). Publish, WaitForRoom, the Is/WaitUntil queries
+// and AddSubscription are safe from any thread; Start and Stop belong to the owner.
+// Starting a client makes the process ignore SIGPIPE (libmosquitto writes to sockets that the
+// broker may have closed).
 //
 // Metrics (when a registry is given; labels `metric_labels` on each): wm_mqtt_connected (0/1),
 // wm_mqtt_reconnects_total, wm_mqtt_connect_failures_total, wm_mqtt_messages_received_total,
@@ -151,7 +151,7 @@ class MqttClient {
   // Uses its own random source for client ids and reconnection jitter.
   explicit MqttClient(MqttOptions options, prometheus::Registry* registry = nullptr,
                       prometheus::Labels metric_labels = {});
-  // `random` must outlive the client; it is used from the client's connection thread.
+  // `random` must outlive the client; it is used from the client's network thread.
   MqttClient(MqttOptions options, prometheus::Registry* registry, prometheus::Labels metric_labels,
              absl::BitGenRef random);
   MqttClient(const MqttClient&) = delete;
@@ -169,12 +169,13 @@ class MqttClient {
   // false when the connection is lost or Stop() ends it.
   void SetConnectionHandler(ConnectionHandler handler);
 
-  // Subscribes `filter` at `qos` now if connected, and again on every later connection.
-  // InvalidArgument for a malformed filter or a QoS outside 0..2.
+  // Subscribes `filter` at `qos` on the current connection (within 0.1 s) and again on every
+  // later one. InvalidArgument for a malformed or non-UTF-8 filter or a QoS outside 0..2.
   absl::Status AddSubscription(std::string filter, int qos);
 
   // Checks the options and starts connecting in the background; returns without waiting for
-  // the broker. InvalidArgument for bad options, FailedPrecondition when already started.
+  // the broker. InvalidArgument for bad options (TLS files that cannot be read included),
+  // FailedPrecondition when already started.
   absl::Status Start();
 
   // Connected to the broker right now.
@@ -186,51 +187,102 @@ class MqttClient {
   bool WaitUntilSubscribed(absl::Duration timeout) const;
 
   // Queues a message without waiting. Errors (counted in wm_mqtt_publish_errors_total):
-  // InvalidArgument (topic, QoS), FailedPrecondition (not started), Unavailable (not
-  // connected), ResourceExhausted (max_queued_publishes messages not yet done).
-  // A message accepted here can still fail later if the connection drops.
+  // InvalidArgument (topic, QoS, payload over 256 MB), FailedPrecondition (not started or
+  // stopped), Unavailable (not connected), ResourceExhausted (max_queued_publishes messages
+  // not yet done; see WaitForRoom). QoS 1/2 messages accepted here and not acknowledged when
+  // the connection drops are sent again after reconnecting; QoS 0 messages not yet sent then
+  // are lost, and every message not done when Stop() returns is lost (both count as errors).
   absl::Status Publish(std::string topic, std::string payload, int qos, bool retained);
   // Publishes and waits until the broker acknowledged it (QoS 1/2) or it was sent (QoS 0).
-  // DeadlineExceeded after `timeout` (the message may still be delivered later).
+  // DeadlineExceeded after `timeout` (the message may still be delivered later);
+  // FailedPrecondition from a handler.
   absl::Status PublishAndWait(std::string topic, std::string payload, int qos, bool retained,
                               absl::Duration timeout);
+  // For a publisher that got ResourceExhausted: waits until the broker has acknowledged part of
+  // the queue, then returns true when Publish has room. So that a saturated publisher does not
+  // wake for every acknowledgement, it waits until the queue is down to three quarters of
+  // max_queued_publishes. False after `timeout`, or at once when the client is not started,
+  // stopped, or when called from a handler.
+  //
+  //   while (absl::IsResourceExhausted(status = client.Publish(topic, payload, 1, false))) {
+  //     if (!client.WaitForRoom(absl::Milliseconds(50)) && stopping) break;
+  //   }
+  bool WaitForRoom(absl::Duration timeout);
 
-  // Disconnects cleanly (the broker drops the last will), after waiting briefly for messages in
-  // flight, and stops reconnecting. No handler runs once Stop returns. A stopped client cannot
-  // be started again.
+  // Disconnects cleanly (the broker drops the last will), after waiting briefly (2 s at most)
+  // for messages in flight, and stops reconnecting. No handler runs once Stop returns. A
+  // stopped client cannot be started again.
   void Stop();
 
   const std::string& client_id() const { return options_.client_id; }
 
  private:
-  class PublishListener;
   struct Subscription {
     std::string filter;
     int qos;
+  };
+  struct PublishCompletion;
+  // A message handed to libmosquitto and not yet done, by message id.
+  struct PendingPublish {
+    int qos = 0;
+    // libmosquitto reported it done before Publish could register it.
+    bool done_early = false;
+    // Set for PublishAndWait.
+    std::shared_ptr<PublishCompletion> completion;
   };
 
   // `random` null: use owned_random_.
   MqttClient(MqttOptions options, prometheus::Registry* registry, prometheus::Labels metric_labels,
              absl::BitGenRef* random);
   absl::Status ValidateOptions() const;
-  // Checks the options and creates the paho client with its callbacks.
+  // Checks the options and creates the libmosquitto client with its callbacks.
   absl::Status CreateClient();
-  void RunConnectionLoop();
+
+  // The network thread: connects, runs the connection, waits, reconnects; until Stop().
+  void RunNetworkLoop();
+  // One connection attempt, until CONNACK. Network thread.
   absl::Status ConnectOnce();
-  // Subscribes `batch`; returns per filter its QoS, or 0x80 when the broker refused it.
-  absl::StatusOr<std::vector<int>> SubscribeOnce(const std::vector<Subscription>& batch);
-  void DropConnection();
-  bool HasWorkLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Runs a connection until it is lost (an error) or Stop() is requested (OK, still connected):
+  // reads and writes, subscribes new filters, tells the connection handler. Network thread.
+  absl::Status RunConnection();
+  // Sends SUBSCRIBE for subscriptions added since the last batch, when no batch is in flight.
+  absl::Status SubscribeNewFilters();
+  // Waits for messages in flight (briefly, when asked), then sends DISCONNECT. Network thread.
+  void DisconnectCleanly(bool wait_for_in_flight);
+  void OnConnected();
+  void OnDisconnected(const absl::Status& cause);
+  // Waits `delay` unless Stop() comes first.
+  void SleepUnlessStopped(absl::Duration delay);
+  std::string DescribeError(int rc, int saved_errno);
+
   bool IsSubscribedLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SetConnectedLocked(bool connected) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void NotifyConnection(bool connected);
-  void OnMessage(const MqttMessage& message);
-  void OnConnectionLost(const std::string& cause);
-  void OnPublishDone(bool ok, int return_code);
-  absl::Status CheckPublish(std::string_view topic, int qos);
+
+  // libmosquitto callbacks, on the network thread.
+  static void OnConnectCallback(::mosquitto* mosq, void* self, int rc);
+  static void OnDisconnectCallback(::mosquitto* mosq, void* self, int rc);
+  static void OnPublishCallback(::mosquitto* mosq, void* self, int mid);
+  static void OnMessageCallback(::mosquitto* mosq, void* self, const ::mosquitto_message* message);
+  static void OnSubscribeCallback(::mosquitto* mosq, void* self, int mid, int qos_count,
+                                  const int* granted_qos);
+  static void OnLogCallback(::mosquitto* mosq, void* self, int level, const char* text);
+  void OnMessage(const ::mosquitto_message& message);
+  void OnSubscribed(int mid, int qos_count, const int* granted_qos);
+  void OnPublished(int mid);
+
   absl::Status RejectPublish(absl::Status status);
   absl::Status PublishInternal(std::string topic, std::string payload, int qos, bool retained,
                                absl::Duration wait);
+  // Records a message libmosquitto took; finishes it at once if it is already done.
+  void RegisterPublish(int mid, int qos, std::shared_ptr<PublishCompletion> completion);
+  // Counts a message as done (ok) or lost, wakes its waiter and frees its slot.
+  void FinishPublish(const absl::Status& status, const std::shared_ptr<PublishCompletion>& done);
+  // Fails the pending messages (only the QoS 0 ones when `qos0_only`); drops early completions.
+  void FailPendingPublishes(const absl::Status& status, bool qos0_only);
+  bool HasPendingPublishes();
+  void ReleasePublishSlot();
+  bool OnNetworkThread() const;
 
   MqttOptions options_;
   absl::BitGen owned_random_;
@@ -245,7 +297,7 @@ class MqttClient {
   prometheus::Counter* published_;
   prometheus::Counter* publish_errors_;
 
-  // Connection state, owned by the connection thread; paho's thread reports losses.
+  // Connection state, written by the network thread, read by the queries.
   mutable absl::Mutex mu_;
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
@@ -253,20 +305,44 @@ class MqttClient {
   bool ever_connected_ ABSL_GUARDED_BY(mu_) = false;
   // What the connection handler was last told.
   bool announced_connected_ ABSL_GUARDED_BY(mu_) = false;
-  // Bumped by every connection loss, to spot a loss racing with a connect.
-  uint64_t losses_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<Subscription> subscriptions_ ABSL_GUARDED_BY(mu_);
   // subscriptions_[0, subscribed_count_) are active on the current connection.
   size_t subscribed_count_ ABSL_GUARDED_BY(mu_) = 0;
   bool subscription_refused_ ABSL_GUARDED_BY(mu_) = false;
 
-  // Lock-free copies for the publish path.
+  // Lock-free copies for the publish path and the network loop.
   std::atomic<bool> started_flag_{false};
   std::atomic<bool> connected_flag_{false};
   std::atomic<bool> stop_requested_{false};
-  std::atomic<int> queued_publishes_{0};
+  std::atomic<size_t> subscription_count_{0};
   std::atomic<uint64_t> publish_failures_logged_{0};
   std::atomic<uint64_t> handler_exceptions_{0};
+
+  // Network thread only.
+  int connack_code_ = -1;           // CONNACK of the current attempt; -1 before it comes
+  bool announced_ = false;          // mirror of announced_connected_
+  size_t known_subscriptions_ = 0;  // subscriptions_.size() the last batch looked at
+  absl::flat_hash_map<int, size_t> subscribe_mids_;  // SUBSCRIBE in flight: mid -> index
+  size_t subscribe_batch_end_ = 0;
+  bool subscribe_batch_refused_ = false;
+  absl::Time subscribe_deadline_;
+
+  // Errors libmosquitto logged during a connection attempt (TLS details), for the log line.
+  absl::Mutex library_error_mu_;
+  std::string library_error_ ABSL_GUARDED_BY(library_error_mu_);
+
+  // Publish holds it shared from its connected check until the message is registered; the
+  // network thread holds it exclusively while it fails unsent QoS 0 messages and starts a new
+  // connection (which discards them), so that no message is counted twice or never.
+  absl::Mutex connection_mu_;
+  absl::Mutex pending_mu_;
+  absl::flat_hash_map<int, PendingPublish> pending_ ABSL_GUARDED_BY(pending_mu_);
+  // Messages accepted and not yet done (the bound of max_queued_publishes).
+  std::atomic<int> queued_publishes_{0};
+  // WaitForRoom wakes when queued_publishes_ drops to room_mark_.
+  int room_mark_ = 0;
+  std::atomic<int> room_waiters_{0};
+  absl::Mutex room_mu_;
 
   // Held shared while the message handler runs, exclusively to replace it.
   absl::Mutex message_handler_mu_;
@@ -274,11 +350,9 @@ class MqttClient {
   absl::Mutex connection_handler_mu_;
   ConnectionHandler connection_handler_ ABSL_GUARDED_BY(connection_handler_mu_);
 
-  // Declared before client_ so it outlives paho's last callback.
-  std::unique_ptr<PublishListener> publish_listener_;
-  std::unique_ptr<::mqtt::connect_options> connect_options_;
-  std::unique_ptr<::mqtt::async_client> client_;
-  std::thread connection_thread_;
+  ::mosquitto* mosq_ = nullptr;
+  std::thread network_thread_;
+  std::atomic<std::thread::id> network_thread_id_{};
 };
 
 }  // namespace wm::mqtt

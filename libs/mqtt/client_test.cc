@@ -207,9 +207,10 @@ TEST(MqttClientTest, RetainedMessageArrivesOnSubscribeFlaggedRetained) {
 TEST(MqttClientTest, ResubscribesAndResumesTrafficAfterBrokerRestart) {
   auto broker = StartBroker();
   ASSERT_NE(broker, nullptr);
-  auto subscriber = std::make_unique<TestClient>(LocalOptions(broker->port()));
+  // Declared before the client, whose Stop() in its destructor still reports the disconnection.
   absl::Mutex events_mu;
   std::vector<bool> events;
+  auto subscriber = std::make_unique<TestClient>(LocalOptions(broker->port()));
   subscriber->client.SetConnectionHandler([&](bool connected) {
     absl::MutexLock lock(&events_mu);
     events.push_back(connected);
@@ -474,7 +475,7 @@ bool SubscribedAfterAnnouncement(const std::vector<std::string>& filters) {
 TEST(MqttClientTest, RefusedSubscriptionKeepsTheClientNotReady) {
   EXPECT_TRUE(SubscribedAfterAnnouncement({"allowed/#", "also-allowed/#"}));
   EXPECT_FALSE(SubscribedAfterAnnouncement({"allowed/#", "denied/#"}));
-  // paho reports a lone refused filter as a failed SUBSCRIBE rather than a SUBACK code.
+  // A lone refused filter too (one SUBACK, code 0x80).
   EXPECT_FALSE(SubscribedAfterAnnouncement({"denied/#"}));
 }
 
@@ -559,6 +560,98 @@ TEST(MqttClientTest, PublishReportsAFullQueueWhenTheBrokerStopsAcknowledging) {
   EXPECT_TRUE(client->client.Publish("q", "x", 1, false).ok());
 }
 
+TEST(MqttClientTest, WaitForRoomReturnsOnceTheBrokerAcknowledgesAgain) {
+  auto broker = StartBroker();
+  ASSERT_NE(broker, nullptr);
+  MqttOptions options = LocalOptions(broker->port());
+  options.max_queued_publishes = 8;
+  auto client = StartPublisher(options);
+  EXPECT_TRUE(client->client.WaitForRoom(absl::ZeroDuration()));  // empty queue: at once
+  ASSERT_TRUE(broker->Signal(SIGSTOP).ok());
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(client->client.Publish("q", "x", 1, false).ok()) << i;
+  ASSERT_EQ(client->client.Publish("q", "x", 1, false).code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_FALSE(client->client.WaitForRoom(absl::Milliseconds(50)));
+
+  std::atomic<bool> room{false};
+  std::thread waiter([&] { room = client->client.WaitForRoom(kTimeout); });
+  ASSERT_TRUE(broker->Signal(SIGCONT).ok());
+  waiter.join();
+  EXPECT_TRUE(room.load());
+  EXPECT_TRUE(client->client.Publish("q", "x", 1, false).ok());
+}
+
+TEST(MqttClientTest, StopWakesAPublisherWaitingForRoom) {
+  auto broker = StartBroker();
+  ASSERT_NE(broker, nullptr);
+  MqttOptions options = LocalOptions(broker->port());
+  options.max_queued_publishes = 2;
+  auto client = StartPublisher(options);
+  ASSERT_TRUE(broker->Signal(SIGSTOP).ok());
+  ASSERT_TRUE(client->client.Publish("q", "x", 1, false).ok());
+  ASSERT_TRUE(client->client.Publish("q", "x", 1, false).ok());
+  absl::Notification returned;
+  std::atomic<bool> room{true};
+  std::thread waiter([&] {
+    room = client->client.WaitForRoom(absl::Seconds(60));
+    returned.Notify();
+  });
+  client->client.Stop();  // gives up on the two messages after a short wait
+  EXPECT_TRUE(returned.WaitForNotificationWithTimeout(kTimeout));
+  waiter.join();
+  EXPECT_FALSE(room.load());
+  EXPECT_EQ(client->Metric("wm_mqtt_publish_errors_total"), 2);  // lost at Stop
+  ASSERT_TRUE(broker->Signal(SIGCONT).ok());
+}
+
+TEST(MqttClientTest, UnacknowledgedQos1MessagesAreSentAgainAfterReconnecting) {
+  auto broker = StartBroker();
+  ASSERT_NE(broker, nullptr);
+  auto client = StartPublisher(LocalOptions(broker->port()));
+  ASSERT_TRUE(broker->Signal(SIGSTOP).ok());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(client->client.Publish("q", "x", 1, false).ok()) << i;
+  // The broker dies with the messages unacknowledged; a new one comes up on the same port.
+  ASSERT_TRUE(broker->Signal(SIGKILL).ok());
+  ASSERT_TRUE(Eventually([&] { return !broker->running(); }));
+  ASSERT_TRUE(Eventually([&] { return !client->client.IsConnected(); }));
+  ASSERT_TRUE(broker->StartAgain().ok());
+  EXPECT_TRUE(Eventually([&] { return client->Metric("wm_mqtt_messages_published_total") == 3; }));
+  EXPECT_EQ(client->Metric("wm_mqtt_publish_errors_total"), 0);
+  EXPECT_GE(client->Metric("wm_mqtt_reconnects_total"), 1);
+}
+
+TEST(MqttClientTest, WaitingCallsFromAHandlerReturnAtOnce) {
+  auto broker = StartBroker();
+  ASSERT_NE(broker, nullptr);
+  MqttClient client(LocalOptions(broker->port()));
+  absl::Notification handled;
+  absl::Status from_handler;
+  client.SetMessageHandler([&](const MqttMessage& message) {
+    if (message.payload() != "ping" || handled.HasBeenNotified()) return;
+    from_handler = client.PublishAndWait("h/2", "pong", 1, false, absl::Seconds(30));
+    handled.Notify();
+  });
+  ASSERT_TRUE(client.AddSubscription("h/1", 1).ok());
+  ASSERT_TRUE(client.Start().ok());
+  ASSERT_TRUE(client.WaitUntilSubscribed(kTimeout));
+  absl::Time start = absl::Now();
+  ASSERT_TRUE(client.PublishAndWait("h/1", "ping", 1, false, kTimeout).ok());
+  ASSERT_TRUE(handled.WaitForNotificationWithTimeout(kTimeout));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));  // did not wait out its 30 s
+  EXPECT_EQ(from_handler.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(client.IsConnected());
+}
+
+TEST(MqttClientTest, ShortKeepaliveStillConnects) {
+  auto broker = StartBroker();
+  ASSERT_NE(broker, nullptr);
+  MqttOptions options = LocalOptions(broker->port());
+  options.keepalive = absl::Seconds(2);  // below libmosquitto's minimum of 5 s
+  auto client = StartPublisher(options);
+  EXPECT_TRUE(client->client.IsConnected());
+  EXPECT_TRUE(client->client.PublishAndWait("k", "x", 1, false, kTimeout).ok());
+}
+
 TEST(MqttClientTest, UsernameAndPasswordAreAcceptedOrRejected) {
   auto broker = StartBroker({.users = {{"alice", "s3cret"}}});
   ASSERT_NE(broker, nullptr);
@@ -603,6 +696,12 @@ TEST(MqttClientTest, StartChecksOptions) {
   MqttClient client(LocalOptions(::wm::testing::FreeLoopbackPort()));
   ASSERT_TRUE(client.Start().ok());
   EXPECT_EQ(client.Start().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(MqttClientTest, SubscriptionFiltersMustBeUtf8) {
+  MqttClient client(LocalOptions(1883));
+  EXPECT_EQ(client.AddSubscription("a/\xff/#", 1).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(client.AddSubscription("a/\xc3\xa9/#", 1).ok());  // "é"
 }
 
 TEST(MqttClientTest, ClientIdIsRandomWhenNotGiven) {
@@ -786,6 +885,20 @@ TEST_F(MqttTlsTest, MutualTlsFailsWithoutAClientCertificate) {
   TestClient client(options);
   ASSERT_TRUE(client.client.Start().ok());
   ExpectKeepsFailing(client);
+}
+
+TEST_F(MqttTlsTest, RetriesPromptlyWhenNobodyListens) {
+  // libmosquitto keeps "handshaking" on a refused connection; the client must notice at once
+  // rather than after connect_timeout.
+  MqttOptions options = LocalOptions(::wm::testing::FreeLoopbackPort());
+  options.force_unsecure = false;
+  options.ca_certs = ca_->ca_cert_file();
+  options.connect_timeout = absl::Seconds(20);
+  TestClient client(options);
+  ASSERT_TRUE(client.client.Start().ok());
+  EXPECT_TRUE(Eventually([&] { return client.Metric("wm_mqtt_connect_failures_total") >= 3; },
+                         absl::Seconds(5)));
+  client.client.Stop();
 }
 
 TEST_F(MqttTlsTest, PlainTcpClientCannotTalkToATlsListener) {

@@ -2,6 +2,7 @@
 //
 //   throughput receive PORT TOPIC COUNT QOS [CLIENT_ID]  # prints "subscribed", then the rate
 //   throughput publish PORT TOPIC COUNT QOS SIZE   # publishes as fast as the queue allows
+//                                                  # (waiting for room when it is full)
 //
 // The receive rate is counted from the first to the COUNT-th message, inside the handler.
 // With CLIENT_ID the session is persistent: messages the broker queued for that client while
@@ -77,7 +78,7 @@ int Publish(int port, const std::string& topic, long count, int qos, int size) {
       ++i;
     } else if (status.code() == absl::StatusCode::kResourceExhausted) {
       ++full;
-      absl::SleepFor(absl::Microseconds(50));
+      client.WaitForRoom(absl::Seconds(1));
     } else {
       std::fprintf(stderr, "publish failed: %s\n", std::string(status.message()).c_str());
       return 1;

@@ -19,8 +19,10 @@ namespace {
 constexpr size_t kMaxQueuedControl = 10000;
 // How long a full window or a lost connection may hold up an answer, a status.
 constexpr absl::Duration kControlPublishTimeout = absl::Seconds(5);
-// Pause before trying again when the window is full.
-constexpr absl::Duration kWindowFullPause = absl::Milliseconds(1);
+// The longest one wait for room in a full window lasts before the publishing thread looks at
+// control work and Stop() again; the wait ends sooner, as soon as the broker has acknowledged
+// part of the window.
+constexpr absl::Duration kWindowFullWait = absl::Milliseconds(10);
 // Pause before trying again when the gateway is not connected.
 constexpr absl::Duration kDisconnectedPause = absl::Milliseconds(50);
 
@@ -297,7 +299,8 @@ bool Simulator::PublishTraffic(const OutgoingPacket& packet) {
     absl::Duration pause;
     if (absl::IsResourceExhausted(status)) {
       metrics_->window_full.Increment();
-      pause = kWindowFullPause;
+      gateway.client->WaitForRoom(kWindowFullWait);
+      pause = absl::ZeroDuration();
     } else if (absl::IsUnavailable(status)) {
       pause = kDisconnectedPause;  // the client reconnects; the packet waits, as in a gateway
     } else {
@@ -402,8 +405,8 @@ bool Simulator::PublishControl(size_t gateway, std::string topic, std::string pa
                    topic, std::string(status.message()));
       return false;
     }
+    client.WaitForRoom(kWindowFullWait);
     absl::MutexLock lock(&mu_);
-    mu_.AwaitWithTimeout(absl::Condition(&stopping_), kWindowFullPause);
     if (stopping_) return false;
   }
 }
@@ -444,7 +447,7 @@ void Simulator::Stop() {
       status = gateway.client->PublishAndWait(wirepas::StatusTopic(gw_id), payload, 1,
                                               /*retained=*/true, kControlPublishTimeout);
       if (!absl::IsResourceExhausted(status)) break;
-      absl::SleepFor(kWindowFullPause);  // the window drains as the broker acknowledges
+      gateway.client->WaitForRoom(kWindowFullWait);  // until the broker acknowledged some
     } while (clock_() < deadline);
     const char* state = options_.clear_status_on_exit ? "cleared" : "offline";
     if (status.ok()) {
