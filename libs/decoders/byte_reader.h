@@ -42,10 +42,47 @@ class ByteReader {
     offset_ += 4;
     return true;
   }
+  // 32-bit little-endian two's complement (signed sensor readings).
+  bool I32(int32_t* v) {
+    uint32_t u = 0;
+    if (!U32(&u)) return false;
+    *v = static_cast<int32_t>(u);
+    return true;
+  }
+  // The next `n` bytes as a view into the payload (for values kept as they were sent).
+  bool Bytes(size_t n, std::string_view* v) {
+    if (remaining() < n) return false;
+    *v = bytes_.substr(offset_, n);
+    offset_ += n;
+    return true;
+  }
   bool Skip(size_t n) {
     if (remaining() < n) return false;
     offset_ += n;
     return true;
+  }
+
+  // For fixed layouts whose length the caller checked first: the value, or 0 past the end
+  // (never a read outside the payload).
+  uint8_t U8OrZero() {
+    uint8_t v = 0;
+    U8(&v);
+    return v;
+  }
+  uint16_t U16OrZero() {
+    uint16_t v = 0;
+    U16(&v);
+    return v;
+  }
+  uint32_t U24OrZero() {
+    uint32_t v = 0;
+    U24(&v);
+    return v;
+  }
+  uint32_t U32OrZero() {
+    uint32_t v = 0;
+    U32(&v);
+    return v;
   }
 
   size_t offset() const { return offset_; }

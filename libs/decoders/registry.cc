@@ -1,5 +1,12 @@
 #include "libs/decoders/registry.h"
 
+#include "libs/decoders/advertiser.h"
+#include "libs/decoders/boot_diagnostics.h"
+#include "libs/decoders/neighbor_diagnostics.h"
+#include "libs/decoders/node_diagnostics.h"
+#include "libs/decoders/positioning.h"
+#include "libs/decoders/ruuvi.h"
+#include "libs/decoders/test_network.h"
 #include "libs/decoders/traffic_diagnostics.h"
 
 namespace wm::decoders {
@@ -9,12 +16,60 @@ DecodeStatus TrafficDiagnosticsPayload(std::string_view payload, wm::v1::Decoded
   return DecodeTrafficDiagnostics(payload, out->mutable_traffic_diagnostics());
 }
 
+DecodeStatus NeighborDiagnosticsPayload(std::string_view payload, wm::v1::DecodedPayload* out) {
+  return DecodeNeighborDiagnostics(payload, out->mutable_neighbor_diagnostics());
+}
+
+DecodeStatus NodeDiagnosticsPayload(std::string_view payload, wm::v1::DecodedPayload* out) {
+  return DecodeNodeDiagnostics(payload, out->mutable_node_diagnostics());
+}
+
+DecodeStatus BootDiagnosticsPayload(std::string_view payload, wm::v1::DecodedPayload* out) {
+  return DecodeBootDiagnostics(payload, out->mutable_boot_diagnostics());
+}
+
+DecodeStatus AdvertiserPayload(std::string_view payload, wm::v1::DecodedPayload* out) {
+  return DecodeAdvertiser(payload, out->mutable_advertiser());
+}
+
+DecodeStatus PositioningPayload(std::string_view payload, wm::v1::DecodedPayload* out) {
+  return DecodePositioning(payload, out->mutable_positioning());
+}
+
+DecodeStatus RuuviPayload(std::string_view payload, wm::v1::DecodedPayload* out) {
+  return DecodeRuuvi(payload, out->mutable_ruuvi());
+}
+
+DecodeStatus TestNetworkPayload(std::string_view payload, wm::v1::DecodedPayload* out) {
+  return DecodeTestNetwork(payload, out->mutable_test_network());
+}
+
 }  // namespace
 
 const std::vector<DecoderRegistry::Binding>& DecoderRegistry::Builtins() {
   static const auto* const kBuiltins = new std::vector<Binding>{
-      {kTrafficDiagnosticsSourceEndpoint, kTrafficDiagnosticsDestinationEndpoint,
+      {kTrafficDiagnosticsSourceEndpoint,
+       kTrafficDiagnosticsDestinationEndpoint,
        {"traffic_diagnostics", &TrafficDiagnosticsPayload}},
+      {kNeighborDiagnosticsSourceEndpoint,
+       kNeighborDiagnosticsDestinationEndpoint,
+       {"neighbor_diagnostics", &NeighborDiagnosticsPayload}},
+      {kNodeDiagnosticsSourceEndpoint,
+       kNodeDiagnosticsDestinationEndpoint,
+       {"node_diagnostics", &NodeDiagnosticsPayload}},
+      {kBootDiagnosticsSourceEndpoint,
+       kBootDiagnosticsDestinationEndpoint,
+       {"boot_diagnostics", &BootDiagnosticsPayload}},
+      {kAdvertiserSourceEndpoint,
+       kAdvertiserDestinationEndpoint,
+       {"advertiser", &AdvertiserPayload}},
+      {kPositioningSourceEndpoint,
+       kPositioningDestinationEndpoint,
+       {"positioning", &PositioningPayload}},
+      {kRuuviSourceEndpoint, kRuuviDestinationEndpoint, {"ruuvi", &RuuviPayload}},
+      {kTestNetworkSourceEndpoint,
+       kTestNetworkDestinationEndpoint,
+       {"test_network", &TestNetworkPayload}},
   };
   return *kBuiltins;
 }

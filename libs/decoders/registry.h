@@ -10,7 +10,10 @@
 
 namespace wm::decoders {
 
-// Decodes one endpoint pair's payload into the matching field of `out`.
+// Decodes one endpoint pair's payload into the matching field of `out`. On an error the field
+// may still hold what decoded before the fault (the complete records of a record-based
+// payload); a caller that wants whole payloads only clears `out` (wm-ingest does), one that
+// wants both keeps it beside the error (wm-decode shows it as "partial").
 using DecoderFn = DecodeStatus (*)(std::string_view payload, wm::v1::DecodedPayload* out);
 
 // A named decoder; the name is how settings refer to it (e.g. "traffic_diagnostics").

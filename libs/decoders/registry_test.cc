@@ -1,5 +1,6 @@
 #include "libs/decoders/registry.h"
 
+#include <set>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -17,10 +18,55 @@ TEST(DecoderRegistry, BuiltinsDecodeTrafficDiagnosticsOn251To255) {
   EXPECT_EQ(out.traffic_diagnostics().cluster_channel(), 1u);
 }
 
+TEST(DecoderRegistry, EveryBuiltinOnItsStandardPairFillsItsOwnField) {
+  struct Case {
+    uint32_t src, dst;
+    std::string name;
+    wm::v1::DecodedPayload::PayloadCase field;
+    std::string payload;
+  };
+  const Case cases[] = {
+      {251, 255, "traffic_diagnostics", wm::v1::DecodedPayload::kTrafficDiagnostics,
+       std::string(18, '\x01')},
+      {252, 255, "neighbor_diagnostics", wm::v1::DecodedPayload::kNeighborDiagnostics,
+       std::string(7, '\x01')},
+      {253, 255, "node_diagnostics", wm::v1::DecodedPayload::kNodeDiagnostics,
+       std::string(59, '\x01')},
+      {254, 255, "boot_diagnostics", wm::v1::DecodedPayload::kBootDiagnostics,
+       std::string(31, '\x01')},
+      {200, 200, "advertiser", wm::v1::DecodedPayload::kAdvertiser, std::string(6, '\x02')},
+      {238, 238, "positioning", wm::v1::DecodedPayload::kPositioning, std::string("\x01\x00", 2)},
+      {11, 11, "ruuvi", wm::v1::DecodedPayload::kRuuvi, std::string("\x01\x02\x05\x00", 4)},
+      {100, 100, "test_network", wm::v1::DecodedPayload::kTestNetwork,
+       std::string("\x01\x01\x07", 3)},
+  };
+  DecoderRegistry registry = DecoderRegistry::WithBuiltins();
+  ASSERT_EQ(DecoderRegistry::Builtins().size(), std::size(cases));
+  for (const Case& c : cases) {
+    const Decoder* decoder = registry.Find(c.src, c.dst);
+    ASSERT_NE(decoder, nullptr) << c.name;
+    EXPECT_EQ(decoder->name, c.name);
+    ASSERT_NE(DecoderRegistry::BuiltinByName(c.name), nullptr) << c.name;
+    EXPECT_EQ(DecoderRegistry::BuiltinByName(c.name)->decode, decoder->decode) << c.name;
+    wm::v1::DecodedPayload out;
+    DecodeStatus error = decoder->decode(c.payload, &out);
+    EXPECT_FALSE(error.has_value()) << c.name << ": " << (error ? error->message : "");
+    EXPECT_EQ(out.payload_case(), c.field) << c.name;
+  }
+}
+
+TEST(DecoderRegistry, BuiltinNamesAreUnique) {
+  std::set<std::string_view> names;
+  for (const DecoderRegistry::Binding& b : DecoderRegistry::Builtins()) {
+    EXPECT_TRUE(names.insert(b.decoder.name).second) << b.decoder.name;
+  }
+}
+
 TEST(DecoderRegistry, UnknownPairHasNoDecoder) {
   DecoderRegistry registry = DecoderRegistry::WithBuiltins();
   EXPECT_EQ(registry.Find(1, 1), nullptr);
   EXPECT_EQ(registry.Find(255, 251), nullptr);
+  EXPECT_EQ(registry.Find(247, 255), nullptr);
 }
 
 TEST(DecoderRegistry, RemoveTurnsDecodingOffAndSetMapsExtraPairs) {
