@@ -2,6 +2,7 @@
 
 #include "libs/config/backend_client.h"
 #include "libs/decoders/registry.h"
+#include "libs/decoders/settings.h"
 #include "libs/mqtt/settings.h"
 #include "libs/observability/logging.h"
 #include "libs/observability/metrics.h"
@@ -25,6 +26,7 @@ constexpr std::string_view kSendDataAll = "gw-request/send_data/#";
 
 void AddIngestSettings(config::Schema& schema) {
   mqtt::AddMqttSettings(schema);
+  decoders::AddDecoderSettings(schema);
   observability::AddLoggingSettings(schema);
   observability::AddHttpSettings(schema, kDefaultHttpPort);
   grpcutil::AddGrpcServerSettings(schema, kDefaultGrpcPort);
@@ -65,6 +67,9 @@ absl::StatusOr<std::unique_ptr<IngestApp>> IngestApp::Create(const config::Setti
       grpcutil::GrpcServerOptionsFromSettings(settings);
   if (!grpc_options.ok()) return grpc_options.status();
 
+  decoders::DecoderRegistry decoders = decoders::DecoderRegistry::WithBuiltins();
+  if (absl::Status s = decoders::ApplyDecoderSettings(settings, &decoders); !s.ok()) return s;
+
   std::unique_ptr<IngestApp> app(new IngestApp());
   app->grpc_options_ = *std::move(grpc_options);
   app->http_host_ = settings.GetString("http_host");
@@ -81,7 +86,7 @@ absl::StatusOr<std::unique_ptr<IngestApp>> IngestApp::Create(const config::Setti
       EventDeduplicator::Options{
           .capacity = static_cast<size_t>(settings.GetInt("dedup_window_size")),
           .max_age = absl::Seconds(settings.GetInt("dedup_window_s"))},
-      decoders::DecoderRegistry::WithBuiltins(), *app->metrics_);
+      std::move(decoders), *app->metrics_);
   app->events_service_ = std::make_unique<EventsService>(*app->hub_);
   app->grpc_server_ = std::make_unique<grpcutil::GrpcServer>(&app->readiness_);
   app->grpc_server_->AddService(app->events_service_.get());

@@ -10,6 +10,14 @@ using wirepas::TopicKind;
 
 uint64_t ToMillis(absl::Time t) { return static_cast<uint64_t>(absl::ToUnixMillis(t)); }
 
+// Whether the payload message a decoder selected carries any field (only on the error path).
+bool HoldsDecodedContent(const wm::v1::DecodedPayload& decoded) {
+  const google::protobuf::Reflection* reflection = decoded.GetReflection();
+  const google::protobuf::FieldDescriptor* field = reflection->GetOneofFieldDescriptor(
+      decoded, decoded.GetDescriptor()->FindOneofByName("payload"));
+  return field != nullptr && reflection->GetMessage(decoded, field).ByteSizeLong() > 0;
+}
+
 }  // namespace
 
 IngestProcessor::IngestProcessor(EventHub& hub, EventDeduplicator::Options dedup,
@@ -141,7 +149,9 @@ void IngestProcessor::Decode(wm::v1::PacketReceived* packet) {
   if (decoder == nullptr) return;
   decoders::DecodeStatus error = decoder->decode(packet->payload(), packet->mutable_decoded());
   if (!error.has_value()) return;
-  packet->clear_decoded();
+  // Record decoders keep what they decoded before the fault (e.g. the complete neighbors
+  // before a cut record); fixed layouts leave nothing, and then no empty message is sent.
+  if (!HoldsDecodedContent(packet->decoded())) packet->clear_decoded();
   error->ToProto(packet->mutable_decode_error());
   metrics_.payload_errors(error->reason).Increment();
   bad_input_log_.Warn(std::string("payload_") + std::string(error->reason),

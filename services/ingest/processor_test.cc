@@ -134,6 +134,19 @@ TEST_F(IngestProcessorTest, MalformedPayloadIsCountedAndStillDelivered) {
   EXPECT_EQ(DecodeErrors("payload_wrong_length"), 1);
 }
 
+TEST_F(IngestProcessorTest, RecordsBeforeAFaultAreKeptWithTheError) {
+  // Two complete 7-byte neighbor records, then a cut third one.
+  const std::string neighbors =
+      std::string("\x01\x00\x00\x0b\x05\x01\x40", 7) +
+      std::string("\x02\x00\x00\x0b\x05\x01\x41", 7) + std::string("\x03\x00", 2);
+  processor_.Handle("gw-event/received_data/gw1/sink0/77/252/255",
+                    Packet("gw1", 1, 252, 255, neighbors), false);
+  auto events = Drain();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]->packet().decode_error().reason(), "truncated");
+  EXPECT_EQ(events[0]->packet().decoded().neighbor_diagnostics().neighbors_size(), 2);
+}
+
 TEST_F(IngestProcessorTest, GarbageIsCountedNeverDelivered) {
   processor_.Handle("gw-event/received_data/gw1/sink0/77/10/11", "\xff\xff\xff garbage", false);
   processor_.Handle("gw-event/received_data/gw1/sink0", Packet("gw1", 1, 1, 1, "x"), false);

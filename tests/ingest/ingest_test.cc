@@ -156,6 +156,19 @@ TEST_F(IngestTest, GarbageIsCountedWhileTheStreamGoesOn) {
   EXPECT_TRUE(ingest_->process().running());
 }
 
+TEST_F(IngestTest, DecodingFollowsDecoderSettings) {
+  StartIngest({"--decoders_disabled=251:255", "--decoders_extra=10:10=boot_diagnostics"});
+  subscribers_ = 0;
+  auto stream = Subscribe({});
+  ASSERT_NO_FATAL_FAILURE(PublishPacket("gw", 1, 1001, 251, 255, std::string(18, '\x01')));
+  ASSERT_NO_FATAL_FAILURE(PublishPacket("gw", 2, 1001, 10, 10, std::string(31, '\x01')));
+  ASSERT_TRUE(stream->WaitForCount(2, kTimeout).ok());
+  auto events = stream->events();
+  EXPECT_FALSE(events[0].packet().has_decoded());  // turned off: raw bytes only
+  EXPECT_EQ(events[0].packet().payload().size(), 18u);
+  EXPECT_TRUE(events[1].packet().decoded().has_boot_diagnostics());  // extra pair
+}
+
 TEST_F(IngestTest, FiltersSelectEvents) {
   wm::v1::SubscribeRequest diagnostics_of_node;
   diagnostics_of_node.add_source_addresses(2002);
