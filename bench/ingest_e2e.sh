@@ -6,6 +6,7 @@
 #   bench/ingest_e2e.sh                 # 200000 packets from 2 simulator processes
 #   N=500000 SIMS=3 bench/ingest_e2e.sh
 #   PROFILE=/tmp/ingest.perf bench/ingest_e2e.sh   # also samples wm-ingest with `perf record`
+#   INGEST_FLAGS=--stream_gather_ms=0 bench/ingest_e2e.sh   # extra wm-ingest flags
 #
 # Prints one result line per measurement; bench/README.md records them.
 set -euo pipefail
@@ -46,6 +47,7 @@ for _ in $(seq 100); do (echo >"/dev/tcp/127.0.0.1/$MQTT_PORT") 2>/dev/null && b
 
 "$BIN/services/ingest/wm-ingest" --mqtt_hostname=127.0.0.1 --mqtt_port="$MQTT_PORT" \
   --mqtt_force_unsecure --grpc_port="$GRPC_PORT" --http_port=0 --subscriber_queue_size=1000000 \
+  ${INGEST_FLAGS:-} \
   >"$WORK/ingest.log" 2>&1 &
 pids+=($!); INGEST=$!
 wait_for_line "$WORK/ingest.log" "mqtt connected"

@@ -4,9 +4,13 @@
 
 namespace wm::ingest {
 
-Subscription::Subscription(EventFilter filter, size_t capacity, prometheus::Counter& dropped)
-    : filter_(std::move(filter)), capacity_(std::max<size_t>(capacity, 1)),
-      dropped_metric_(dropped) {}
+Subscription::Subscription(EventFilter filter, size_t capacity, prometheus::Counter& dropped,
+                           DelayedRunner* gather, size_t gather_limit)
+    : filter_(std::move(filter)),
+      capacity_(std::max<size_t>(capacity, 1)),
+      dropped_metric_(dropped),
+      gather_(gather),
+      gather_limit_(std::max<size_t>(std::min(gather_limit, capacity_ / 2), 1)) {}
 
 namespace {
 
@@ -87,6 +91,21 @@ void Subscription::Offer(const EventPtr& event, bool force) {
   }
   queue_.push_back({dropped_at_tail_, event});
   dropped_at_tail_ = 0;
+  if (gather_ != nullptr && armed_ && queue_.size() < gather_limit_) {
+    if (!gathering_) {
+      gathering_ = true;
+      gather_->Schedule([weak = weak_from_this()] {
+        if (auto subscription = weak.lock()) subscription->WakeAfterGathering();
+      });
+    }
+    return;
+  }
+  WakeLocked(lock);
+}
+
+void Subscription::WakeAfterGathering() {
+  std::unique_lock<std::mutex> lock(mu_);
+  gathering_ = false;
   WakeLocked(lock);
 }
 
@@ -101,8 +120,11 @@ void Subscription::WakeLocked(std::unique_lock<std::mutex>& lock) {
   if (--wakeups_running_ == 0) wakeup_done_.notify_all();
 }
 
-EventHub::EventHub(size_t queue_capacity, IngestMetrics& metrics)
-    : queue_capacity_(queue_capacity), metrics_(metrics) {}
+EventHub::EventHub(size_t queue_capacity, IngestMetrics& metrics, absl::Duration gather_delay)
+    : queue_capacity_(queue_capacity),
+      metrics_(metrics),
+      gather_(gather_delay > absl::ZeroDuration() ? std::make_unique<DelayedRunner>(gather_delay)
+                                                  : nullptr) {}
 
 uint64_t EventHub::Publish(std::unique_ptr<wm::v1::Event> event) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -124,7 +146,7 @@ uint64_t EventHub::Publish(std::unique_ptr<wm::v1::Event> event) {
 
 std::shared_ptr<Subscription> EventHub::Subscribe(const wm::v1::SubscribeRequest& request) {
   auto subscription = std::make_shared<Subscription>(EventFilter(request), queue_capacity_,
-                                                     metrics_.stream_dropped);
+                                                     metrics_.stream_dropped, gather_.get());
   std::lock_guard<std::mutex> lock(mu_);
   if (closed_) return nullptr;
   if (!request.skip_snapshot()) {

@@ -1,0 +1,52 @@
+#include "services/ingest/delayed_runner.h"
+
+#include "absl/time/clock.h"
+
+namespace wm::ingest {
+
+DelayedRunner::DelayedRunner(absl::Duration delay) : delay_(delay) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+DelayedRunner::~DelayedRunner() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+void DelayedRunner::Schedule(std::function<void()> task) {
+  bool was_empty;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    was_empty = tasks_.empty();
+    tasks_.emplace_back(absl::Now() + delay_, std::move(task));
+  }
+  // Only a new head changes what the thread waits for.
+  if (was_empty) changed_.notify_one();
+}
+
+void DelayedRunner::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    if (tasks_.empty()) {
+      changed_.wait(lock);
+      continue;
+    }
+    const absl::Time due = tasks_.front().first;
+    const absl::Time now = absl::Now();
+    if (now < due) {
+      changed_.wait_for(lock, absl::ToChronoNanoseconds(due - now));
+      continue;
+    }
+    std::function<void()> task = std::move(tasks_.front().second);
+    tasks_.pop_front();
+    lock.unlock();
+    task();
+    lock.lock();
+  }
+}
+
+}  // namespace wm::ingest

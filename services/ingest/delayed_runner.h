@@ -1,0 +1,41 @@
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "absl/time/time.h"
+
+namespace wm::ingest {
+
+// Runs tasks a fixed delay after they were scheduled, in order, on one thread of its own.
+// The event hub uses it to let events gather for an idle stream before waking it, so that a
+// stream writes them in one burst instead of paying gRPC's per-write cost for each.
+//
+//   DelayedRunner runner(absl::Milliseconds(2));
+//   runner.Schedule([] { ... });   // runs about 2 ms later
+class DelayedRunner {
+ public:
+  explicit DelayedRunner(absl::Duration delay);
+  // Stops the thread; tasks not yet due are dropped.
+  ~DelayedRunner();
+  DelayedRunner(const DelayedRunner&) = delete;
+  DelayedRunner& operator=(const DelayedRunner&) = delete;
+
+  void Schedule(std::function<void()> task);
+
+ private:
+  void Run();
+
+  const absl::Duration delay_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  // Due times only grow (same delay for every task), so a FIFO keeps them sorted.
+  std::deque<std::pair<absl::Time, std::function<void()>>> tasks_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace wm::ingest
