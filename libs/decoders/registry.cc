@@ -2,9 +2,12 @@
 
 #include "libs/decoders/advertiser.h"
 #include "libs/decoders/boot_diagnostics.h"
+#include "libs/decoders/diagnostics_v2.h"
+#include "libs/decoders/msap_responses.h"
 #include "libs/decoders/neighbor_diagnostics.h"
 #include "libs/decoders/node_diagnostics.h"
 #include "libs/decoders/positioning.h"
+#include "libs/decoders/provisioning_frame.h"
 #include "libs/decoders/ruuvi.h"
 #include "libs/decoders/test_network.h"
 #include "libs/decoders/traffic_diagnostics.h"
@@ -44,6 +47,18 @@ DecodeStatus TestNetworkPayload(std::string_view payload, wm::v1::DecodedPayload
   return DecodeTestNetwork(payload, out->mutable_test_network());
 }
 
+DecodeStatus DiagnosticsV2Payload(std::string_view payload, wm::v1::DecodedPayload* out) {
+  return DecodeDiagnosticsV2(payload, out->mutable_diagnostics_v2());
+}
+
+DecodeStatus MsapResponsesPayload(std::string_view payload, wm::v1::DecodedPayload* out) {
+  return DecodeMsapResponses(payload, out->mutable_msap_responses());
+}
+
+DecodeStatus ProvisioningPayload(std::string_view payload, wm::v1::DecodedPayload* out) {
+  return DecodeProvisioningFrame(payload, out->mutable_provisioning());
+}
+
 }  // namespace
 
 const std::vector<DecoderRegistry::Binding>& DecoderRegistry::Builtins() {
@@ -70,6 +85,18 @@ const std::vector<DecoderRegistry::Binding>& DecoderRegistry::Builtins() {
       {kTestNetworkSourceEndpoint,
        kTestNetworkDestinationEndpoint,
        {"test_network", &TestNetworkPayload}},
+      {kDiagnosticsV2SourceEndpoint,
+       kDiagnosticsV2DestinationEndpoint,
+       {"diagnostics_v2", &DiagnosticsV2Payload}},
+      {kMsapResponseSourceEndpoint,
+       kMsapResponseDestinationEndpoint,
+       {"msap_responses", &MsapResponsesPayload}},
+      {kProvisioningNodeEndpoint,
+       kProvisioningServerEndpoint,
+       {"provisioning", &ProvisioningPayload}},
+      {kProvisioningServerEndpoint,
+       kProvisioningNodeEndpoint,
+       {"provisioning", &ProvisioningPayload}},
   };
   return *kBuiltins;
 }

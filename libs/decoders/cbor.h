@@ -1,0 +1,187 @@
+#pragma once
+
+// A small bounded CBOR (RFC 8949) reader and writer.
+//
+// Why our own rather than libcbor: diagnostics v2 payloads arrive at ingest rates, and libcbor's
+// decoder builds a heap-allocated item tree per payload (one allocation per item) that we would
+// walk once and throw away. This reader never allocates: it hands out each item's head and
+// string contents as views into the payload, checks every length against the bytes that remain
+// before using it, and leaves nesting to the caller, who bounds it. That makes it cheap enough
+// for >= 1 million payloads/s per core and trivial to fuzz. The provisioning service needs to
+// encode an int-keyed map (spec/backend-client.md §4), so the writer lives here too: one small
+// library for both directions, with no new system dependency.
+//
+// Supported: every major type with definite lengths, floats (half, single, double), simple
+// values. Not supported (reported as errors): indefinite lengths, reserved additional
+// information 28..30, two-byte simple values below 32, and text strings that are not UTF-8.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace wm::decoders {
+
+// The eight CBOR major types (the top 3 bits of an item's first byte).
+enum class CborMajorType : uint8_t {
+  kUnsigned = 0,
+  kNegative = 1,
+  kBytes = 2,
+  kText = 3,
+  kArray = 4,
+  kMap = 5,
+  kTag = 6,
+  kSimple = 7,  // simple values and floats
+};
+
+// The head of one CBOR data item as read by CborReader::Next.
+struct CborItem {
+  CborMajorType major = CborMajorType::kUnsigned;
+  // kUnsigned: the value. kNegative: n for the value -1 - n. kBytes, kText: the length.
+  // kArray: the element count. kMap: the number of key/value pairs. kTag: the tag number.
+  // kSimple: the simple value (20 false, 21 true, 22 null, 23 undefined), unless is_float.
+  uint64_t argument = 0;
+  // kBytes, kText: the content, a view into the payload.
+  std::string_view string;
+  // kSimple with additional information 25..27: a half, single or double float.
+  bool is_float = false;
+  double float_value = 0;
+  // Where the item's head starts in the payload.
+  size_t offset = 0;
+};
+
+// Why CborReader stopped.
+enum class CborErrorKind : uint8_t {
+  kNone = 0,
+  // The payload ends inside an item head or string.
+  kTruncated,
+  // Additional information 31 on a string, array or map: indefinite lengths are not supported.
+  kIndefiniteLength,
+  // Additional information 28..30, or 31 on an integer or tag.
+  kReservedAdditionalInfo,
+  // A "break" (0xff) outside any indefinite-length item.
+  kUnexpectedBreak,
+  // A two-byte simple value below 32 (RFC 8949 §3.3).
+  kInvalidSimpleValue,
+  // A text string that is not valid UTF-8.
+  kInvalidUtf8,
+  // Arrays, maps and tags nested deeper than the caller allowed.
+  kTooDeep,
+};
+
+// What went wrong and where (the offset of the item that could not be read).
+struct CborError {
+  CborErrorKind kind = CborErrorKind::kNone;
+  size_t offset = 0;
+};
+
+// A short English description of `kind`, e.g. "indefinite length is not supported".
+std::string_view CborErrorDescription(CborErrorKind kind);
+
+// Reads CBOR items one head at a time from an untrusted payload, never past its end and
+// without allocating. Arrays and maps are read by calling Next for each element (maps: key,
+// then value) after their head; the caller decides how deep to go. Never reserve memory from
+// an item's count: each element takes at least one byte, so reading runs into the end of the
+// payload (kTruncated) long before a huge count could matter.
+//
+//   CborReader r(payload);
+//   CborItem map;
+//   if (!r.Next(&map) || map.major != CborMajorType::kMap) ...
+//   for (uint64_t i = 0; i < map.argument; ++i) { CborItem key, value; r.Next(&key); ... }
+class CborReader {
+ public:
+  explicit CborReader(std::string_view bytes) : bytes_(bytes) {}
+
+  // Reads the next item's head (and a string's content) into `item`. Only the fields that
+  // apply to the item's type are set (`string` for strings, `float_value` for floats). On
+  // failure returns false, sets error() and leaves offset() at the item that failed; `item` is
+  // then unspecified.
+  bool Next(CborItem* item) {
+    // Fast path, inline: the head of an integer, array, map or tag (most items of a
+    // diagnostics payload) with its argument in full. Strings, simple values, floats, errors
+    // and anything unusual go the long way.
+    if (offset_ < bytes_.size()) {
+      const auto* p = reinterpret_cast<const uint8_t*>(bytes_.data()) + offset_;
+      const auto major = static_cast<CborMajorType>(p[0] >> 5);
+      const uint8_t info = p[0] & 0x1F;
+      const bool plain = major != CborMajorType::kBytes && major != CborMajorType::kText &&
+                         major != CborMajorType::kSimple;
+      if (plain && info <= 27) {
+        const size_t extra = info < 24 ? 0 : size_t{1} << (info - 24);
+        if (bytes_.size() - offset_ > extra) {
+          uint64_t argument = info;
+          if (extra > 0) {
+            argument = 0;
+            for (size_t i = 1; i <= extra; ++i) argument = argument << 8 | p[i];
+          }
+          item->major = major;
+          item->argument = argument;
+          item->offset = offset_;
+          item->is_float = false;
+          offset_ += 1 + extra;
+          return true;
+        }
+      }
+    }
+    return NextSlow(item);
+  }
+
+  // Skips everything inside `item` (just read by Next): array elements, map pairs or the
+  // tagged item, recursively. At most `max_depth` arrays, maps and tags may nest, `item`
+  // included (deeper: kTooDeep at the first container too deep). Strings and scalars have
+  // nothing inside; skipping them is a no-op.
+  bool SkipContent(const CborItem& item, int max_depth);
+
+  // Moves back to `offset` (one returned by offset() earlier), e.g. to read a value again in
+  // another way. Clears the error.
+  void Rewind(size_t offset);
+
+  const CborError& error() const { return error_; }
+  size_t offset() const { return offset_; }
+  size_t remaining() const { return bytes_.size() - offset_; }
+  bool AtEnd() const { return offset_ == bytes_.size(); }
+
+ private:
+  bool NextSlow(CborItem* item);
+  bool Fail(CborErrorKind kind, size_t offset);
+
+  std::string_view bytes_;
+  size_t offset_ = 0;
+  CborError error_;
+};
+
+// Appends CBOR items to a byte string, always in the shortest (preferred) encoding. Arrays and
+// maps are written as a header with their count followed by that many items (maps: key, then
+// value), which the caller writes next.
+//
+//   CborWriter w;
+//   w.MapHeader(2).Unsigned(0).Bytes(key).Unsigned(3).Unsigned(11);   // {0: h'..', 3: 11}
+//   std::string encoded = w.Release();
+class CborWriter {
+ public:
+  CborWriter& Unsigned(uint64_t value);
+  // A signed integer: major type 0 when >= 0, 1 otherwise.
+  CborWriter& Int(int64_t value);
+  CborWriter& Bytes(std::string_view value);
+  // `value` must be UTF-8; the writer does not check it.
+  CborWriter& Text(std::string_view value);
+  CborWriter& ArrayHeader(uint64_t count);
+  CborWriter& MapHeader(uint64_t pairs);
+  CborWriter& Tag(uint64_t tag);
+  CborWriter& Bool(bool value);
+  CborWriter& Null();
+
+  const std::string& bytes() const { return bytes_; }
+  // The encoded bytes, leaving the writer empty.
+  std::string Release();
+
+ private:
+  void Head(CborMajorType major, uint64_t argument);
+
+  std::string bytes_;
+};
+
+// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or values > U+10FFFF).
+bool IsValidUtf8(std::string_view text);
+
+}  // namespace wm::decoders
