@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-bazel test //... --test_summary=short "$@" 2>&1 | tee "$log"
+bazel test //... --keep_going --test_summary=short "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 
 # Fuzz smoke run: every fuzz target for a few seconds from its committed corpus, with ASan and
