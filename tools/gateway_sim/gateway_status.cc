@@ -7,7 +7,6 @@ namespace {
 
 constexpr uint32_t kDiagIntervalS = 60;
 constexpr uint32_t kAppConfigMaxSize = 80;
-constexpr uint32_t kMaxMtu = 102;
 // Scratchpad the sinks store and have processed: the image of the network's current firmware.
 constexpr uint32_t kScratchpadLength = 180224;
 constexpr uint32_t kScratchpadCrc = 0x3A5C;
@@ -53,7 +52,7 @@ gwapi::SinkReadConfig BuildSinkReadConfig(const SimSink& sink) {
   config.mutable_current_ac_range()->set_max_ms(kAccessCycleMs);
   config.mutable_ac_limits()->set_min_ms(2000);
   config.mutable_ac_limits()->set_max_ms(8000);
-  config.set_max_mtu(kMaxMtu);
+  config.set_max_mtu(kMaxPayloadSize);
   config.mutable_channel_limits()->set_min_channel(1);
   config.mutable_channel_limits()->set_max_channel(40);
   config.set_hw_magic(kHwMagic);

@@ -53,13 +53,19 @@ int Run(int argc, char** argv) {
                      std::string(mqtt_options.status().message()));
     return 2;
   }
-  gateway_sim::SimulatorOptions options = gateway_sim::SimulatorOptionsFromSettings(*settings);
-  options.mqtt = *std::move(mqtt_options);
+  absl::StatusOr<gateway_sim::SimulatorOptions> options =
+      gateway_sim::SimulatorOptionsFromSettings(*settings);
+  if (!options.ok()) {
+    spdlog::critical("bad simulator settings error=\"{}\"",
+                     std::string(options.status().message()));
+    return 2;
+  }
+  options->mqtt = *std::move(mqtt_options);
 
   std::shared_ptr<prometheus::Registry> registry = observability::NewMetricsRegistry(kService);
   observability::Readiness readiness;
   absl::StatusOr<std::unique_ptr<gateway_sim::Simulator>> simulator =
-      gateway_sim::Simulator::Create(std::move(options), registry.get(), &readiness);
+      gateway_sim::Simulator::Create(*std::move(options), registry.get(), &readiness);
   if (!simulator.ok()) {
     spdlog::critical("bad simulator settings error=\"{}\"",
                      std::string(simulator.status().message()));

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include "tools/gateway_sim/payload_mix.h"
+
 namespace wm::gateway_sim {
 
 using config::SettingType;
@@ -25,6 +27,12 @@ void AddGatewaySimSettings(config::Schema& schema) {
               .help = "Nodes routing to each sink.",
               .min = 0,
               .max = 1000000});
+  schema.Add({.key = "joining_nodes_per_sink",
+              .type = SettingType::kInt,
+              .default_value = "1",
+              .help = "Nodes per sink asking to be provisioned (START frames, 246->255).",
+              .min = 0,
+              .max = 1000});
   schema.Add({.key = "gateway_id_prefix",
               .default_value = "sim-gw-",
               .help = "Gateway ids are <prefix>1, <prefix>2, ... (also the MQTT client ids)."});
@@ -76,13 +84,12 @@ void AddGatewaySimSettings(config::Schema& schema) {
               .type = SettingType::kBool,
               .default_value = "false",
               .help = "Send every second garbage message to a malformed received_data topic."});
-  schema.Add({.key = "diagnostics_every",
-              .type = SettingType::kInt,
-              .default_value = "4",
-              .help = "A node sends diagnostics every this many packets, application data "
-                      "otherwise.",
-              .min = 1,
-              .max = 1000});
+  schema.Add({.key = "payload_mix",
+              .default_value = FormatPayloadMix(PayloadMix{}),
+              .help = "Relative weights of the payload kinds, kind=weight,...; a kind left out "
+                      "is not sent. Kinds: app_data, traffic_diagnostics, neighbor_diagnostics, "
+                      "node_diagnostics, diagnostics_v2, advertiser, positioning, ruuvi, "
+                      "test_network, provisioning_start."});
   schema.Add({.key = "publish_window",
               .type = SettingType::kInt,
               .default_value = "1000",
@@ -101,11 +108,15 @@ void AddGatewaySimSettings(config::Schema& schema) {
                       "OFFLINE."});
 }
 
-SimulatorOptions SimulatorOptionsFromSettings(const config::Settings& settings) {
+absl::StatusOr<SimulatorOptions> SimulatorOptionsFromSettings(const config::Settings& settings) {
+  absl::StatusOr<PayloadMix> mix = ParsePayloadMix(settings.GetString("payload_mix"));
+  if (!mix.ok()) return mix.status();
   SimulatorOptions options;
   options.topology.gateways = static_cast<int>(settings.GetInt("gateways"));
   options.topology.sinks_per_gateway = static_cast<int>(settings.GetInt("sinks_per_gateway"));
   options.topology.nodes_per_sink = static_cast<int>(settings.GetInt("nodes_per_sink"));
+  options.topology.joining_nodes_per_sink =
+      static_cast<int>(settings.GetInt("joining_nodes_per_sink"));
   options.topology.gateway_id_prefix = settings.GetString("gateway_id_prefix");
   options.topology.network_address = static_cast<uint64_t>(settings.GetInt("network_address"));
   options.topology.network_per_gateway = settings.GetBool("network_per_gateway");
@@ -115,7 +126,7 @@ SimulatorOptions SimulatorOptionsFromSettings(const config::Settings& settings) 
   options.traffic.duplicate_ratio = settings.GetDouble("duplicate_ratio");
   options.traffic.garbage_ratio = settings.GetDouble("garbage_ratio");
   options.traffic.garbage_on_malformed_topic = settings.GetBool("garbage_malformed_topic");
-  options.traffic.diagnostics_every = static_cast<int>(settings.GetInt("diagnostics_every"));
+  options.traffic.payload_mix = *mix;
   options.publish_window = static_cast<int>(settings.GetInt("publish_window"));
   options.event_id_seed = static_cast<uint64_t>(settings.GetInt("event_id_seed"));
   options.clear_status_on_exit = settings.GetBool("clear_status_on_exit");

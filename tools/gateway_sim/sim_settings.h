@@ -11,20 +11,22 @@
 namespace wm::gateway_sim {
 
 // Declares the simulator's settings (flags, YAML --settings file or WM_SERVICES_<KEY>):
-//   topology: gateways (2), sinks_per_gateway (2), nodes_per_sink (20), gateway_id_prefix
-//     ("sim-gw-"), network_address (1193046 = 0x123456), network_per_gateway (false), seed (1);
+//   topology: gateways (2), sinks_per_gateway (2), nodes_per_sink (20),
+//     joining_nodes_per_sink (1), gateway_id_prefix ("sim-gw-"), network_address
+//     (1193046 = 0x123456), network_per_gateway (false), seed (1);
 //   traffic: rate (10 packets/s over all gateways, 0 = full speed), count (0 = forever),
 //     exit_after_count (false), duplicate_ratio (0), garbage_ratio (0),
-//     garbage_malformed_topic (false), diagnostics_every (4), publish_window (1000),
-//     event_id_seed (0 = entropy);
+//     garbage_malformed_topic (false), payload_mix (PayloadMix's defaults, see
+//     payload_mix.h), publish_window (1000), event_id_seed (0 = entropy);
 //   shutdown: clear_status_on_exit (false).
 // MQTT, logging and HTTP settings come from their own libraries; of those, mqtt_client_id and
 // mqtt_max_inflight are set per gateway instead (its id, publish_window).
 void AddGatewaySimSettings(config::Schema& schema);
 
-// The simulator options the settings describe (the `mqtt` member is left at its defaults);
-// Simulator::Create checks the combination (e.g. a gateway_id_prefix with '/').
-SimulatorOptions SimulatorOptionsFromSettings(const config::Settings& settings);
+// The simulator options the settings describe (the `mqtt` member is left at its defaults).
+// InvalidArgument, naming payload_mix, when that is not a valid mix; Simulator::Create checks
+// the combination (e.g. a gateway_id_prefix with '/').
+absl::StatusOr<SimulatorOptions> SimulatorOptionsFromSettings(const config::Settings& settings);
 
 // Loads settings like config::Settings::Load, with one difference for a developer's tool: when
 // no mqtt_hostname is given anywhere (flag, file, environment), the simulator talks to a local

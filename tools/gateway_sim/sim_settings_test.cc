@@ -2,6 +2,7 @@
 
 #include "gtest/gtest.h"
 #include "libs/mqtt/settings.h"
+#include "tools/gateway_sim/payload_mix.h"
 
 namespace wm::gateway_sim {
 namespace {
@@ -16,7 +17,9 @@ absl::StatusOr<config::Settings> Load(const std::vector<std::string>& args,
 TEST(SimSettingsTest, DefaultsMatchTheBareRun) {
   absl::StatusOr<config::Settings> settings = Load({});
   ASSERT_TRUE(settings.ok()) << settings.status();
-  const SimulatorOptions options = SimulatorOptionsFromSettings(*settings);
+  absl::StatusOr<SimulatorOptions> parsed = SimulatorOptionsFromSettings(*settings);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const SimulatorOptions& options = *parsed;
   EXPECT_EQ(options.topology.gateways, 2);
   EXPECT_EQ(options.topology.sinks_per_gateway, 2);
   EXPECT_EQ(options.topology.nodes_per_sink, 20);
@@ -26,6 +29,8 @@ TEST(SimSettingsTest, DefaultsMatchTheBareRun) {
   EXPECT_EQ(options.rate, 10);
   EXPECT_EQ(options.traffic.count, 0);
   EXPECT_FALSE(options.clear_status_on_exit);
+  EXPECT_EQ(options.topology.joining_nodes_per_sink, 1);
+  EXPECT_EQ(options.traffic.payload_mix.weights, PayloadMix{}.weights);
 }
 
 TEST(SimSettingsTest, FlagsAndEnvironmentFillTheOptions) {
@@ -35,7 +40,9 @@ TEST(SimSettingsTest, FlagsAndEnvironmentFillTheOptions) {
        "--clear_status_on_exit", "--publish_window=50", "--gateway_id_prefix=lab-"},
       {{"WM_SERVICES_SEED", "99"}});
   ASSERT_TRUE(settings.ok()) << settings.status();
-  const SimulatorOptions options = SimulatorOptionsFromSettings(*settings);
+  absl::StatusOr<SimulatorOptions> parsed = SimulatorOptionsFromSettings(*settings);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const SimulatorOptions& options = *parsed;
   EXPECT_EQ(options.topology.gateways, 3);
   EXPECT_EQ(options.topology.nodes_per_sink, 5);
   EXPECT_EQ(options.topology.seed, 99u);
@@ -50,11 +57,34 @@ TEST(SimSettingsTest, FlagsAndEnvironmentFillTheOptions) {
   EXPECT_EQ(options.publish_window, 50);
 }
 
+TEST(SimSettingsTest, PayloadMixAndJoiningNodesComeFromTheirKeys) {
+  absl::StatusOr<config::Settings> settings =
+      Load({"--payload_mix=app_data=2,provisioning_start=1", "--joining_nodes_per_sink=3"});
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  absl::StatusOr<SimulatorOptions> options = SimulatorOptionsFromSettings(*settings);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->traffic.payload_mix.weight(PayloadKind::kAppData), 2);
+  EXPECT_EQ(options->traffic.payload_mix.weight(PayloadKind::kProvisioningStart), 1);
+  EXPECT_EQ(options->traffic.payload_mix.weight(PayloadKind::kRuuvi), 0);
+  EXPECT_EQ(options->topology.joining_nodes_per_sink, 3);
+}
+
+TEST(SimSettingsTest, ABadPayloadMixIsAnErrorNamingTheKey) {
+  absl::StatusOr<config::Settings> settings = Load({}, {{"WM_SERVICES_PAYLOAD_MIX", "ruuvi=x"}});
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  absl::StatusOr<SimulatorOptions> options = SimulatorOptionsFromSettings(*settings);
+  ASSERT_FALSE(options.ok());
+  EXPECT_EQ(options.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(options.status().message().find("payload_mix"), std::string_view::npos)
+      << options.status();
+}
+
 TEST(SimSettingsTest, OutOfRangeValuesAreRejected) {
   EXPECT_FALSE(Load({"--duplicate_ratio=1.5"}).ok());
   EXPECT_FALSE(Load({"--gateways=0"}).ok());
   EXPECT_FALSE(Load({"--rate=-1"}).ok());
   EXPECT_FALSE(Load({"--network_address=16777216"}).ok());
+  EXPECT_FALSE(Load({"--joining_nodes_per_sink=-1"}).ok());
 }
 
 absl::StatusOr<mqtt::MqttOptions> MqttOptionsFor(const std::vector<std::string>& args,

@@ -11,6 +11,7 @@
 #include "libs/wirepas/message.h"
 #include "libs/wirepas/topic.h"
 #include "spdlog/spdlog.h"
+#include "tools/gateway_sim/payload_mix.h"
 
 namespace wm::gateway_sim {
 namespace {
@@ -120,6 +121,9 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(SimulatorOptions op
     return absl::InvalidArgumentError("garbage_ratio must be in 0..1");
   }
   if (options.traffic.count < 0) return absl::InvalidArgumentError("count must be >= 0");
+  if (absl::Status status = CheckPayloadMix(options.traffic.payload_mix); !status.ok()) {
+    return status;
+  }
   if (options.publish_window < 1 || options.publish_window > 65535) {
     return absl::InvalidArgumentError("publish_window must be in 1..65535");
   }
@@ -211,10 +215,10 @@ absl::Status Simulator::Start() {
   started_ = true;
   spdlog::info(
       "simulator started gateways={} sinks_per_gateway={} nodes={} rate={} count={} "
-      "duplicate_ratio={} garbage_ratio={}",
+      "duplicate_ratio={} garbage_ratio={} payload_mix={}",
       topology_.gateways.size(), options_.topology.sinks_per_gateway, topology_.NodeCount(),
       options_.rate, options_.traffic.count, options_.traffic.duplicate_ratio,
-      options_.traffic.garbage_ratio);
+      options_.traffic.garbage_ratio, FormatPayloadMix(options_.traffic.payload_mix));
   publisher_ = std::thread([this] { PublishLoop(); });
   return absl::OkStatus();
 }

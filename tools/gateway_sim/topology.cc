@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "libs/wirepas/topic.h"
 #include "tools/gateway_sim/sim_random.h"
 
@@ -69,22 +70,75 @@ void BuildRoutes(uint32_t sink_address, std::vector<SimNode>& nodes, SimRandom& 
   }
 }
 
+// Stack releases other than the network's that some nodes still run.
+constexpr StackVersion kPreviousRelease{5, 2, 0, 120};
+// Sends the 59-byte node diagnostics (stack 4.0 and older).
+constexpr StackVersion kLegacyRelease{4, 0, 0, 62};
+
 SimNode NewNode(uint32_t address, const StackVersion& network_version, SimRandom& random) {
   SimNode node;
   node.address = address;
   node.firmware = network_version;
-  // About one node in ten still runs the previous release (as during a rolling OTAP).
-  if (random.Chance(0.1)) node.firmware = StackVersion{5, 2, 0, 120};
-  node.boot_count = static_cast<uint8_t>(random.Uniform(1, 12));
-  if (random.Chance(0.7)) {
-    node.app_endpoint = 10;
-    node.app_qos = 0;
-  } else {
-    node.app_endpoint = 1;
-    node.app_qos = random.Chance(0.5) ? 1 : 0;
+  // A few nodes run older stacks, as during a rolling OTAP or in a long-lived installation.
+  const double release = random.UnitDouble();
+  if (release < 0.15) {
+    node.firmware = kLegacyRelease;
+  } else if (release < 0.25) {
+    node.firmware = kPreviousRelease;
   }
-  node.temperature_centi_c = static_cast<int16_t>(random.Uniform(1800, 2600));
+  node.diagnostics_v2 = node.firmware.major >= 5 && random.Chance(0.3);
+  node.boot_count = static_cast<uint8_t>(random.Uniform(1, 12));
+  const double application = random.UnitDouble();
+  if (application < 0.6) {
+    node.application = NodeApplication::kSensor;
+    if (random.Chance(0.7)) {
+      node.app_endpoint = 10;
+      node.app_qos = 0;
+    } else {
+      node.app_endpoint = 1;
+      node.app_qos = random.Chance(0.5) ? 1 : 0;
+    }
+  } else if (application < 0.75) {
+    node.application = NodeApplication::kRuuviTag;
+    node.app_endpoint = 11;
+  } else if (application < 0.9) {
+    node.application = NodeApplication::kPositioningTag;
+    node.app_endpoint = 238;
+  } else {
+    node.application = NodeApplication::kTestNetwork;
+    node.app_endpoint = 100;
+  }
+  if (node.application == NodeApplication::kRuuviTag && random.Chance(0.3)) {
+    node.temperature_centi_c = static_cast<int16_t>(-static_cast<int>(random.Uniform(800, 2400)));
+  } else {
+    node.temperature_centi_c = static_cast<int16_t>(random.Uniform(1800, 2600));
+  }
   node.battery_percent = static_cast<uint8_t>(random.Uniform(40, 100));
+  return node;
+}
+
+// Gives every router the advertiser tags it hears. Tags are not mesh nodes: their addresses
+// need not be unique, and a 4-byte reporter's tags use the whole 32 bits.
+void AddAdvertiserTags(std::vector<SimNode>& nodes, SimRandom& random) {
+  for (SimNode& node : nodes) {
+    if ((node.role & 0x0F) != 0x02) continue;
+    node.advertiser_address_bytes = random.Chance(0.5) ? 4 : 3;
+    const size_t tags = random.Uniform(2, 6);
+    for (size_t i = 0; i < tags; ++i) {
+      node.advertiser_tags.push_back(
+          node.advertiser_address_bytes == 4
+              ? static_cast<uint32_t>(random.Uniform(0x01000000, 0xFFFFFFFE))
+              : static_cast<uint32_t>(random.Uniform(1, 0xFFFFFD)));
+    }
+  }
+}
+
+SimJoiningNode NewJoiningNode(uint32_t address, SimRandom& random) {
+  SimJoiningNode node;
+  node.address = address;
+  node.hop_count = static_cast<uint32_t>(random.Uniform(1, 3));
+  node.uid = absl::StrFormat("sim-%06x", address);
+  node.method = random.Chance(0.7) ? 1 : 0;
   return node;
 }
 
@@ -106,6 +160,9 @@ absl::StatusOr<Topology> BuildTopology(const TopologyOptions& options) {
   if (options.nodes_per_sink < 0) {
     return absl::InvalidArgumentError("nodes_per_sink must not be negative");
   }
+  if (options.joining_nodes_per_sink < 0) {
+    return absl::InvalidArgumentError("joining_nodes_per_sink must not be negative");
+  }
   if (!wirepas::IsValidTopicId(absl::StrCat(options.gateway_id_prefix, "1"))) {
     return absl::InvalidArgumentError("gateway_id_prefix must not contain '/', '+', '#' or NUL");
   }
@@ -115,8 +172,9 @@ absl::StatusOr<Topology> BuildTopology(const TopologyOptions& options) {
         absl::StrCat("network_address must be in 1..", kMaxNetworkAddress,
                      options.network_per_gateway ? " for every gateway's network" : ""));
   }
+  const uint64_t joining = options.nodes_per_sink > 0 ? options.joining_nodes_per_sink : 0;
   const uint64_t per_network = static_cast<uint64_t>(options.sinks_per_gateway) *
-                               (options.nodes_per_sink + 1) *
+                               (options.nodes_per_sink + 1 + joining) *
                                (options.network_per_gateway ? 1 : options.gateways);
   if (per_network > kMaxAddressesPerNetwork) {
     return absl::InvalidArgumentError(
@@ -148,6 +206,10 @@ absl::StatusOr<Topology> BuildTopology(const TopologyOptions& options) {
         sink.nodes.push_back(NewNode(pools[network].Draw(random), network_version, random));
       }
       BuildRoutes(sink.node_address, sink.nodes, random);
+      AddAdvertiserTags(sink.nodes, random);
+      for (uint64_t j = 0; j < joining; ++j) {
+        sink.joining_nodes.push_back(NewJoiningNode(pools[network].Draw(random), random));
+      }
       gateway.sinks.push_back(std::move(sink));
     }
     topology.gateways.push_back(std::move(gateway));

@@ -21,6 +21,9 @@ struct TopologyOptions {
   // false: every sink of every gateway is in one network (`network_address`), as when several
   // gateways serve one site. true: gateway i (from 0) runs network `network_address + i`.
   bool network_per_gateway = false;
+  // Nodes per sink that are not in the network yet and ask to be provisioned (START frames).
+  // Only sinks with nodes get them: a joining node is heard through the sink's mesh.
+  int joining_nodes_per_sink = 1;
   // Same seed, same network: addresses, channels, routes, firmware versions, endpoints.
   uint64_t seed = 1;
 };
@@ -31,6 +34,14 @@ struct StackVersion {
   uint32_t minor = 4;
   uint32_t maint = 0;
   uint32_t dev = 57;
+};
+
+// What a node's application sends besides diagnostics.
+enum class NodeApplication : uint8_t {
+  kSensor,          // 6-byte readings on its app_endpoint, 1->1 or 10->10 (AppDataPayload)
+  kRuuviTag,        // Ruuvi sensor records, 11->11
+  kPositioningTag,  // RSS of its neighbours, 238->238 (a router measures as an anchor)
+  kTestNetwork,     // Wirepas test-application rows, 100->100
 };
 
 // One simulated mesh node (not a sink).
@@ -44,13 +55,31 @@ struct SimNode {
   std::vector<uint32_t> neighbors;
   StackVersion firmware;
   uint8_t boot_count = 1;
-  // Application data: this node's source and destination endpoint (1->1 or 10->10) and the
-  // packet QoS it uses (0 normal, 1 high).
+  NodeApplication application = NodeApplication::kSensor;
+  // The application's source and destination endpoint (1 or 10 for a sensor, 11 Ruuvi,
+  // 238 positioning, 100 test network) and the packet QoS a sensor uses (0 normal, 1 high).
   uint8_t app_endpoint = 10;
   uint32_t app_qos = 0;
+  // Diagnostics v2 (CBOR, 247->255) instead of the fixed layouts (251..253); stack 5 and later.
+  bool diagnostics_v2 = false;
+  // Routers only: the advertiser tags it hears and reports (200->200), and the address width
+  // it reports them with (3 or 4 bytes).
+  std::vector<uint32_t> advertiser_tags;
+  uint8_t advertiser_address_bytes = 3;
   // Per-node baselines so that readings differ between nodes but stay stable over time.
+  // Some Ruuvi tags sit in cold storage, below 0 degC.
   int16_t temperature_centi_c = 2150;
   uint8_t battery_percent = 90;
+};
+
+// A node that is not in the network yet: it asks a provisioning server for its keys by
+// sending START frames (246->255) through the sink's mesh now and then.
+struct SimJoiningNode {
+  uint32_t address = 0;  // unique within its network, like a node's
+  uint32_t hop_count = 1;
+  // Its unique id, as a provisioning config lists it ("sim-" and six hex digits).
+  std::string uid;
+  uint8_t method = 1;  // 0 unsecured, 1 secured
 };
 
 // One sink of a gateway, with the nodes that route their packets to it.
@@ -61,6 +90,7 @@ struct SimSink {
   uint32_t network_channel = 0;
   StackVersion firmware;
   std::vector<SimNode> nodes;
+  std::vector<SimJoiningNode> joining_nodes;
 };
 
 // One simulated gateway.
@@ -73,17 +103,22 @@ struct SimGateway {
 struct Topology {
   std::vector<SimGateway> gateways;
 
-  // Number of nodes over all gateways and sinks (sinks not counted).
+  // Number of nodes over all gateways and sinks (sinks and joining nodes not counted).
   size_t NodeCount() const;
 };
 
 // Builds the network described by `options`. Node and sink addresses are random 24-bit values
 // drawn from the seed, unique within each network; each node gets a route towards its sink
-// (hop count, next hop, neighbours), a stack version (most nodes on the network's version, a
-// few one release behind) and an application endpoint.
-// InvalidArgument for counts below 1 (nodes_per_sink may be 0), a prefix that cannot be used
-// in a topic, a network address that is 0 or above 24 bits (also for the last gateway with
-// network_per_gateway), or more than 1,000,000 addresses in one network.
+// (hop count, next hop, neighbours), a stack version (most nodes on the network's version, about
+// one in ten a release behind, about one in seven still on 4.0, which sends the 59-byte node
+// diagnostics), an application (about 60% sensors, 15% Ruuvi tags, 15% positioning tags, 10%
+// test network) and its diagnostics format (about 30% of stack-5 nodes use diagnostics v2).
+// Routers hear 2..6 advertiser tags each. Every sink with nodes also gets
+// joining_nodes_per_sink joining nodes.
+// InvalidArgument for counts below 1 (nodes_per_sink and joining_nodes_per_sink may be 0), a
+// prefix that cannot be used in a topic, a network address that is 0 or above 24 bits (also
+// for the last gateway with network_per_gateway), or more than 1,000,000 addresses in one
+// network (joining nodes included).
 absl::StatusOr<Topology> BuildTopology(const TopologyOptions& options);
 
 }  // namespace wm::gateway_sim

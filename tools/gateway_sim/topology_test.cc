@@ -1,5 +1,7 @@
 #include "tools/gateway_sim/topology.h"
 
+#include <cstdio>
+#include <map>
 #include <set>
 
 #include "gmock/gmock.h"
@@ -87,6 +89,106 @@ TEST(TopologyTest, RoutesLeadToTheSink) {
   }
 }
 
+TEST(TopologyTest, NodesDifferInApplicationStackAndDiagnostics) {
+  TopologyOptions options;
+  options.nodes_per_sink = 50;  // 200 nodes
+  absl::StatusOr<Topology> topology = BuildTopology(options);
+  ASSERT_TRUE(topology.ok()) << topology.status();
+  std::map<NodeApplication, int> applications;
+  std::set<uint32_t> majors;
+  int v2 = 0, routers = 0, cold = 0;
+  std::set<uint8_t> widths;
+  for (const SimGateway& gateway : topology->gateways) {
+    for (const SimSink& sink : gateway.sinks) {
+      for (const SimNode& node : sink.nodes) {
+        ++applications[node.application];
+        majors.insert(node.firmware.major);
+        switch (node.application) {
+          case NodeApplication::kSensor:
+            EXPECT_TRUE(node.app_endpoint == 1 || node.app_endpoint == 10);
+            break;
+          case NodeApplication::kRuuviTag:
+            EXPECT_EQ(node.app_endpoint, 11);
+            if (node.temperature_centi_c < 0) ++cold;
+            break;
+          case NodeApplication::kPositioningTag:
+            EXPECT_EQ(node.app_endpoint, 238);
+            break;
+          case NodeApplication::kTestNetwork:
+            EXPECT_EQ(node.app_endpoint, 100);
+            break;
+        }
+        if (node.diagnostics_v2) {
+          ++v2;
+          EXPECT_GE(node.firmware.major, 5u) << "diagnostics v2 needs stack 5";
+        }
+        if ((node.role & 0x0F) == 0x02) {
+          ++routers;
+          EXPECT_GE(node.advertiser_tags.size(), 2u);
+          EXPECT_LE(node.advertiser_tags.size(), 6u);
+          widths.insert(node.advertiser_address_bytes);
+          for (uint32_t tag : node.advertiser_tags) {
+            // A 4-byte reporter's tags need all four bytes; a 3-byte one's fit in three.
+            EXPECT_EQ(tag > 0xFFFFFFu, node.advertiser_address_bytes == 4) << std::hex << tag;
+          }
+        } else {
+          EXPECT_TRUE(node.advertiser_tags.empty()) << "only routers scan for tags";
+        }
+      }
+    }
+  }
+  // Shares of 60/15/15/10 %, give or take.
+  EXPECT_GT(applications[NodeApplication::kSensor], 90);
+  EXPECT_GT(applications[NodeApplication::kRuuviTag], 10);
+  EXPECT_GT(applications[NodeApplication::kPositioningTag], 10);
+  EXPECT_GT(applications[NodeApplication::kTestNetwork], 5);
+  EXPECT_GT(cold, 0) << "some Ruuvi tags sit in cold storage";
+  EXPECT_EQ(majors, (std::set<uint32_t>{4, 5})) << "some nodes still run 4.0";
+  EXPECT_GT(v2, 20);
+  EXPECT_LT(v2, 100);
+  EXPECT_GT(routers, 0);
+  EXPECT_EQ(widths, (std::set<uint8_t>{3, 4}));
+}
+
+TEST(TopologyTest, JoiningNodesHaveTheirOwnAddressesAndUids) {
+  TopologyOptions options;
+  options.joining_nodes_per_sink = 2;
+  absl::StatusOr<Topology> topology = BuildTopology(options);
+  ASSERT_TRUE(topology.ok()) << topology.status();
+  EXPECT_EQ(topology->NodeCount(), 80u) << "joining nodes are not in the network yet";
+  std::set<uint32_t> addresses;
+  std::set<std::string> uids;
+  std::set<uint8_t> methods;
+  size_t total = 0;
+  for (const SimGateway& gateway : topology->gateways) {
+    for (const SimSink& sink : gateway.sinks) {
+      ASSERT_EQ(sink.joining_nodes.size(), 2u);
+      addresses.insert(sink.node_address);
+      total += 1 + sink.nodes.size() + sink.joining_nodes.size();
+      for (const SimNode& node : sink.nodes) addresses.insert(node.address);
+      for (const SimJoiningNode& node : sink.joining_nodes) {
+        addresses.insert(node.address);
+        uids.insert(node.uid);
+        methods.insert(node.method);
+        EXPECT_GE(node.hop_count, 1u);
+        EXPECT_LE(node.hop_count, 3u);
+        EXPECT_LE(node.method, 1);
+        char expected[16];
+        std::snprintf(expected, sizeof(expected), "sim-%06x", node.address);
+        EXPECT_EQ(node.uid, expected);
+      }
+    }
+  }
+  EXPECT_EQ(addresses.size(), total) << "unique across the network";
+  EXPECT_EQ(uids.size(), 8u);
+
+  options.joining_nodes_per_sink = 0;
+  EXPECT_TRUE(BuildTopology(options)->gateways[0].sinks[0].joining_nodes.empty());
+  options.joining_nodes_per_sink = 2;
+  options.nodes_per_sink = 0;  // nobody to hear them
+  EXPECT_TRUE(BuildTopology(options)->gateways[0].sinks[0].joining_nodes.empty());
+}
+
 TEST(TopologyTest, SameSeedSameNetworkOtherSeedOtherNetwork) {
   TopologyOptions options;
   options.seed = 7;
@@ -116,6 +218,9 @@ TEST(TopologyTest, RejectsBadOptions) {
   options = {};
   options.network_address = 0xFFFFFF;
   options.network_per_gateway = true;  // the second gateway's network would not fit
+  EXPECT_EQ(BuildTopology(options).status().code(), absl::StatusCode::kInvalidArgument);
+  options = {};
+  options.joining_nodes_per_sink = -1;
   EXPECT_EQ(BuildTopology(options).status().code(), absl::StatusCode::kInvalidArgument);
   options = {};
   options.nodes_per_sink = 0;

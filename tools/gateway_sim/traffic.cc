@@ -33,16 +33,77 @@ TrafficGenerator::TrafficGenerator(const Topology& topology, TrafficOptions opti
   for (size_t g = 0; g < topology_.gateways.size(); ++g) {
     const SimGateway& gateway = topology_.gateways[g];
     for (size_t s = 0; s < gateway.sinks.size(); ++s) {
-      for (size_t n = 0; n < gateway.sinks[s].nodes.size(); ++n) nodes_.push_back({g, s, n});
+      const SimSink& sink = gateway.sinks[s];
+      for (size_t n = 0; n < sink.nodes.size(); ++n) nodes_.push_back({g, s, n});
+      for (size_t n = 0; n < sink.joining_nodes.size(); ++n) joining_nodes_.push_back({g, s, n});
     }
   }
   node_traffic_.resize(nodes_.size());
-  const int every = options_.diagnostics_every > 0 ? options_.diagnostics_every : 1;
   for (NodeTraffic& traffic : node_traffic_) {
-    traffic.diagnostics_offset = static_cast<uint32_t>(random_.Uniform(0, every - 1));
     traffic.app_sequence = static_cast<uint16_t>(random_.Uniform(0, 0xFFFF));
+    traffic.adv_message_count = static_cast<uint8_t>(random_.Uniform(0, 0xFF));
     traffic.boot_pending = random_.Chance(options_.booted_share);
   }
+  joining_sessions_.resize(joining_nodes_.size());
+  for (uint8_t& session : joining_sessions_) {
+    session = static_cast<uint8_t>(random_.Uniform(0, 0xFF));
+  }
+  IndexSenders();
+}
+
+void TrafficGenerator::IndexSenders() {
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const NodeRef& ref = nodes_[i];
+    const SimNode& node = topology_.gateways[ref.gateway].sinks[ref.sink].nodes[ref.node];
+    switch (node.application) {
+      case NodeApplication::kSensor:
+        senders_[static_cast<size_t>(PayloadKind::kAppData)].push_back(i);
+        break;
+      case NodeApplication::kRuuviTag:
+        senders_[static_cast<size_t>(PayloadKind::kRuuvi)].push_back(i);
+        break;
+      case NodeApplication::kPositioningTag:
+        senders_[static_cast<size_t>(PayloadKind::kPositioning)].push_back(i);
+        break;
+      case NodeApplication::kTestNetwork:
+        senders_[static_cast<size_t>(PayloadKind::kTestNetwork)].push_back(i);
+        break;
+    }
+    if (node.diagnostics_v2) {
+      senders_[static_cast<size_t>(PayloadKind::kDiagnosticsV2)].push_back(i);
+    } else {
+      for (PayloadKind kind : {PayloadKind::kTrafficDiagnostics, PayloadKind::kNeighborDiagnostics,
+                               PayloadKind::kNodeDiagnostics}) {
+        senders_[static_cast<size_t>(kind)].push_back(i);
+      }
+    }
+    if (!node.advertiser_tags.empty()) {
+      senders_[static_cast<size_t>(PayloadKind::kAdvertiser)].push_back(i);
+    }
+  }
+  // Joining nodes are heard through the mesh, so they send only while it has nodes.
+  if (!nodes_.empty()) {
+    for (size_t i = 0; i < joining_nodes_.size(); ++i) {
+      senders_[static_cast<size_t>(PayloadKind::kProvisioningStart)].push_back(i);
+    }
+  }
+  double cumulated = 0;
+  for (size_t k = 0; k < kPayloadKindCount; ++k) {
+    const auto kind = static_cast<PayloadKind>(k);
+    const double weight = options_.payload_mix.weight(kind);
+    if (weight > 0 && !senders_[k].empty()) {
+      cumulated += weight;
+      kinds_.push_back({kind, cumulated});
+    }
+  }
+}
+
+PayloadKind TrafficGenerator::DrawKind() {
+  const double draw = random_.UnitDouble() * kinds_.back().cumulated_weight;
+  for (const KindChoice& choice : kinds_) {
+    if (draw < choice.cumulated_weight) return choice.kind;
+  }
+  return kinds_.back().kind;  // rounding at the very top
 }
 
 int64_t TrafficGenerator::Due(int64_t unique, double ratio) {
@@ -53,7 +114,7 @@ int64_t TrafficGenerator::Due(int64_t unique, double ratio) {
 
 bool TrafficGenerator::Done() const {
   if (duplicates_owed_ > 0 || garbage_owed_ > 0) return false;
-  if (nodes_.empty()) return true;
+  if (kinds_.empty()) return true;
   return options_.count > 0 && counts_.unique >= options_.count;
 }
 
@@ -80,55 +141,99 @@ std::optional<OutgoingPacket> TrafficGenerator::Next() {
 }
 
 OutgoingPacket TrafficGenerator::NextUnique() {
-  const size_t index = random_.Uniform(0, nodes_.size() - 1);
+  const PayloadKind kind = DrawKind();
+  const std::vector<size_t>& senders = senders_[static_cast<size_t>(kind)];
+  const size_t index = senders[random_.Uniform(0, senders.size() - 1)];
+  if (kind == PayloadKind::kProvisioningStart) {
+    const NodeRef& ref = joining_nodes_[index];
+    const SimSink& sink = topology_.gateways[ref.gateway].sinks[ref.sink];
+    const SimJoiningNode& node = sink.joining_nodes[ref.node];
+    // Each START opens a new session (a node that got no answer starts over).
+    UniqueContent content;
+    content.src_ep = kProvisioningEndpoint;
+    content.dst_ep = kDiagnosticsDestinationEndpoint;
+    content.payload = ProvisioningStartPayload(node, joining_sessions_[index]++, random_);
+    return BuildPacket(ref.gateway, sink, node.address, node.hop_count, std::move(content));
+  }
   const NodeRef& ref = nodes_[index];
-  NodeTraffic& traffic = node_traffic_[index];
-  const SimGateway& gateway = topology_.gateways[ref.gateway];
-  const SimSink& sink = gateway.sinks[ref.sink];
+  const SimSink& sink = topology_.gateways[ref.gateway].sinks[ref.sink];
   const SimNode& node = sink.nodes[ref.node];
+  return BuildPacket(ref.gateway, sink, node.address, node.hop_count, NodeContent(kind, index));
+}
 
-  uint8_t src_ep = node.app_endpoint;
-  uint8_t dst_ep = node.app_endpoint;
-  uint32_t qos = node.app_qos;
-  std::string payload;
-  const int every = options_.diagnostics_every > 0 ? options_.diagnostics_every : 1;
-  const uint32_t turn = traffic.packets_sent + traffic.diagnostics_offset;
+TrafficGenerator::UniqueContent TrafficGenerator::NodeContent(PayloadKind kind, size_t index) {
+  const NodeRef& ref = nodes_[index];
+  const SimSink& sink = topology_.gateways[ref.gateway].sinks[ref.sink];
+  const SimNode& node = sink.nodes[ref.node];
+  NodeTraffic& traffic = node_traffic_[index];
+  UniqueContent content;
+  // Diagnostics go to the sink's endpoint 255 at normal priority.
+  const auto to_sink = [&](uint8_t src_ep, std::string payload) {
+    content.src_ep = src_ep;
+    content.dst_ep = kDiagnosticsDestinationEndpoint;
+    content.payload = std::move(payload);
+  };
+  // Application kinds use one endpoint both ways.
+  const auto both_ways = [&](uint8_t endpoint, std::string payload) {
+    content.src_ep = endpoint;
+    content.dst_ep = endpoint;
+    content.payload = std::move(payload);
+  };
   if (traffic.boot_pending) {
     traffic.boot_pending = false;
-    src_ep = kBootDiagnosticsEndpoint;
-    payload = BootDiagnosticsPayload(node);
-  } else if (turn % every == 0) {
-    switch ((turn / every) % 3) {
-      case 0:
-        src_ep = kTrafficDiagnosticsEndpoint;
-        payload = TrafficDiagnosticsPayload(node, sink.network_channel, random_);
-        break;
-      case 1:
-        src_ep = kNodeDiagnosticsEndpoint;
-        payload = NodeDiagnosticsPayload(node, random_);
-        break;
-      default:
-        src_ep = kNeighborDiagnosticsEndpoint;
-        payload = NeighborDiagnosticsPayload(node, sink.network_channel, random_);
-        break;
-    }
-  } else {
-    payload = AppDataPayload(node, traffic.app_sequence++, random_);
+    to_sink(kBootDiagnosticsEndpoint, BootDiagnosticsPayload(node));
+    return content;
   }
-  if (src_ep != node.app_endpoint) {
-    dst_ep = kDiagnosticsDestinationEndpoint;
-    qos = 0;
+  switch (kind) {
+    case PayloadKind::kAppData:
+      both_ways(node.app_endpoint, AppDataPayload(node, traffic.app_sequence++, random_));
+      content.qos = node.app_qos;
+      break;
+    case PayloadKind::kTrafficDiagnostics:
+      to_sink(kTrafficDiagnosticsEndpoint,
+              TrafficDiagnosticsPayload(node, sink.network_channel, random_));
+      break;
+    case PayloadKind::kNeighborDiagnostics:
+      to_sink(kNeighborDiagnosticsEndpoint,
+              NeighborDiagnosticsPayload(node, sink.network_channel, random_));
+      break;
+    case PayloadKind::kNodeDiagnostics:
+      to_sink(kNodeDiagnosticsEndpoint, NodeDiagnosticsPayload(node, random_));
+      break;
+    case PayloadKind::kDiagnosticsV2:
+      to_sink(kDiagnosticsV2Endpoint,
+              DiagnosticsV2Payload(node, sink.node_address, sink.network_channel, random_));
+      break;
+    case PayloadKind::kAdvertiser:
+      both_ways(kAdvertiserEndpoint, AdvertiserPayload(node, traffic.adv_message_count++, random_));
+      break;
+    case PayloadKind::kPositioning:
+      both_ways(kPositioningEndpoint, PositioningPayload(node, traffic.app_sequence++, random_));
+      break;
+    case PayloadKind::kRuuvi:
+      both_ways(kRuuviEndpoint, RuuviPayload(node, traffic.app_sequence++, random_));
+      break;
+    case PayloadKind::kTestNetwork:
+      both_ways(kTestNetworkEndpoint, TestNetworkPayload(node, traffic.app_sequence++, random_));
+      break;
+    case PayloadKind::kProvisioningStart:
+      break;  // joining nodes only (NextUnique)
   }
-  ++traffic.packets_sent;
+  return content;
+}
 
+OutgoingPacket TrafficGenerator::BuildPacket(size_t gateway_index, const SimSink& sink,
+                                             uint32_t source_address, uint32_t hop_count,
+                                             UniqueContent content) {
+  const SimGateway& gateway = topology_.gateways[gateway_index];
   const absl::Time now = clock_();
   const uint64_t now_ms = static_cast<uint64_t>(absl::ToUnixMillis(now));
   OutgoingPacket packet;
   packet.kind = PacketKind::kUnique;
-  packet.gateway = ref.gateway;
+  packet.gateway = gateway_index;
   packet.event_id = event_ids_.Next();
-  packet.topic =
-      wirepas::ReceivedDataTopic(gateway.id, sink.id, sink.network_address, src_ep, dst_ep);
+  packet.topic = wirepas::ReceivedDataTopic(gateway.id, sink.id, sink.network_address,
+                                            content.src_ep, content.dst_ep);
 
   scratch_.Clear();
   gwapi::PacketReceivedEvent* event = scratch_.mutable_wirepas()->mutable_packet_received_event();
@@ -137,15 +242,15 @@ OutgoingPacket TrafficGenerator::NextUnique() {
   header->set_sink_id(sink.id);
   header->set_event_id(packet.event_id);
   header->set_time_ms_epoch(now_ms);
-  event->set_source_address(node.address);
+  event->set_source_address(source_address);
   event->set_destination_address(sink.node_address);
-  event->set_source_endpoint(src_ep);
-  event->set_destination_endpoint(dst_ep);
-  event->set_travel_time_ms(TravelTimeMs(node.hop_count, random_));
+  event->set_source_endpoint(content.src_ep);
+  event->set_destination_endpoint(content.dst_ep);
+  event->set_travel_time_ms(TravelTimeMs(hop_count, random_));
   event->set_rx_time_ms_epoch(now_ms);
-  event->set_qos(qos);
-  event->set_payload(std::move(payload));
-  event->set_hop_count(node.hop_count);
+  event->set_qos(content.qos);
+  event->set_payload(std::move(content.payload));
+  event->set_hop_count(hop_count);
   event->set_network_address(sink.network_address);
   scratch_.SerializeToString(&packet.payload);
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -10,6 +11,7 @@
 
 #include "absl/time/time.h"
 #include "libs/wirepas/message.h"
+#include "tools/gateway_sim/payload_mix.h"
 #include "tools/gateway_sim/sim_random.h"
 #include "tools/gateway_sim/topology.h"
 
@@ -28,9 +30,11 @@ struct TrafficOptions {
   // Every second garbage message goes to a malformed received_data topic instead
   // (a network that is not a number, a missing endpoint).
   bool garbage_on_malformed_topic = false;
-  // Every node sends a diagnostics packet (traffic, node, neighbor in turn) every this many
-  // packets and application data otherwise.
-  int diagnostics_every = 4;
+  // How often each kind of payload is sent: each unique packet's kind is drawn from these
+  // weights, then its sender among the nodes that send that kind (any node for its
+  // application's data, v1 or v2 nodes for their diagnostics, routers for advertiser reports,
+  // joining nodes for provisioning). Kinds that no node sends are left out.
+  PayloadMix payload_mix;
   // Share of nodes that have just booted: their first packet is boot diagnostics. 0..1.
   double booted_share = 0.25;
 };
@@ -56,8 +60,9 @@ struct TrafficCounts {
 
 // Produces the received_data traffic of every node of a topology: PacketReceivedEvents with
 // every header field filled (random event_id, travel time from the node's hop count, rx time,
-// qos, hop count, network address) and realistic payloads, plus the configured duplicates and
-// garbage. Not thread-safe.
+// qos, hop count, network address) and realistic payloads of every kind in the payload mix,
+// plus the configured duplicates and garbage. A topology without nodes, or a mix whose kinds
+// no node sends, gives no packets. Not thread-safe.
 //
 //   TrafficGenerator traffic(topology, options, SimRandom(seed), SimRandom(entropy), absl::Now);
 //   while (std::optional<OutgoingPacket> packet = traffic.Next()) Publish(*packet);
@@ -81,6 +86,7 @@ class TrafficGenerator {
   const TrafficCounts& counts() const { return counts_; }
 
  private:
+  // A node (or, for provisioning_start, a joining node) of one sink.
   struct NodeRef {
     size_t gateway;
     size_t sink;
@@ -88,13 +94,31 @@ class TrafficGenerator {
   };
   // Per-node state that changes as the node sends.
   struct NodeTraffic {
-    uint32_t packets_sent = 0;
-    uint16_t app_sequence = 0;
-    uint32_t diagnostics_offset = 0;  // spreads diagnostics so nodes are not in step
-    bool boot_pending = false;        // the next packet is boot diagnostics
+    uint16_t app_sequence = 0;      // application data, Ruuvi, positioning and test counters
+    uint8_t adv_message_count = 0;  // a router's advertiser report count
+    bool boot_pending = false;      // the next packet is boot diagnostics
+  };
+  // One kind of the mix that some node sends, with the cumulated weight up to it.
+  struct KindChoice {
+    PayloadKind kind;
+    double cumulated_weight;
+  };
+  // What the unique packet being built says about itself.
+  struct UniqueContent {
+    uint8_t src_ep = 0;
+    uint8_t dst_ep = 0;
+    uint32_t qos = 0;
+    std::string payload;
   };
 
+  // The kinds that some node sends, and which node can send each.
+  void IndexSenders();
+  PayloadKind DrawKind();
   OutgoingPacket NextUnique();
+  // Content of a packet of `kind` from mesh node `index` (boot diagnostics when pending).
+  UniqueContent NodeContent(PayloadKind kind, size_t index);
+  OutgoingPacket BuildPacket(size_t gateway, const SimSink& sink, uint32_t source_address,
+                             uint32_t hop_count, UniqueContent content);
   OutgoingPacket NextDuplicate();
   OutgoingPacket NextGarbage();
   // The number of extra messages due after `unique` unique packets at `ratio`.
@@ -107,6 +131,11 @@ class TrafficGenerator {
   Clock clock_;
   std::vector<NodeRef> nodes_;
   std::vector<NodeTraffic> node_traffic_;
+  std::vector<NodeRef> joining_nodes_;
+  std::vector<uint8_t> joining_sessions_;  // the next session id of each joining node
+  // Per kind, the indexes of the nodes (joining nodes for provisioning_start) that send it.
+  std::array<std::vector<size_t>, kPayloadKindCount> senders_;
+  std::vector<KindChoice> kinds_;
   // Recently sent unique packets, candidates for duplicates.
   std::deque<OutgoingPacket> recent_;
   int64_t duplicates_owed_ = 0;

@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "libs/wirepas/message.h"
 #include "libs/wirepas/topic.h"
+#include "tools/gateway_sim/payload_mix.h"
 #include "tools/gateway_sim/payloads.h"
 
 namespace wm::gateway_sim {
@@ -148,15 +149,31 @@ TEST(TrafficTest, EveryPacketIsACompleteEventMatchingItsTopic) {
         EXPECT_EQ(size % kNeighborRecordSize, 0u);
         break;
       case kNodeDiagnosticsEndpoint:
-        EXPECT_EQ(size, kNodeDiagnosticsSize);
+        EXPECT_TRUE(size == kNodeDiagnosticsSize || size == kNodeDiagnosticsLegacySize) << size;
         break;
       case kBootDiagnosticsEndpoint:
         EXPECT_EQ(size, kBootDiagnosticsSize);
         break;
+      case kDiagnosticsV2Endpoint:
+        EXPECT_EQ(static_cast<uint8_t>(event.payload()[0]) >> 5, 5) << "a CBOR map";
+        break;
+      case kProvisioningEndpoint:
+        EXPECT_GE(size, 24u);
+        EXPECT_EQ(event.payload()[0], 1) << "START";
+        break;
+      case kAdvertiserEndpoint:
+      case kPositioningEndpoint:
+      case kRuuviEndpoint:
+      case kTestNetworkEndpoint:
+        EXPECT_EQ(topic->src_ep, topic->dst_ep);
+        EXPECT_GE(size, 2u);
+        break;
       default:
         EXPECT_EQ(size, kAppDataSize);
         EXPECT_EQ(topic->src_ep, topic->dst_ep);
+        EXPECT_TRUE(topic->src_ep == 1 || topic->src_ep == 10) << topic->src_ep;
     }
+    EXPECT_LE(size, kMaxPayloadSize);
   }
   // Every kind shows up, application data most.
   const int app = endpoints[{1, 1}] + endpoints[{10, 10}];
@@ -164,6 +181,157 @@ TEST(TrafficTest, EveryPacketIsACompleteEventMatchingItsTopic) {
     EXPECT_GT((endpoints[{ep, 255}]), 0) << ep;
     EXPECT_GT(app, (endpoints[{ep, 255}])) << ep;
   }
+}
+
+// What the generator knows about a packet's sender, looked up by address.
+struct Sender {
+  const SimNode* node = nullptr;
+  const SimJoiningNode* joining = nullptr;
+};
+
+std::map<uint32_t, Sender> SendersByAddress(const Topology& topology) {
+  std::map<uint32_t, Sender> senders;
+  for (const SimGateway& gateway : topology.gateways) {
+    for (const SimSink& sink : gateway.sinks) {
+      for (const SimNode& node : sink.nodes) senders[node.address].node = &node;
+      for (const SimJoiningNode& node : sink.joining_nodes) senders[node.address].joining = &node;
+    }
+  }
+  return senders;
+}
+
+const gwapi::PacketReceivedEvent& EventOf(const OutgoingPacket& packet,
+                                          wirepas::GenericMessage& storage) {
+  storage = *wirepas::ParseGenericMessage(packet.payload);
+  return storage.wirepas().packet_received_event();
+}
+
+TEST(TrafficTest, TheDefaultMixSendsEveryKindWithApplicationDataMostOften) {
+  const Topology topology = *BuildTopology({});  // 80 nodes
+  TrafficOptions options;
+  options.count = 4000;
+  options.booted_share = 0;
+  TrafficGenerator traffic = Generator(topology, options);
+  std::map<std::pair<int, int>, int> pairs;
+  for (const OutgoingPacket& packet : Drain(traffic)) {
+    absl::StatusOr<wirepas::Topic> topic = wirepas::ParseTopic(packet.topic);
+    ++pairs[{topic->src_ep, topic->dst_ep}];
+  }
+  const int app = pairs[{1, 1}] + pairs[{10, 10}];
+  const std::vector<std::pair<int, int>> others = {{251, 255}, {252, 255}, {253, 255},
+                                                   {247, 255}, {200, 200}, {238, 238},
+                                                   {11, 11},   {100, 100}, {246, 255}};
+  for (const auto& pair : others) {
+    EXPECT_GT(pairs[pair], 0) << pair.first << "->" << pair.second;
+    EXPECT_GT(app, 4 * pairs[pair]) << pair.first << "->" << pair.second;
+  }
+  EXPECT_EQ((pairs[{254, 255}]), 0) << "boot diagnostics only after a boot";
+  EXPECT_EQ((pairs[{240, 255}]), 0) << "MSAP responses only answer requests";
+  // About 55 of 100 packets (the default weights), give or take.
+  EXPECT_GT(app, 4000 * 0.45);
+  EXPECT_LT(app, 4000 * 0.65);
+}
+
+TEST(TrafficTest, KindsFollowTheirWeights) {
+  const Topology topology = *BuildTopology({});
+  TrafficOptions options;
+  options.count = 4000;
+  options.booted_share = 0;
+  options.payload_mix = *ParsePayloadMix("app_data=3,ruuvi=1");
+  TrafficGenerator traffic = Generator(topology, options);
+  int app = 0, ruuvi = 0;
+  for (const OutgoingPacket& packet : Drain(traffic)) {
+    const int src_ep = wirepas::ParseTopic(packet.topic)->src_ep;
+    (src_ep == kRuuviEndpoint ? ruuvi : app)++;
+    EXPECT_TRUE(src_ep == kRuuviEndpoint || src_ep == 1 || src_ep == 10) << src_ep;
+  }
+  EXPECT_NEAR(ruuvi / 4000.0, 0.25, 0.03);
+}
+
+TEST(TrafficTest, EveryKindComesFromANodeThatSendsIt) {
+  const Topology topology = *BuildTopology({});
+  const std::map<uint32_t, Sender> senders = SendersByAddress(topology);
+  TrafficOptions options;
+  options.count = 3000;
+  options.booted_share = 0.5;
+  // Equal weights: every kind often enough to check.
+  PayloadMix equal;
+  equal.weights.fill(1);
+  options.payload_mix = equal;
+  TrafficGenerator traffic = Generator(topology, options);
+  std::map<uint32_t, int> last_session;  // joining node -> session id of its last START
+  std::set<size_t> node_diagnostics_sizes;
+  std::set<uint8_t> advertiser_widths;
+  wirepas::GenericMessage storage;
+  for (const OutgoingPacket& packet : Drain(traffic)) {
+    const gwapi::PacketReceivedEvent& event = EventOf(packet, storage);
+    const Sender& sender = senders.at(event.source_address());
+    const uint32_t src_ep = event.source_endpoint();
+    if (src_ep == kProvisioningEndpoint) {
+      ASSERT_NE(sender.joining, nullptr) << "START from a node already in the network";
+      EXPECT_EQ(event.hop_count(), sender.joining->hop_count);
+      const auto session = static_cast<uint8_t>(event.payload()[5]);
+      if (last_session.count(event.source_address()) > 0) {
+        EXPECT_EQ(session, static_cast<uint8_t>(last_session[event.source_address()] + 1))
+            << "each START opens the next session";
+      }
+      last_session[event.source_address()] = session;
+      continue;
+    }
+    ASSERT_NE(sender.node, nullptr) << "a joining node sends only START";
+    const SimNode& node = *sender.node;
+    EXPECT_EQ(event.hop_count(), node.hop_count);
+    switch (src_ep) {
+      case kTrafficDiagnosticsEndpoint:
+      case kNeighborDiagnosticsEndpoint:
+        EXPECT_FALSE(node.diagnostics_v2);
+        break;
+      case kNodeDiagnosticsEndpoint:
+        EXPECT_FALSE(node.diagnostics_v2);
+        EXPECT_EQ(event.payload().size(), NodeDiagnosticsSize(node.firmware));
+        node_diagnostics_sizes.insert(event.payload().size());
+        break;
+      case kDiagnosticsV2Endpoint:
+        EXPECT_TRUE(node.diagnostics_v2);
+        EXPECT_GE(node.firmware.major, 5u);
+        break;
+      case kBootDiagnosticsEndpoint:
+        break;
+      case kAdvertiserEndpoint:
+        EXPECT_EQ(node.role & 0x0F, 0x02) << "only routers report advertiser tags";
+        EXPECT_EQ(static_cast<uint8_t>(event.payload()[0]) >> 7,
+                  node.advertiser_address_bytes == 4 ? 1 : 0);
+        advertiser_widths.insert(node.advertiser_address_bytes);
+        break;
+      case kPositioningEndpoint:
+        EXPECT_EQ(node.application, NodeApplication::kPositioningTag);
+        break;
+      case kRuuviEndpoint:
+        EXPECT_EQ(node.application, NodeApplication::kRuuviTag);
+        break;
+      case kTestNetworkEndpoint:
+        EXPECT_EQ(node.application, NodeApplication::kTestNetwork);
+        break;
+      default:
+        EXPECT_EQ(node.application, NodeApplication::kSensor);
+        EXPECT_EQ(src_ep, node.app_endpoint);
+        EXPECT_EQ(event.qos(), node.app_qos);
+    }
+  }
+  EXPECT_EQ(node_diagnostics_sizes, (std::set<size_t>{59, 67}));
+  EXPECT_EQ(advertiser_widths, (std::set<uint8_t>{3, 4}));
+  EXPECT_FALSE(last_session.empty());
+}
+
+TEST(TrafficTest, AMixOfKindsNoNodeSendsGivesNoPackets) {
+  TopologyOptions topology_options;
+  topology_options.nodes_per_sink = 1;  // no routers, so nobody reports advertiser tags
+  const Topology topology = *BuildTopology(topology_options);
+  TrafficOptions options;
+  options.payload_mix = *ParsePayloadMix("advertiser=1");
+  TrafficGenerator traffic = Generator(topology, options);
+  EXPECT_TRUE(traffic.Done());
+  EXPECT_FALSE(traffic.Next().has_value());
 }
 
 TEST(TrafficTest, AJustBootedNodesFirstPacketIsBootDiagnostics) {
