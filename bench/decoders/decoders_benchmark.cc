@@ -8,7 +8,6 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <new>
 #include <string>
 
 #include "libs/decoders/advertiser.h"
@@ -21,20 +20,8 @@
 #include "libs/decoders/ruuvi.h"
 #include "libs/decoders/test_network.h"
 #include "libs/decoders/traffic_diagnostics.h"
+#include "libs/testing/allocation_counter.h"
 
-namespace {
-std::atomic<long> allocations{0};
-}  // namespace
-
-// Not inlined: GCC would otherwise see malloc() and free() meet operator new and delete, and
-// warn.
-[[gnu::noinline]] void* operator new(size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -102,12 +89,12 @@ void Run(benchmark::State& state, const std::string& payload, Decode decode) {
     state.SkipWithError("sample payload does not decode");
     return;
   }
-  const long before = allocations.load(std::memory_order_relaxed);
+  const long before = wm::testing::AllocationCount();
   for (auto _ : state) {
     benchmark::DoNotOptimize(decode(payload, &out));
     benchmark::ClobberMemory();
   }
-  const long allocated = allocations.load(std::memory_order_relaxed) - before;
+  const long allocated = wm::testing::AllocationCount() - before;
   state.SetItemsProcessed(state.iterations());
   state.SetBytesProcessed(state.iterations() * payload.size());
   state.counters["allocs_per_decode"] =

@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <new>
 #include <string>
 
 #include "libs/decoders/cbor.h"
@@ -16,20 +15,8 @@
 #include "libs/decoders/msap_responses.h"
 #include "libs/decoders/payload_builder.h"
 #include "libs/decoders/provisioning_frame.h"
+#include "libs/testing/allocation_counter.h"
 
-namespace {
-std::atomic<long> allocations{0};
-}  // namespace
-
-// Not inlined: GCC would otherwise see malloc() and free() meet operator new and delete, and
-// warn.
-[[gnu::noinline]] void* operator new(size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -92,7 +79,7 @@ void Run(benchmark::State& state, const std::string& payload, Decode decode) {
     state.SkipWithError("sample payload does not decode");
     return;
   }
-  const long before = allocations.load();
+  const long before = wm::testing::AllocationCount();
   for (auto _ : state) {
     auto error = decode(payload, &out);
     benchmark::DoNotOptimize(error);
@@ -101,7 +88,7 @@ void Run(benchmark::State& state, const std::string& payload, Decode decode) {
   state.SetItemsProcessed(state.iterations());
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(payload.size()));
   state.counters["allocs_per_decode"] =
-      static_cast<double>(allocations.load() - before) / static_cast<double>(state.iterations());
+      static_cast<double>(wm::testing::AllocationCount() - before) / static_cast<double>(state.iterations());
   state.counters["payload_bytes"] = static_cast<double>(payload.size());
 }
 
@@ -118,7 +105,7 @@ BENCHMARK(BM_DiagnosticsV2Small);
 // The first decode into a fresh message each time: what a caller pays without reuse.
 void BM_DiagnosticsV2FullFreshMessage(benchmark::State& state) {
   const std::string payload = FullDiagnostics();
-  const long before = allocations.load();
+  const long before = wm::testing::AllocationCount();
   for (auto _ : state) {
     wm::v1::DiagnosticsV2 out;
     auto error = wm::decoders::DecodeDiagnosticsV2(payload, &out);
@@ -127,7 +114,7 @@ void BM_DiagnosticsV2FullFreshMessage(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
   state.counters["allocs_per_decode"] =
-      static_cast<double>(allocations.load() - before) / static_cast<double>(state.iterations());
+      static_cast<double>(wm::testing::AllocationCount() - before) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_DiagnosticsV2FullFreshMessage);
 

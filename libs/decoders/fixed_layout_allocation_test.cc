@@ -3,7 +3,6 @@
 // allocations.
 #include <atomic>
 #include <cstdlib>
-#include <new>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -12,20 +11,8 @@
 #include "libs/decoders/positioning.h"
 #include "libs/decoders/registry.h"
 #include "libs/decoders/traffic_diagnostics.h"
+#include "libs/testing/allocation_counter.h"
 
-namespace {
-std::atomic<long> allocations{0};
-}  // namespace
-
-// Not inlined: GCC would otherwise see malloc() and free() meet operator new and delete, and
-// warn.
-[[gnu::noinline]] void* operator new(size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace wm::decoders {
 namespace {
@@ -35,15 +22,15 @@ namespace {
 template <typename Fn>
 long AllocationsPerRuns(Fn decode, int n = 100) {
   decode();
-  const long before = allocations.load();
+  const long before = wm::testing::AllocationCount();
   for (int i = 0; i < n; ++i) decode();
-  return allocations.load() - before;
+  return wm::testing::AllocationCount() - before;
 }
 
 TEST(FixedLayoutAllocation, CountingWorks) {
-  const long before = allocations.load();
+  const long before = wm::testing::AllocationCount();
   auto* p = new std::string(100, 'x');
-  EXPECT_GT(allocations.load(), before);
+  EXPECT_GT(wm::testing::AllocationCount(), before);
   delete p;
 }
 
