@@ -1,6 +1,6 @@
 // Decoding a fixed-layout diagnostics payload into a reused message must not allocate: ingest
-// and benchmarks decode millions of them. This binary replaces the global operator new to count
-// allocations.
+// and benchmarks decode millions of them. Allocations are counted by
+// //libs/testing:allocation_counter, which replaces the global operator new in this binary.
 #include <atomic>
 #include <cstdlib>
 #include <string>
