@@ -7,3 +7,7 @@ echo "== ingest processing (no MQTT, no gRPC)"
 bazel run -c opt //bench:processor_benchmark 2>/dev/null
 echo "== end to end: simulator -> mosquitto -> wm-ingest -> Subscribe client"
 bench/ingest_e2e.sh
+echo "== decoders (fixed layouts, records)"
+bazel run -c opt //bench/decoders:decoders_benchmark 2>/dev/null
+echo "== decoders (CBOR diagnostics v2, MSAP, provisioning)"
+bazel run -c opt //bench/decoders_v2:decoders_v2_benchmark 2>/dev/null
