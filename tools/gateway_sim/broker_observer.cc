@@ -71,6 +71,26 @@ BrokerObserver::DataCounts BrokerObserver::Data() {
   return counts;
 }
 
+std::vector<std::pair<std::string, wirepas::GenericMessage>> BrokerObserver::ParsedOn(
+    std::string_view prefix) {
+  std::vector<std::pair<std::string, wirepas::GenericMessage>> parsed_messages;
+  for (const mqtt::MqttMessage& m : Messages()) {
+    if (m.topic().substr(0, prefix.size()) != prefix) continue;
+    absl::StatusOr<wirepas::GenericMessage> parsed = wirepas::ParseGenericMessage(m.payload());
+    if (parsed.ok()) parsed_messages.emplace_back(std::string(m.topic()), *std::move(parsed));
+  }
+  return parsed_messages;
+}
+
+std::optional<std::pair<std::string, wirepas::GenericMessage>> BrokerObserver::ResponseTo(
+    uint64_t req_id) {
+  for (auto& [topic, message] : ParsedOn("gw-response/")) {
+    const gwapi::ResponseHeader* header = wirepas::ResponseHeaderOf(message);
+    if (header != nullptr && header->req_id() == req_id) return std::make_pair(topic, message);
+  }
+  return std::nullopt;
+}
+
 std::optional<std::pair<std::string, gwapi::GetConfigsResp>> BrokerObserver::GetConfigsResponse(
     uint64_t req_id) {
   for (const mqtt::MqttMessage& m : Messages()) {

@@ -4,6 +4,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -54,6 +56,13 @@ class BrokerObserver {
     size_t incomplete = 0;  // parsed, but CheckPacketReceivedEvent failed
   };
   DataCounts Data();
+
+  // Every message on a topic that starts with `prefix` and parses as a GenericMessage, with its
+  // topic, in arrival order.
+  std::vector<std::pair<std::string, wirepas::GenericMessage>> ParsedOn(std::string_view prefix);
+
+  // The first response of any method carrying `req_id`, and its topic.
+  std::optional<std::pair<std::string, wirepas::GenericMessage>> ResponseTo(uint64_t req_id);
 
   // The first get_configs response carrying `req_id`, and its topic.
   std::optional<std::pair<std::string, ::wirepas::proto::gateway_api::GetConfigsResp>>

@@ -1,5 +1,7 @@
 #include "tools/gateway_sim/gateway_status.h"
 
+#include <algorithm>
+
 #include "tools/gateway_sim/payloads.h"
 
 namespace wm::gateway_sim {
@@ -7,11 +9,6 @@ namespace {
 
 constexpr uint32_t kDiagIntervalS = 60;
 constexpr uint32_t kAppConfigMaxSize = 80;
-// Scratchpad the sinks store and have processed: the image of the network's current firmware.
-constexpr uint32_t kScratchpadLength = 180224;
-constexpr uint32_t kScratchpadCrc = 0x3A5C;
-constexpr uint32_t kScratchpadSequence = 12;
-constexpr uint32_t kFirmwareAreaId = 0x000A0201;
 
 uint64_t ToMs(absl::Time t) { return static_cast<uint64_t>(absl::ToUnixMillis(t)); }
 
@@ -23,9 +20,9 @@ void SetEventHeader(const std::string& gw_id, uint64_t event_id, absl::Time now,
 }
 
 void SetScratchpad(gwapi::ScratchpadInfo* info) {
-  info->set_len(kScratchpadLength);
-  info->set_crc(kScratchpadCrc);
-  info->set_seq(kScratchpadSequence);
+  info->set_len(kNetworkScratchpadLength);
+  info->set_crc(kNetworkScratchpadCrc);
+  info->set_seq(kNetworkScratchpadSequence);
 }
 
 }  // namespace
@@ -92,7 +89,9 @@ wirepas::GenericMessage BuildOnlineStatus(const std::string& gw_id,
   gwapi::StatusEvent* status = message.mutable_wirepas()->mutable_status_event();
   status->set_state(gwapi::ON);
   for (const gwapi::SinkReadConfig& sink : sinks) *status->add_configs() = sink;
-  status->set_max_scratchpad_size(identity.max_scratchpad_size);
+  if (identity.max_scratchpad_size > 0) {
+    status->set_max_scratchpad_size(identity.max_scratchpad_size);
+  }
   for (gwapi::GatewayFeature feature : identity.features) status->add_gw_features(feature);
   return message;
 }
@@ -110,13 +109,18 @@ wirepas::GenericMessage BuildOfflineStatus(const std::string& gw_id,
   return message;
 }
 
+bool HasFeature(const GatewayIdentity& identity, gwapi::GatewayFeature feature) {
+  return std::find(identity.features.begin(), identity.features.end(), feature) !=
+         identity.features.end();
+}
+
 gwapi::GatewayInfo BuildGatewayInfo(const GatewayIdentity& identity, absl::Time now) {
   gwapi::GatewayInfo info;
   info.set_current_time_s_epoch(static_cast<uint64_t>(absl::ToUnixSeconds(now)));
   info.set_gw_model(identity.model);
   info.set_gw_version(identity.version);
   info.set_implemented_api_version(kImplementedApiVersion);
-  info.set_max_scratchpad_size(identity.max_scratchpad_size);
+  if (identity.max_scratchpad_size > 0) info.set_max_scratchpad_size(identity.max_scratchpad_size);
   for (gwapi::GatewayFeature feature : identity.features) info.add_gw_features(feature);
   return info;
 }

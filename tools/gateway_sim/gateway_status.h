@@ -16,7 +16,8 @@ namespace gwapi = ::wirepas::proto::gateway_api;
 struct GatewayIdentity {
   std::string model = "wm-gateway-sim";
   std::string version = "1.6.0";
-  // Largest scratchpad chunk per request (spec §2.6 GatewayInfo field 5).
+  // Largest scratchpad (or chunk of one) per request (spec §2.6 GatewayInfo field 5); 0 = not
+  // advertised, so a whole scratchpad may come in one request.
   uint32_t max_scratchpad_size = 1024;
   // What the reference transport 1.6 advertises (spec §3.3).
   std::vector<gwapi::GatewayFeature> features = {
@@ -36,8 +37,12 @@ gwapi::SinkReadConfig BuildSinkReadConfig(const SimSink& sink);
 // The configurations of all sinks of `gateway`, in sink order.
 std::vector<gwapi::SinkReadConfig> BuildSinkReadConfigs(const SimGateway& gateway);
 
-// The retained ONLINE status a gateway publishes on every connect: version 1, state ON, every
-// sink's configuration, model, version, max_scratchpad_size and features.
+// Whether `identity` advertises `feature`.
+bool HasFeature(const GatewayIdentity& identity, gwapi::GatewayFeature feature);
+
+// The retained ONLINE status a gateway publishes on every connect and after a configuration
+// change: version 1, state ON, every sink's configuration, model, version, max_scratchpad_size
+// (when advertised) and features.
 wirepas::GenericMessage BuildOnlineStatus(const std::string& gw_id,
                                           const std::vector<gwapi::SinkReadConfig>& sinks,
                                           const GatewayIdentity& identity, uint64_t event_id,
@@ -51,7 +56,7 @@ wirepas::GenericMessage BuildOfflineStatus(const std::string& gw_id,
                                            absl::Time now);
 
 // What get_gw_info returns: current time, model, version, API version 2, max_scratchpad_size
-// and features.
+// (when advertised) and features.
 gwapi::GatewayInfo BuildGatewayInfo(const GatewayIdentity& identity, absl::Time now);
 
 }  // namespace wm::gateway_sim

@@ -41,8 +41,6 @@ bool IsRouter(const SimNode& node) { return (node.role & 0x0F) == 0x02; }
 // Diagnostics are sent every 60 s; at a 2 s access cycle that is 30 cycles.
 constexpr uint32_t kAccessCyclesPerReport = 30;
 constexpr size_t kMaxNeighborRecords = 8;
-// Scratchpad sequence of the image the network last processed.
-constexpr uint32_t kScratchpadSequence = 12;
 constexpr size_t kMaxPositioningEntries = 8;
 constexpr size_t kMaxDiagnosticsV2Neighbors = 2;
 // Diagnostics v2 ids (spec/backend-client.md §3.3).
@@ -162,22 +160,22 @@ std::string NodeDiagnosticsPayload(const SimNode& node, SimRandom& random) {
 
 std::string BootDiagnosticsPayload(const SimNode& node) {
   LittleEndianWriter w(kBootDiagnosticsSize);
-  w.U8(node.boot_count);       // 0 boot_count
-  w.U8(node.role);             // 1 node_role
-  w.U8(node.firmware.dev);     // 2 sw_dev_version
-  w.U8(node.firmware.maint);   // 3 sw_maint_version
-  w.U8(node.firmware.minor);   // 4 sw_minor_version
-  w.U8(node.firmware.major);   // 5 sw_major_version
-  w.U16(kScratchpadSequence);  // 6 scratchpad_sequence
-  w.U16(kHwMagic);             // 8 hw_magic
-  w.U16(kStackProfile);        // 10 stack_profile
-  w.U8(1);                     // 12 otap_enabled
-  w.U16(0);                    // 13 boot_line_number (0: a normal boot)
-  w.U16(0);                    // 15 file_hash
-  w.U32(0);                    // 17 stack_trace_0
-  w.U32(0);                    // 21 stack_trace_1
-  w.U32(0);                    // 25 stack_trace_2
-  w.U16(kScratchpadSequence);  // 29 cur_seq
+  w.U8(node.boot_count);              // 0 boot_count
+  w.U8(node.role);                    // 1 node_role
+  w.U8(node.firmware.dev);            // 2 sw_dev_version
+  w.U8(node.firmware.maint);          // 3 sw_maint_version
+  w.U8(node.firmware.minor);          // 4 sw_minor_version
+  w.U8(node.firmware.major);          // 5 sw_major_version
+  w.U16(kNetworkScratchpadSequence);  // 6 scratchpad_sequence
+  w.U16(kHwMagic);                    // 8 hw_magic
+  w.U16(kStackProfile);               // 10 stack_profile
+  w.U8(1);                            // 12 otap_enabled
+  w.U16(0);                           // 13 boot_line_number (0: a normal boot)
+  w.U16(0);                           // 15 file_hash
+  w.U32(0);                           // 17 stack_trace_0
+  w.U32(0);                           // 21 stack_trace_1
+  w.U32(0);                           // 25 stack_trace_2
+  w.U16(kNetworkScratchpadSequence);  // 29 cur_seq
   return w.Take();
 }
 
@@ -284,7 +282,7 @@ std::string AdvertiserPayload(const SimNode& router, uint8_t message_count, SimR
         w.U8((RssDbm(random) + 127) * 2);  // rss_dBm = value / 2 - 127
         break;
       case 3:
-        w.U8(random.Chance(0.8) ? kScratchpadSequence : kScratchpadSequence - 1);
+        w.U8(random.Chance(0.8) ? kNetworkScratchpadSequence : kNetworkScratchpadSequence - 1);
         break;
       default:
         w.U8(message_count + tag);  // the tag's rolling sequence

@@ -115,5 +115,12 @@ inline constexpr uint32_t kStackProfile = 0x01;  // 2.4 GHz
 inline constexpr uint16_t kAccessCycleMs = 2000;
 // Version of the application firmware every node runs (diagnostics v2 firmware_app).
 inline constexpr StackVersion kAppFirmware{1, 3, 0, 7};
+// The scratchpad every sink and node stores at start and that produced the network's current
+// firmware (ScratchpadInfo len, crc and seq; boot diagnostics' scratchpad sequence).
+inline constexpr uint32_t kNetworkScratchpadLength = 180224;
+inline constexpr uint32_t kNetworkScratchpadCrc = 0x3A5C;
+inline constexpr uint32_t kNetworkScratchpadSequence = 12;
+// Memory area the stack firmware was written to (SinkReadConfig.firmware_area_id).
+inline constexpr uint32_t kFirmwareAreaId = 0x000A0201;
 
 }  // namespace wm::gateway_sim

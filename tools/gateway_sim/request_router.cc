@@ -1,5 +1,6 @@
 #include "tools/gateway_sim/request_router.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -17,15 +18,32 @@ void FillResponseHeader(const gwapi::RequestHeader& request, const GatewayState&
   out->set_time_ms_epoch(static_cast<uint64_t>(absl::ToUnixMillis(now)));
 }
 
-Response HandleGetConfigs(const wirepas::Topic& topic, const wirepas::GenericMessage& request,
-                          GatewayState& state, absl::Time now) {
+std::string RequestSinkId(const wirepas::Topic& topic, const gwapi::RequestHeader& header) {
+  return header.has_sink_id() ? header.sink_id() : topic.sink_id;
+}
+
+void NoteConfigChange(const std::string& before, const SinkState& sink, Response& response) {
+  const std::string& sink_id = sink.config.sink_id();
+  if (sink.config.SerializeAsString() == before) return;
+  if (std::find(response.changed_sinks.begin(), response.changed_sinks.end(), sink_id) ==
+      response.changed_sinks.end()) {
+    response.changed_sinks.push_back(sink_id);
+  }
+}
+
+Response GetConfigsResponse(const gwapi::RequestHeader& header, const GatewayState& state,
+                            absl::Time now) {
   Response response;
   response.topic = wirepas::ResponseTopic(wirepas::Method::kGetConfigs, state.gw_id);
   gwapi::GetConfigsResp* body = response.message.mutable_wirepas()->mutable_get_configs_resp();
-  FillResponseHeader(request.wirepas().get_configs_req().header(), state, {}, gwapi::OK, now,
-                     body->mutable_header());
-  for (const gwapi::SinkReadConfig& sink : state.sinks) *body->add_configs() = sink;
+  FillResponseHeader(header, state, {}, gwapi::OK, now, body->mutable_header());
+  for (const SinkState& sink : state.sinks) *body->add_configs() = sink.config;
   return response;
+}
+
+Response HandleGetConfigs(const wirepas::Topic& topic, const wirepas::GenericMessage& request,
+                          GatewayState& state, absl::Time now) {
+  return GetConfigsResponse(request.wirepas().get_configs_req().header(), state, now);
 }
 
 Response HandleGetGwInfo(const wirepas::Topic& topic, const wirepas::GenericMessage& request,
@@ -84,6 +102,12 @@ absl::StatusOr<Response> RequestRouter::Handle(std::string_view topic, std::stri
   const gwapi::RequestHeader* header = wirepas::RequestHeaderOf(*request);
   if (header == nullptr) return absl::InvalidArgumentError("request without header");
   if (absl::Status status = wirepas::CheckRequestHeader(*header); !status.ok()) return status;
+  // The reference gateway's parser rejects a message without its required fields; only the
+  // target-and-action handler answers such a request (spec §3.1).
+  if (method != wirepas::Method::kOtapSetTargetScratchpad && !request->IsInitialized()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("request lacks required fields: ", request->InitializationErrorString()));
+  }
   return handler->second(*parsed_topic, *request, state, now);
 }
 

@@ -10,22 +10,30 @@
 #include "absl/time/time.h"
 #include "libs/wirepas/message.h"
 #include "libs/wirepas/topic.h"
+#include "tools/gateway_sim/gateway_state.h"
 #include "tools/gateway_sim/gateway_status.h"
 
 namespace wm::gateway_sim {
 
-// The state of one simulated gateway that requests read (and, for set_config and the like,
-// change). The simulator serialises requests per gateway, so handlers need no locking.
-struct GatewayState {
-  std::string gw_id;
-  GatewayIdentity identity;
-  std::vector<gwapi::SinkReadConfig> sinks;
+// A packet a node sends in answer to a request (an MSAP reply, 240->255): a received_data
+// message published `delay` after the request was handled.
+struct NodePacket {
+  absl::Duration delay;
+  std::string topic;
+  wirepas::GenericMessage message;
 };
 
-// A message a gateway publishes in answer to a request (QoS 2, not retained).
+// What a gateway publishes in answer to a request: the response (QoS 2, not retained) and what
+// follows from it.
 struct Response {
   std::string topic;
   wirepas::GenericMessage message;
+  // Sinks whose reported configuration the request changed, in the order changed. After the
+  // response the gateway announces the change (spec §3.1): a new retained status and req_id 0
+  // get_configs and set_config responses (see BuildConfigChangeAnnouncement).
+  std::vector<std::string> changed_sinks;
+  // What nodes send in answer (send_data to their MSAP endpoint).
+  std::vector<NodePacket> node_packets;
 };
 
 // Answers one request. When it is called, `request` carries the method's request payload with
@@ -39,6 +47,19 @@ using RequestHandler =
 void FillResponseHeader(const gwapi::RequestHeader& request, const GatewayState& state,
                         std::string_view sink_id, gwapi::ErrorCode res, absl::Time now,
                         gwapi::ResponseHeader* out);
+
+// The sink a request with a sink is for: RequestHeader.sink_id, which the reference gateway
+// reads for every method but send_data (spec §1.2), or the topic's sink when the header has
+// none. send_data handlers use the topic's sink alone.
+std::string RequestSinkId(const wirepas::Topic& topic, const gwapi::RequestHeader& header);
+
+// Adds `sink`'s id to `response.changed_sinks` when its configuration no longer serializes to
+// `before` (its SerializeAsString() before the request) and it is not listed yet.
+void NoteConfigChange(const std::string& before, const SinkState& sink, Response& response);
+
+// The get_configs response to a request with `header`: every sink's configuration, res OK.
+Response GetConfigsResponse(const gwapi::RequestHeader& header, const GatewayState& state,
+                            absl::Time now);
 
 // get_configs: every sink's configuration, res OK.
 Response HandleGetConfigs(const wirepas::Topic& topic, const wirepas::GenericMessage& request,
@@ -70,8 +91,9 @@ class RequestRouter {
   // Handles one message received on a request topic. Errors mean "no response", as the
   // reference gateway does for requests it cannot parse (spec §3.1): InvalidArgument for a
   // topic that is not a request topic, a payload that is not a GenericMessage, a payload of
-  // another kind than the topic's method or without req_id; NotFound for another gateway's
-  // topic; Unimplemented for a method without a handler.
+  // another kind than the topic's method, without req_id, or lacking another required field
+  // (except otap_set_target_scratchpad, whose handler answers INVALID_PARAM for that); NotFound
+  // for another gateway's topic; Unimplemented for a method without a handler.
   absl::StatusOr<Response> Handle(std::string_view topic, std::string_view payload,
                                   GatewayState& state, absl::Time now) const;
 

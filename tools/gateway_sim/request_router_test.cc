@@ -25,7 +25,7 @@ GatewayState TestGateway() {
     sink.network_channel = 5;
     gateway.sinks.push_back(sink);
   }
-  return GatewayState{gateway.id, GatewayIdentity{}, BuildSinkReadConfigs(gateway)};
+  return NewGatewayState(gateway, GatewayIdentity{}, 1);
 }
 
 std::string GetConfigsRequest(uint64_t req_id) {
@@ -156,6 +156,28 @@ TEST(RequestRouterTest, UnanswerableRequestsGetNoResponse) {
             absl::StatusCode::kUnimplemented);
   // Not a request topic.
   EXPECT_FALSE(router.Handle("gw-event/status/sim-gw-1", GetConfigsRequest(1), state, kNow).ok());
+}
+
+TEST(RequestRouterTest, TheRequestsSinkIsTheHeadersElseTheTopics) {
+  wirepas::Topic topic = *wirepas::ParseTopic("gw-request/otap_status/sim-gw-1/sink1");
+  gwapi::RequestHeader header;
+  header.set_req_id(1);
+  EXPECT_EQ(RequestSinkId(topic, header), "sink1");
+  header.set_sink_id("sink2");
+  EXPECT_EQ(RequestSinkId(topic, header), "sink2");
+}
+
+TEST(RequestRouterTest, AChangedSinkIsNotedOnce) {
+  GatewayState state = TestGateway();
+  SinkState& sink = state.sinks[1];
+  const std::string before = sink.config.SerializeAsString();
+  Response response;
+  NoteConfigChange(before, sink, response);
+  EXPECT_TRUE(response.changed_sinks.empty());
+  sink.config.set_network_channel(9);
+  NoteConfigChange(before, sink, response);
+  NoteConfigChange(before, sink, response);
+  EXPECT_THAT(response.changed_sinks, ElementsAre("sink1"));
 }
 
 }  // namespace

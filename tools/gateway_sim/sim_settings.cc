@@ -2,7 +2,12 @@
 
 #include <unistd.h>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "tools/gateway_sim/payload_mix.h"
+#include "tools/gateway_sim/response_policy.h"
 
 namespace wm::gateway_sim {
 
@@ -101,6 +106,35 @@ void AddGatewaySimSettings(config::Schema& schema) {
               .default_value = "0",
               .help = "Seed of event ids; 0 = random each run.",
               .min = 0});
+  schema.Add({.key = "features",
+              .default_value = "SCRATCHPAD_CHUNK_V1,CONFIGURATION_DATA_V1,SINK_KEY_MANAGEMENT_V1",
+              .help = "Gateway features advertised in status and get_gw_info, comma-separated "
+                      "(SCRATCHPAD_CHUNK_V1, CONFIGURATION_DATA_V1, SINK_KEY_MANAGEMENT_V1, "
+                      "VIRTUAL_NODE_V1) or none. Without CONFIGURATION_DATA_V1 the configuration "
+                      "data item requests get no answer."});
+  schema.Add({.key = "max_scratchpad_size",
+              .type = SettingType::kInt,
+              .default_value = "1024",
+              .help = "Largest scratchpad or chunk per otap_load_scratchpad request, advertised "
+                      "in status and get_gw_info; 0 = not advertised (whole scratchpads in one "
+                      "request).",
+              .min = 0,
+              .max = 1 << 20});
+  schema.Add({.key = "drop_responses",
+              .default_value = "",
+              .help = "Answers not published (the request still takes effect), comma-separated: "
+                      "a ratio for every method (0.1), a method (set_config) or method=ratio "
+                      "(send_data=0.5)."});
+  schema.Add({.key = "response_delay_ms",
+              .type = SettingType::kInt,
+              .default_value = "0",
+              .help = "Delay before every answer is published, in milliseconds.",
+              .min = 0,
+              .max = 600000});
+  schema.Add({.key = "scratchpad_file",
+              .default_value = "",
+              .help = "Write each scratchpad a sink stores through otap_load_scratchpad to this "
+                      "path; {gw_id} and {sink_id} are replaced by the ids."});
   schema.Add({.key = "clear_status_on_exit",
               .type = SettingType::kBool,
               .default_value = "false",
@@ -108,9 +142,31 @@ void AddGatewaySimSettings(config::Schema& schema) {
                       "OFFLINE."});
 }
 
+absl::StatusOr<std::vector<gwapi::GatewayFeature>> ParseGatewayFeatures(std::string_view text) {
+  std::vector<gwapi::GatewayFeature> features;
+  const absl::string_view trimmed =
+      absl::StripAsciiWhitespace(absl::string_view(text.data(), text.size()));
+  if (trimmed.empty() || absl::AsciiStrToLower(trimmed) == "none") return features;
+  for (absl::string_view name : absl::StrSplit(trimmed, ',')) {
+    name = absl::StripAsciiWhitespace(name);
+    gwapi::GatewayFeature feature = gwapi::UNKNOWN;
+    if (!gwapi::GatewayFeature_Parse(absl::AsciiStrToUpper(name), &feature) ||
+        feature == gwapi::UNKNOWN) {
+      return absl::InvalidArgumentError(absl::StrCat("features: unknown feature \"", name, "\""));
+    }
+    features.push_back(feature);
+  }
+  return features;
+}
+
 absl::StatusOr<SimulatorOptions> SimulatorOptionsFromSettings(const config::Settings& settings) {
   absl::StatusOr<PayloadMix> mix = ParsePayloadMix(settings.GetString("payload_mix"));
   if (!mix.ok()) return mix.status();
+  absl::StatusOr<std::vector<gwapi::GatewayFeature>> features =
+      ParseGatewayFeatures(settings.GetString("features"));
+  if (!features.ok()) return features.status();
+  absl::StatusOr<DropRatios> drop = ParseDropResponses(settings.GetString("drop_responses"));
+  if (!drop.ok()) return drop.status();
   SimulatorOptions options;
   options.topology.gateways = static_cast<int>(settings.GetInt("gateways"));
   options.topology.sinks_per_gateway = static_cast<int>(settings.GetInt("sinks_per_gateway"));
@@ -130,6 +186,12 @@ absl::StatusOr<SimulatorOptions> SimulatorOptionsFromSettings(const config::Sett
   options.publish_window = static_cast<int>(settings.GetInt("publish_window"));
   options.event_id_seed = static_cast<uint64_t>(settings.GetInt("event_id_seed"));
   options.clear_status_on_exit = settings.GetBool("clear_status_on_exit");
+  options.identity.features = *std::move(features);
+  options.identity.max_scratchpad_size =
+      static_cast<uint32_t>(settings.GetInt("max_scratchpad_size"));
+  options.responses.drop_ratio = *drop;
+  options.responses.delay = absl::Milliseconds(settings.GetInt("response_delay_ms"));
+  options.scratchpad_file = settings.GetString("scratchpad_file");
   return options;
 }
 

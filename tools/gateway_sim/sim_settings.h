@@ -2,6 +2,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -18,13 +19,23 @@ namespace wm::gateway_sim {
 //     exit_after_count (false), duplicate_ratio (0), garbage_ratio (0),
 //     garbage_malformed_topic (false), payload_mix (PayloadMix's defaults, see
 //     payload_mix.h), publish_window (1000), event_id_seed (0 = entropy);
+//   requests: features (SCRATCHPAD_CHUNK_V1,CONFIGURATION_DATA_V1,SINK_KEY_MANAGEMENT_V1; names
+//     of GatewayFeature, "none" for none), max_scratchpad_size (1024, 0 = not advertised),
+//     drop_responses ("" = none; see ParseDropResponses), response_delay_ms (0),
+//     scratchpad_file ("" = none; see SimulatorOptions::scratchpad_file);
 //   shutdown: clear_status_on_exit (false).
 // MQTT, logging and HTTP settings come from their own libraries; of those, mqtt_client_id and
 // mqtt_max_inflight are set per gateway instead (its id, publish_window).
 void AddGatewaySimSettings(config::Schema& schema);
 
+// Parses the features setting: comma-separated GatewayFeature names (any case, e.g.
+// "scratchpad_chunk_v1"), in the order given; "" or "none" for no feature. InvalidArgument
+// naming an unknown name.
+absl::StatusOr<std::vector<gwapi::GatewayFeature>> ParseGatewayFeatures(std::string_view text);
+
 // The simulator options the settings describe (the `mqtt` member is left at its defaults).
-// InvalidArgument, naming payload_mix, when that is not a valid mix; Simulator::Create checks
+// InvalidArgument, naming the setting, when payload_mix, features or drop_responses is not
+// valid; Simulator::Create checks
 // the combination (e.g. a gateway_id_prefix with '/').
 absl::StatusOr<SimulatorOptions> SimulatorOptionsFromSettings(const config::Settings& settings);
 

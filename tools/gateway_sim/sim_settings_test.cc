@@ -87,6 +87,62 @@ TEST(SimSettingsTest, OutOfRangeValuesAreRejected) {
   EXPECT_FALSE(Load({"--joining_nodes_per_sink=-1"}).ok());
 }
 
+TEST(SimSettingsTest, RequestAnsweringDefaults) {
+  absl::StatusOr<config::Settings> settings = Load({});
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  absl::StatusOr<SimulatorOptions> options = SimulatorOptionsFromSettings(*settings);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(
+      options->identity.features,
+      (std::vector<gwapi::GatewayFeature>{gwapi::SCRATCHPAD_CHUNK_V1, gwapi::CONFIGURATION_DATA_V1,
+                                          gwapi::SINK_KEY_MANAGEMENT_V1}));
+  EXPECT_EQ(options->identity.max_scratchpad_size, 1024u);
+  for (double ratio : options->responses.drop_ratio) EXPECT_EQ(ratio, 0);
+  EXPECT_EQ(options->responses.delay, absl::ZeroDuration());
+  EXPECT_EQ(options->scratchpad_file, "");
+}
+
+TEST(SimSettingsTest, FeaturesScratchpadSizeAndResponsePolicyComeFromTheirKeys) {
+  absl::StatusOr<config::Settings> settings =
+      Load({"--features=configuration_data_v1", "--max_scratchpad_size=0",
+            "--drop_responses=set_config,send_data=0.5", "--response_delay_ms=250",
+            "--scratchpad_file=/tmp/{gw_id}-{sink_id}.bin"});
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  absl::StatusOr<SimulatorOptions> options = SimulatorOptionsFromSettings(*settings);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->identity.features,
+            std::vector<gwapi::GatewayFeature>{gwapi::CONFIGURATION_DATA_V1});
+  EXPECT_EQ(options->identity.max_scratchpad_size, 0u);
+  EXPECT_EQ(options->responses.drop_ratio[static_cast<size_t>(wirepas::Method::kSetConfig)], 1);
+  EXPECT_EQ(options->responses.drop_ratio[static_cast<size_t>(wirepas::Method::kSendData)], 0.5);
+  EXPECT_EQ(options->responses.drop_ratio[static_cast<size_t>(wirepas::Method::kGetConfigs)], 0);
+  EXPECT_EQ(options->responses.delay, absl::Milliseconds(250));
+  EXPECT_EQ(options->scratchpad_file, "/tmp/{gw_id}-{sink_id}.bin");
+
+  settings = Load({"--features=none"});
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  options = SimulatorOptionsFromSettings(*settings);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_TRUE(options->identity.features.empty());
+}
+
+TEST(SimSettingsTest, BadFeaturesAndDropEntriesAreErrorsNamingTheKey) {
+  for (const auto& [key, value] :
+       std::vector<std::pair<std::string, std::string>>{{"features", "SCRATCHPAD_CHUNK_V2"},
+                                                        {"features", "UNKNOWN"},
+                                                        {"drop_responses", "sendData"},
+                                                        {"drop_responses", "set_config=2"}}) {
+    absl::StatusOr<config::Settings> settings = Load({"--" + key + "=" + value});
+    ASSERT_TRUE(settings.ok()) << settings.status();
+    absl::StatusOr<SimulatorOptions> options = SimulatorOptionsFromSettings(*settings);
+    ASSERT_FALSE(options.ok()) << value;
+    EXPECT_EQ(options.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(options.status().message().find(key), std::string_view::npos) << options.status();
+  }
+  EXPECT_FALSE(Load({"--response_delay_ms=-1"}).ok());
+  EXPECT_FALSE(Load({"--max_scratchpad_size=-1"}).ok());
+}
+
 absl::StatusOr<mqtt::MqttOptions> MqttOptionsFor(const std::vector<std::string>& args,
                                                  const std::map<std::string, std::string>& env) {
   config::Schema schema;

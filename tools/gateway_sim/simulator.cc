@@ -1,16 +1,21 @@
 #include "tools/gateway_sim/simulator.h"
 
 #include <algorithm>
+#include <fstream>
 #include <random>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "libs/observability/logging.h"
 #include "libs/wirepas/message.h"
 #include "libs/wirepas/topic.h"
 #include "spdlog/spdlog.h"
+#include "tools/gateway_sim/config_handlers.h"
+#include "tools/gateway_sim/gateway_handlers.h"
 #include "tools/gateway_sim/payload_mix.h"
 
 namespace wm::gateway_sim {
@@ -57,6 +62,25 @@ struct Simulator::Metrics {
                              .Name("wm_sim_requests_ignored_total")
                              .Help("Requests that got no answer, by reason")
                              .Register(registry)),
+        responses_dropped(prometheus::BuildCounter()
+                              .Name("wm_sim_responses_dropped_total")
+                              .Help("Answers left out by the drop_responses setting, by method")
+                              .Register(registry)),
+        unsolicited(prometheus::BuildCounter()
+                        .Name("wm_sim_unsolicited_responses_total")
+                        .Help("req_id 0 responses announcing a configuration change, by method")
+                        .Register(registry)),
+        not_sent(prometheus::BuildCounter()
+                     .Name("wm_sim_packets_not_sent_total")
+                     .Help("received_data packets left out, by reason (sink_stopped: the "
+                           "sink's stack is stopped)")
+                     .Register(registry)),
+        node_packets(prometheus::BuildCounter()
+                         .Name("wm_sim_node_packets_published_total")
+                         .Help("Nodes' answers to MSAP requests published (received_data "
+                               "240->255)")
+                         .Register(registry)
+                         .Add({})),
         window_full(prometheus::BuildCounter()
                         .Name("wm_sim_publish_window_full_total")
                         .Help("Times publishing paused because a gateway's window of "
@@ -98,6 +122,10 @@ struct Simulator::Metrics {
   prometheus::Family<prometheus::Counter>& responses;
   prometheus::Family<prometheus::Counter>& statuses;
   prometheus::Family<prometheus::Counter>& requests_ignored;
+  prometheus::Family<prometheus::Counter>& responses_dropped;
+  prometheus::Family<prometheus::Counter>& unsolicited;
+  prometheus::Family<prometheus::Counter>& not_sent;
+  prometheus::Counter& node_packets;
   prometheus::Counter& window_full;
   prometheus::Gauge& connected;
   prometheus::Gauge& gateways;
@@ -127,6 +155,19 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(SimulatorOptions op
   if (options.publish_window < 1 || options.publish_window > 65535) {
     return absl::InvalidArgumentError("publish_window must be in 1..65535");
   }
+  for (double ratio : options.responses.drop_ratio) {
+    if (!(ratio >= 0 && ratio <= 1)) {
+      return absl::InvalidArgumentError("response drop ratios must be in 0..1");
+    }
+  }
+  if (options.responses.delay < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("response delay must not be negative");
+  }
+  for (gwapi::GatewayFeature feature : options.identity.features) {
+    if (!gwapi::GatewayFeature_IsValid(feature)) {
+      return absl::InvalidArgumentError("unknown gateway feature");
+    }
+  }
   absl::StatusOr<Topology> topology = BuildTopology(options.topology);
   if (!topology.ok()) return topology.status();
   std::unique_ptr<Simulator> simulator(new Simulator(std::move(options), std::move(*topology),
@@ -142,8 +183,9 @@ Simulator::Simulator(SimulatorOptions options, Topology topology, prometheus::Re
       registry_(registry),
       readiness_(readiness),
       clock_(std::move(clock)),
-      status_ids_(options_.event_id_seed != 0 ? options_.event_id_seed ^ 0x5157A7u
-                                              : EntropySeed()) {
+      status_ids_(options_.event_id_seed != 0 ? options_.event_id_seed ^ 0x5157A7u : EntropySeed()),
+      drop_random_(options_.topology.seed ^ 0xD209u) {
+  router_ = BuildGatewayRouter(options_.identity);
   std::unique_ptr<prometheus::Registry> own_registry;
   if (registry_ == nullptr) {
     own_registry = std::make_unique<prometheus::Registry>();
@@ -163,8 +205,10 @@ absl::Status Simulator::CreateClients() {
     const SimGateway& sim_gateway = topology_.gateways[g];
     gateways_.push_back(std::make_unique<Gateway>());
     Gateway& gateway = *gateways_.back();
-    gateway.state =
-        GatewayState{sim_gateway.id, options_.identity, BuildSinkReadConfigs(sim_gateway)};
+    // Node answers draw event ids like traffic does: from entropy unless a seed is given.
+    gateway.state = NewGatewayState(
+        sim_gateway, options_.identity,
+        options_.event_id_seed != 0 ? options_.event_id_seed ^ (0x40D3u + g) : EntropySeed());
 
     mqtt::MqttOptions mqtt_options = options_.mqtt;
     mqtt_options.client_id = sim_gateway.id;
@@ -213,12 +257,19 @@ absl::Status Simulator::Start() {
     if (absl::Status status = gateway->client->Start(); !status.ok()) return status;
   }
   started_ = true;
+  std::vector<std::string> features;
+  for (gwapi::GatewayFeature feature : options_.identity.features) {
+    features.push_back(gwapi::GatewayFeature_Name(feature));
+  }
   spdlog::info(
       "simulator started gateways={} sinks_per_gateway={} nodes={} rate={} count={} "
-      "duplicate_ratio={} garbage_ratio={} payload_mix={}",
+      "duplicate_ratio={} garbage_ratio={} payload_mix={} features={} max_scratchpad_size={} "
+      "response_delay_ms={}",
       topology_.gateways.size(), options_.topology.sinks_per_gateway, topology_.NodeCount(),
       options_.rate, options_.traffic.count, options_.traffic.duplicate_ratio,
-      options_.traffic.garbage_ratio, FormatPayloadMix(options_.traffic.payload_mix));
+      options_.traffic.garbage_ratio, FormatPayloadMix(options_.traffic.payload_mix),
+      features.empty() ? "none" : absl::StrJoin(features, ","),
+      options_.identity.max_scratchpad_size, absl::ToInt64Milliseconds(options_.responses.delay));
   publisher_ = std::thread([this] { PublishLoop(); });
   return absl::OkStatus();
 }
@@ -236,6 +287,7 @@ void Simulator::Enqueue(ControlItem item) {
 bool Simulator::HasWakeReason() const { return stopping_ || !control_.empty(); }
 
 bool Simulator::WaitFor(absl::Time deadline) {
+  if (!delayed_.empty()) deadline = std::min(deadline, delayed_.begin()->first);
   absl::MutexLock lock(&mu_);
   mu_.AwaitWithDeadline(absl::Condition(this, &Simulator::HasWakeReason), deadline);
   return stopping_;
@@ -290,6 +342,11 @@ void Simulator::PublishLoop() {
 
 bool Simulator::PublishTraffic(const OutgoingPacket& packet) {
   Gateway& gateway = *gateways_[packet.gateway];
+  const std::vector<SinkState>& sinks = gateway.state.sinks;
+  if (packet.sink < sinks.size() && sinks[packet.sink].config.sink_state() == gwapi::OFF) {
+    metrics_->not_sent.Add({{"reason", "sink_stopped"}}).Increment();
+    return true;
+  }
   while (true) {
     // A gateway sends data once its ONLINE status is out, so backends see it first.
     if (!gateway.online.load()) {
@@ -333,6 +390,7 @@ bool Simulator::PublishTraffic(const OutgoingPacket& packet) {
 
 void Simulator::DrainControl() {
   while (true) {
+    PublishDueWork();
     std::optional<ControlItem> item;
     {
       absl::MutexLock lock(&mu_);
@@ -349,7 +407,7 @@ void Simulator::HandleControl(const ControlItem& item) {
   const std::string& gw_id = gateway.state.gw_id;
   if (!item.request.has_value()) {
     absl::StatusOr<std::string> status = wirepas::SerializeGenericMessage(BuildOnlineStatus(
-        gw_id, gateway.state.sinks, gateway.state.identity, status_ids_.Next(), clock_()));
+        gw_id, gateway.state.Configs(), gateway.state.identity, status_ids_.Next(), clock_()));
     if (!status.ok()) {
       spdlog::error("status not built gw_id={} error=\"{}\"", gw_id,
                     std::string(status.status().message()));
@@ -365,7 +423,12 @@ void Simulator::HandleControl(const ControlItem& item) {
     return;
   }
 
-  const mqtt::MqttMessage& request = *item.request;
+  HandleRequest(item.gateway, *item.request);
+}
+
+void Simulator::HandleRequest(size_t g, const mqtt::MqttMessage& request) {
+  Gateway& gateway = *gateways_[g];
+  const std::string& gw_id = gateway.state.gw_id;
   absl::StatusOr<Response> response =
       router_.Handle(request.topic(), request.payload(), gateway.state, clock_());
   if (!response.ok()) {
@@ -380,19 +443,116 @@ void Simulator::HandleControl(const ControlItem& item) {
                                            std::string(response.status().message()), "\""));
     return;
   }
-  absl::StatusOr<std::string> bytes = wirepas::SerializeGenericMessage(response->message);
+  const absl::Time now = clock_();
+  for (const NodePacket& packet : response->node_packets) {
+    absl::StatusOr<std::string> bytes = wirepas::SerializeGenericMessage(packet.message);
+    if (!bytes.ok()) {
+      spdlog::error("node packet not built gw_id={} topic={} error=\"{}\"", gw_id, packet.topic,
+                    std::string(bytes.status().message()));
+      continue;
+    }
+    delayed_.emplace(now + packet.delay, DelayedWork{g, std::nullopt, packet.topic, *bytes});
+  }
+  response->node_packets.clear();
+
+  absl::StatusOr<wirepas::Topic> topic = wirepas::ParseTopic(response->topic);
+  const wirepas::Method method = topic.ok() ? topic->method : wirepas::Method::kGetConfigs;
+  if (method == wirepas::Method::kOtapLoadScratchpad && !options_.scratchpad_file.empty()) {
+    WriteScratchpads(g, response->changed_sinks);
+  }
+  if (options_.responses.ShouldDrop(method, drop_random_)) {
+    ++responses_dropped_;
+    metrics_->responses_dropped.Add({{"method", std::string(wirepas::MethodName(method))}})
+        .Increment();
+    spdlog::debug("response dropped gw_id={} topic={}", gw_id, response->topic);
+    AnnounceConfigChange(g, response->changed_sinks);
+    return;
+  }
+  if (options_.responses.delay > absl::ZeroDuration()) {
+    delayed_.emplace(now + options_.responses.delay, DelayedWork{g, *std::move(response), "", ""});
+    return;
+  }
+  PublishAnswer(g, *response);
+}
+
+void Simulator::PublishAnswer(size_t g, const Response& response) {
+  const std::string& gw_id = gateways_[g]->state.gw_id;
+  absl::StatusOr<std::string> bytes = wirepas::SerializeGenericMessage(response.message);
   if (!bytes.ok()) {
-    spdlog::error("response not built gw_id={} topic={} error=\"{}\"", gw_id, response->topic,
+    spdlog::error("response not built gw_id={} topic={} error=\"{}\"", gw_id, response.topic,
                   std::string(bytes.status().message()));
     return;
   }
-  absl::StatusOr<wirepas::Topic> topic = wirepas::ParseTopic(response->topic);
+  absl::StatusOr<wirepas::Topic> topic = wirepas::ParseTopic(response.topic);
   const std::string method =
       topic.ok() ? std::string(wirepas::MethodName(topic->method)) : "unknown";
-  if (PublishControl(item.gateway, response->topic, std::move(*bytes), 2, /*retained=*/false)) {
+  if (PublishControl(g, response.topic, std::move(*bytes), 2, /*retained=*/false)) {
     ++responses_;
     metrics_->responses.Add({{"method", method}}).Increment();
-    spdlog::debug("request answered gw_id={} topic={}", gw_id, response->topic);
+    spdlog::debug("request answered gw_id={} topic={}", gw_id, response.topic);
+  }
+  AnnounceConfigChange(g, response.changed_sinks);
+}
+
+void Simulator::AnnounceConfigChange(size_t g, const std::vector<std::string>& changed_sinks) {
+  if (changed_sinks.empty()) return;
+  Gateway& gateway = *gateways_[g];
+  const std::string& gw_id = gateway.state.gw_id;
+  const ConfigChangeAnnouncement announcement =
+      BuildConfigChangeAnnouncement(gateway.state, changed_sinks, status_ids_.Next(), clock_());
+  spdlog::info("configuration changed gw_id={} sinks={}", gw_id, absl::StrJoin(changed_sinks, ","));
+  absl::StatusOr<std::string> status = wirepas::SerializeGenericMessage(announcement.status);
+  if (status.ok() && PublishControl(g, wirepas::StatusTopic(gw_id), std::move(*status), 1,
+                                    /*retained=*/true)) {
+    ++statuses_;
+    metrics_->statuses.Add({{"state", "online"}}).Increment();
+  }
+  std::vector<const Response*> responses = {&announcement.get_configs};
+  for (const Response& set_config : announcement.set_configs) responses.push_back(&set_config);
+  for (const Response* response : responses) {
+    absl::StatusOr<std::string> bytes = wirepas::SerializeGenericMessage(response->message);
+    absl::StatusOr<wirepas::Topic> topic = wirepas::ParseTopic(response->topic);
+    if (!bytes.ok() || !topic.ok()) continue;
+    if (PublishControl(g, response->topic, std::move(*bytes), 2, /*retained=*/false)) {
+      metrics_->unsolicited.Add({{"method", std::string(wirepas::MethodName(topic->method))}})
+          .Increment();
+    }
+  }
+}
+
+void Simulator::WriteScratchpads(size_t g, const std::vector<std::string>& sinks) {
+  const GatewayState& state = gateways_[g]->state;
+  for (const std::string& sink_id : sinks) {
+    const SinkState* sink = state.FindSink(sink_id);
+    if (sink == nullptr) continue;
+    const std::string path = absl::StrReplaceAll(
+        options_.scratchpad_file, {{"{gw_id}", state.gw_id}, {"{sink_id}", sink_id}});
+    std::ofstream file(path, std::ios::binary | std::ios::trunc);
+    file.write(sink->scratchpad.data(), static_cast<std::streamsize>(sink->scratchpad.size()));
+    file.close();
+    if (!file) {
+      spdlog::warn("scratchpad not written gw_id={} sink_id={} path={}", state.gw_id, sink_id,
+                   path);
+      continue;
+    }
+    spdlog::info("scratchpad written gw_id={} sink_id={} path={} bytes={} crc={}", state.gw_id,
+                 sink_id, path, sink->scratchpad.size(), sink->config.stored_scratchpad().crc());
+  }
+}
+
+void Simulator::PublishDueWork() {
+  while (!delayed_.empty() && delayed_.begin()->first <= clock_()) {
+    DelayedWork work = std::move(delayed_.begin()->second);
+    delayed_.erase(delayed_.begin());
+    if (work.answer.has_value()) {
+      PublishAnswer(work.gateway, *work.answer);
+      continue;
+    }
+    if (PublishControl(work.gateway, std::move(work.topic), std::move(work.payload), 1,
+                       /*retained=*/false)) {
+      ++node_packets_;
+      metrics_->node_packets.Increment();
+    }
   }
 }
 
@@ -474,14 +634,18 @@ SimulatorSummary Simulator::Summary() const {
   summary.responses = responses_.load();
   summary.statuses = statuses_.load();
   summary.requests_ignored = requests_ignored_.load();
+  summary.responses_dropped = responses_dropped_.load();
+  summary.node_packets = node_packets_.load();
   return summary;
 }
 
 std::string Simulator::SummaryLine() const {
   const SimulatorSummary s = Summary();
   return absl::StrFormat(
-      "summary unique=%d duplicates=%d garbage=%d responses=%d statuses=%d requests_ignored=%d",
-      s.unique, s.duplicates, s.garbage, s.responses, s.statuses, s.requests_ignored);
+      "summary unique=%d duplicates=%d garbage=%d responses=%d statuses=%d requests_ignored=%d "
+      "responses_dropped=%d node_packets=%d",
+      s.unique, s.duplicates, s.garbage, s.responses, s.statuses, s.requests_ignored,
+      s.responses_dropped, s.node_packets);
 }
 
 }  // namespace wm::gateway_sim

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +25,8 @@
 #include "tools/gateway_sim/gateway_status.h"
 #include "tools/gateway_sim/pacer.h"
 #include "tools/gateway_sim/request_router.h"
+#include "tools/gateway_sim/response_policy.h"
+#include "tools/gateway_sim/sim_random.h"
 #include "tools/gateway_sim/topology.h"
 #include "tools/gateway_sim/traffic.h"
 
@@ -44,7 +47,16 @@ struct SimulatorOptions {
   // Seed of the event ids; 0 = from the system's entropy (the default: runs never repeat
   // event ids a backend may have seen).
   uint64_t event_id_seed = 0;
+  // Model, version, max_scratchpad_size and features every gateway advertises; the features
+  // decide which requests it answers (see BuildGatewayRouter).
   GatewayIdentity identity;
+  // Answers left out or sent late, to test backends' timeouts.
+  ResponsePolicy responses;
+  // When set, every scratchpad a sink stores through otap_load_scratchpad (whole, or the last
+  // chunk of a chunked upload) is written to this path before the answer goes out, with
+  // "{gw_id}" and "{sink_id}" replaced by the gateway's and the sink's ids; a clear empties the
+  // file.
+  std::string scratchpad_file;
   // Broker connection shared by every gateway; each gateway sets its own client id (its
   // gateway id), last will and window.
   mqtt::MqttOptions mqtt;
@@ -52,19 +64,28 @@ struct SimulatorOptions {
 
 // What a run has published so far.
 struct SimulatorSummary {
-  int64_t unique = 0;            // unique received_data packets
-  int64_t duplicates = 0;        // re-published packets (same event_id)
-  int64_t garbage = 0;           // undecodable received_data messages
-  int64_t responses = 0;         // answers to requests
-  int64_t statuses = 0;          // status messages published (ONLINE on connect, OFFLINE on stop)
-  int64_t requests_ignored = 0;  // requests that got no answer (malformed, unknown method)
+  int64_t unique = 0;             // unique received_data packets
+  int64_t duplicates = 0;         // re-published packets (same event_id)
+  int64_t garbage = 0;            // undecodable received_data messages
+  int64_t responses = 0;          // answers to requests
+  int64_t statuses = 0;           // statuses published (ONLINE on connect and after a config
+                                  // change, OFFLINE on stop)
+  int64_t requests_ignored = 0;   // requests that got no answer (malformed, unknown method)
+  int64_t responses_dropped = 0;  // answers left out by the response policy
+  int64_t node_packets = 0;       // nodes' answers to MSAP requests (received_data 240->255)
 };
 
 // G simulated gateways, each with its own MQTT connection (client id = gateway id):
 // - a retained OFFLINE last will on gw-event/status/<gw> at QoS 2;
 // - a retained ONLINE status at QoS 1 with every sink's configuration on every connect;
 // - received_data traffic at QoS 1, paced at `rate`, until `count` unique packets;
-// - answers to get_configs and get_gw_info (QoS 2), through a RequestRouter;
+// - answers to every request topic (QoS 2) as the reference gateway gives them, through the
+//   router of BuildGatewayRouter over each gateway's GatewayState; after a request that changed
+//   a sink's configuration, a new retained status and req_id 0 get_configs and set_config
+//   responses; nodes' answers to MSAP requests, each published when its delay has passed;
+//   answers dropped or delayed as options.responses says;
+// - no received_data from a sink whose stack a set_config stopped (the mesh cannot deliver
+//   through it), until a set_config starts it again;
 // - on Stop, OFFLINE (or an empty status) published by the gateway itself, then a clean
 //   disconnect.
 // A gateway's traffic starts once its ONLINE status is out on the current connection. Broker
@@ -109,7 +130,8 @@ class Simulator {
   void Stop();
 
   SimulatorSummary Summary() const;
-  // "summary unique=.. duplicates=.. garbage=.. responses=.. statuses=.. requests_ignored=.."
+  // "summary unique=.. duplicates=.. garbage=.. responses=.. statuses=.. requests_ignored=..
+  // responses_dropped=.. node_packets=.."
   std::string SummaryLine() const;
 
   const Topology& topology() const { return topology_; }
@@ -127,6 +149,15 @@ class Simulator {
     // Set: a request to answer; unset: publish the ONLINE status.
     std::optional<mqtt::MqttMessage> request;
   };
+  // Publications that wait for their time: delayed answers and nodes' packets.
+  struct DelayedWork {
+    size_t gateway = 0;
+    // Set: an answer to publish, then the announcement of the configuration change it made.
+    std::optional<Response> answer;
+    // Otherwise: a node's received_data packet.
+    std::string topic;
+    std::string payload;
+  };
   struct Metrics;
 
   Simulator(SimulatorOptions options, Topology topology, prometheus::Registry* registry,
@@ -136,6 +167,15 @@ class Simulator {
   // Handles the queued control items, until none is left or the simulator stops.
   void DrainControl();
   void HandleControl(const ControlItem& item);
+  void HandleRequest(size_t gateway, const mqtt::MqttMessage& request);
+  // Publishes an answer, then announces the configuration change it made.
+  void PublishAnswer(size_t gateway, const Response& response);
+  // Publishes a new retained status and req_id 0 responses after `changed_sinks` changed.
+  void AnnounceConfigChange(size_t gateway, const std::vector<std::string>& changed_sinks);
+  // Writes the stored scratchpads of `sinks` to options_.scratchpad_file.
+  void WriteScratchpads(size_t gateway, const std::vector<std::string>& sinks);
+  // Publishes the delayed work whose time has come.
+  void PublishDueWork();
   // Publishes a control message, waiting while the gateway's window is full (up to a few
   // seconds); false when it could not be published.
   bool PublishControl(size_t gateway, std::string topic, std::string payload, int qos,
@@ -143,7 +183,7 @@ class Simulator {
   // Publishes one traffic packet; false when stopping before it could be.
   bool PublishTraffic(const OutgoingPacket& packet);
   void Enqueue(ControlItem item);
-  // Waits until `deadline`, control work or stop; true when stopping.
+  // Waits until `deadline` (or earlier delayed work), control work or stop; true when stopping.
   bool WaitFor(absl::Time deadline);
   bool HasWakeReason() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -157,6 +197,9 @@ class Simulator {
   observability::RateLimitedLog ignored_log_{absl::Minutes(1)};
   std::vector<std::unique_ptr<Gateway>> gateways_;
   SimRandom status_ids_;
+  SimRandom drop_random_;
+  // Publishing thread only.
+  std::multimap<absl::Time, DelayedWork> delayed_;
   std::unique_ptr<TrafficGenerator> traffic_;
 
   mutable absl::Mutex mu_;
@@ -173,6 +216,8 @@ class Simulator {
   std::atomic<int64_t> responses_{0};
   std::atomic<int64_t> statuses_{0};
   std::atomic<int64_t> requests_ignored_{0};
+  std::atomic<int64_t> responses_dropped_{0};
+  std::atomic<int64_t> node_packets_{0};
 };
 
 }  // namespace wm::gateway_sim

@@ -144,6 +144,12 @@ SimJoiningNode NewJoiningNode(uint32_t address, SimRandom& random) {
 
 }  // namespace
 
+uint32_t MeshTravelTimeMs(uint32_t hop_count, SimRandom& random) {
+  uint64_t ticks = 0;
+  for (uint32_t hop = 0; hop < hop_count; ++hop) ticks += random.Uniform(4, 80);
+  return static_cast<uint32_t>(ticks * 1000 / 128);
+}
+
 size_t Topology::NodeCount() const {
   size_t count = 0;
   for (const SimGateway& gateway : gateways) {

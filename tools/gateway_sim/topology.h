@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "tools/gateway_sim/sim_random.h"
 
 namespace wm::gateway_sim {
 
@@ -106,6 +107,10 @@ struct Topology {
   // Number of nodes over all gateways and sinks (sinks and joining nodes not counted).
   size_t NodeCount() const;
 };
+
+// The travel time a packet over `hop_count` hops reports, in whole milliseconds: each hop takes
+// 4..80 ticks of 1/128 s (the unit the mesh measures in), converted as the gateway does.
+uint32_t MeshTravelTimeMs(uint32_t hop_count, SimRandom& random);
 
 // Builds the network described by `options`. Node and sink addresses are random 24-bit values
 // drawn from the seed, unique within each network; each node gets a route towards its sink

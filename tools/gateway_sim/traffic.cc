@@ -14,13 +14,6 @@ namespace gwapi = ::wirepas::proto::gateway_api;
 
 constexpr size_t kRecentPackets = 64;
 
-// The mesh reports travel time in 1/128 s; the gateway converts it to whole milliseconds.
-uint32_t TravelTimeMs(uint32_t hop_count, SimRandom& random) {
-  uint64_t ticks = 0;
-  for (uint32_t hop = 0; hop < hop_count; ++hop) ticks += random.Uniform(4, 80);
-  return static_cast<uint32_t>(ticks * 1000 / 128);
-}
-
 }  // namespace
 
 TrafficGenerator::TrafficGenerator(const Topology& topology, TrafficOptions options,
@@ -153,12 +146,12 @@ OutgoingPacket TrafficGenerator::NextUnique() {
     content.src_ep = kProvisioningEndpoint;
     content.dst_ep = kDiagnosticsDestinationEndpoint;
     content.payload = ProvisioningStartPayload(node, joining_sessions_[index]++, random_);
-    return BuildPacket(ref.gateway, sink, node.address, node.hop_count, std::move(content));
+    return BuildPacket(ref.gateway, ref.sink, node.address, node.hop_count, std::move(content));
   }
   const NodeRef& ref = nodes_[index];
   const SimSink& sink = topology_.gateways[ref.gateway].sinks[ref.sink];
   const SimNode& node = sink.nodes[ref.node];
-  return BuildPacket(ref.gateway, sink, node.address, node.hop_count, NodeContent(kind, index));
+  return BuildPacket(ref.gateway, ref.sink, node.address, node.hop_count, NodeContent(kind, index));
 }
 
 TrafficGenerator::UniqueContent TrafficGenerator::NodeContent(PayloadKind kind, size_t index) {
@@ -222,15 +215,17 @@ TrafficGenerator::UniqueContent TrafficGenerator::NodeContent(PayloadKind kind, 
   return content;
 }
 
-OutgoingPacket TrafficGenerator::BuildPacket(size_t gateway_index, const SimSink& sink,
+OutgoingPacket TrafficGenerator::BuildPacket(size_t gateway_index, size_t sink_index,
                                              uint32_t source_address, uint32_t hop_count,
                                              UniqueContent content) {
   const SimGateway& gateway = topology_.gateways[gateway_index];
+  const SimSink& sink = gateway.sinks[sink_index];
   const absl::Time now = clock_();
   const uint64_t now_ms = static_cast<uint64_t>(absl::ToUnixMillis(now));
   OutgoingPacket packet;
   packet.kind = PacketKind::kUnique;
   packet.gateway = gateway_index;
+  packet.sink = sink_index;
   packet.event_id = event_ids_.Next();
   packet.topic = wirepas::ReceivedDataTopic(gateway.id, sink.id, sink.network_address,
                                             content.src_ep, content.dst_ep);
@@ -246,7 +241,7 @@ OutgoingPacket TrafficGenerator::BuildPacket(size_t gateway_index, const SimSink
   event->set_destination_address(sink.node_address);
   event->set_source_endpoint(content.src_ep);
   event->set_destination_endpoint(content.dst_ep);
-  event->set_travel_time_ms(TravelTimeMs(hop_count, random_));
+  event->set_travel_time_ms(MeshTravelTimeMs(hop_count, random_));
   event->set_rx_time_ms_epoch(now_ms);
   event->set_qos(content.qos);
   event->set_payload(std::move(content.payload));
@@ -273,7 +268,8 @@ OutgoingPacket TrafficGenerator::NextGarbage() {
     packet.gateway = ref.gateway;
   }
   const SimGateway& gateway = topology_.gateways[packet.gateway];
-  const SimSink& sink = gateway.sinks[random_.Uniform(0, gateway.sinks.size() - 1)];
+  packet.sink = random_.Uniform(0, gateway.sinks.size() - 1);
+  const SimSink& sink = gateway.sinks[packet.sink];
   const bool malformed_topic = options_.garbage_on_malformed_topic && counts_.garbage % 2 == 1;
   packet.topic =
       malformed_topic

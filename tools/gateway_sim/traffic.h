@@ -46,6 +46,7 @@ enum class PacketKind { kUnique, kDuplicate, kGarbage };
 struct OutgoingPacket {
   PacketKind kind = PacketKind::kUnique;
   size_t gateway = 0;  // index into Topology::gateways
+  size_t sink = 0;     // index into the gateway's sinks
   std::string topic;
   std::string payload;
   uint64_t event_id = 0;  // 0 for garbage
@@ -117,7 +118,7 @@ class TrafficGenerator {
   OutgoingPacket NextUnique();
   // Content of a packet of `kind` from mesh node `index` (boot diagnostics when pending).
   UniqueContent NodeContent(PayloadKind kind, size_t index);
-  OutgoingPacket BuildPacket(size_t gateway, const SimSink& sink, uint32_t source_address,
+  OutgoingPacket BuildPacket(size_t gateway, size_t sink, uint32_t source_address,
                              uint32_t hop_count, UniqueContent content);
   OutgoingPacket NextDuplicate();
   OutgoingPacket NextGarbage();

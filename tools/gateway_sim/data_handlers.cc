@@ -1,0 +1,125 @@
+#include "tools/gateway_sim/data_handlers.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "libs/decoders/msap_frames.h"
+#include "tools/gateway_sim/msap_node.h"
+#include "tools/gateway_sim/payloads.h"
+
+namespace wm::gateway_sim {
+namespace {
+
+constexpr uint32_t kMaxEndpoint = 255;
+constexpr uint32_t kMaxQos = 1;
+
+bool IsMsapRequest(const gwapi::SendPacketReq& send) {
+  return send.source_endpoint() == decoders::kMsapRequestSourceEndpoint &&
+         send.destination_endpoint() == decoders::kMsapRequestDestinationEndpoint;
+}
+
+gwapi::ErrorCode CheckSendData(const gwapi::SendPacketReq& send, const SinkState* sink) {
+  if (sink == nullptr) return gwapi::INVALID_SINK_ID;
+  if (send.hop_limit() > kMaxHopLimit) return gwapi::INVALID_MAX_HOP_COUNT;
+  if (send.payload().size() > kMaxSendDataPayload) return gwapi::INVALID_PARAM;
+  if (send.qos() > kMaxQos) return gwapi::INVALID_QOS;
+  if (send.source_endpoint() > kMaxEndpoint) return gwapi::INVALID_SRC_ENDPOINT;
+  if (send.destination_endpoint() > kMaxEndpoint) return gwapi::INVALID_DEST_ENDPOINT;
+  if (sink->config.sink_state() == gwapi::OFF) return gwapi::INVALID_SINK_STATE;
+  return gwapi::OK;
+}
+
+// The way of a downlink packet over `hop_count` hops: 4..40 ticks of 1/128 s per hop.
+absl::Duration DownlinkTime(uint32_t hop_count, SimRandom& random) {
+  uint64_t ticks = 0;
+  for (uint32_t hop = 0; hop < hop_count; ++hop) ticks += random.Uniform(4, 40);
+  return absl::Milliseconds(static_cast<int64_t>(ticks * 1000 / 128));
+}
+
+// Builds one node's answer packets and adds them to `response`.
+void AddNodeAnswer(const GatewayState& state, const SinkState& sink, uint32_t source_address,
+                   uint32_t hop_count, const std::string& frames, absl::Duration initial_delay,
+                   SimRandom& random, absl::Time now, Response& response) {
+  const gwapi::SinkReadConfig& config = sink.config;
+  for (std::string& payload : SplitMsapFrames(frames, kMaxPayloadSize)) {
+    const uint32_t travel_ms = MeshTravelTimeMs(hop_count, random);
+    const absl::Duration delay = initial_delay + DownlinkTime(hop_count, random) +
+                                 absl::Milliseconds(random.Uniform(2, 20)) +
+                                 absl::Milliseconds(travel_ms);
+    const uint64_t rx_ms = static_cast<uint64_t>(absl::ToUnixMillis(now + delay));
+    NodePacket packet;
+    packet.delay = delay;
+    packet.topic = wirepas::ReceivedDataTopic(
+        state.gw_id, config.sink_id(), config.network_address(),
+        decoders::kMsapResponseSourceEndpoint, decoders::kMsapResponseDestinationEndpoint);
+    gwapi::PacketReceivedEvent* event =
+        packet.message.mutable_wirepas()->mutable_packet_received_event();
+    gwapi::EventHeader* header = event->mutable_header();
+    header->set_gw_id(state.gw_id);
+    header->set_sink_id(config.sink_id());
+    header->set_event_id(random.Next());
+    header->set_time_ms_epoch(rx_ms);
+    event->set_source_address(source_address);
+    event->set_destination_address(config.node_address());
+    event->set_source_endpoint(decoders::kMsapResponseSourceEndpoint);
+    event->set_destination_endpoint(decoders::kMsapResponseDestinationEndpoint);
+    event->set_travel_time_ms(travel_ms);
+    event->set_rx_time_ms_epoch(rx_ms);
+    event->set_qos(0);
+    event->set_payload(std::move(payload));
+    // The reference gateway leaves hop_count out when it is 0 (the sink itself).
+    if (hop_count > 0) event->set_hop_count(hop_count);
+    event->set_network_address(config.network_address());
+    response.node_packets.push_back(std::move(packet));
+  }
+}
+
+// The answers of the nodes an accepted MSAP request reaches.
+void AnswerMsap(const gwapi::SendPacketReq& send, GatewayState& state, const SinkState& sink,
+                absl::Time now, Response& response) {
+  const uint32_t hop_limit = send.hop_limit();  // 0: no limit
+  const absl::Duration initial_delay = absl::Milliseconds(send.initial_delay_ms());
+  const auto reaches = [&](uint32_t hop_count) { return hop_limit == 0 || hop_count <= hop_limit; };
+  const auto answer_as_node = [&](const MeshNode& node) {
+    if (!reaches(node.hop_count)) return;
+    const std::optional<std::string> frames =
+        AnswerMsapRequest(send.payload(), MeshNodeStatus(node, sink.config));
+    if (!frames.has_value()) return;
+    AddNodeAnswer(state, sink, node.address, node.hop_count, *frames, initial_delay, state.random,
+                  now, response);
+  };
+  const uint32_t destination = send.destination_address();
+  if (destination == kBroadcastAddress) {
+    for (const MeshNode& node : sink.nodes) answer_as_node(node);
+    return;
+  }
+  if (destination == sink.config.node_address()) {
+    const std::optional<std::string> frames =
+        AnswerMsapRequest(send.payload(), SinkNodeStatus(sink.config));
+    if (frames.has_value()) {
+      AddNodeAnswer(state, sink, destination, 0, *frames, initial_delay, state.random, now,
+                    response);
+    }
+    return;
+  }
+  if (const MeshNode* node = sink.FindNode(destination)) answer_as_node(*node);
+}
+
+}  // namespace
+
+Response HandleSendData(const wirepas::Topic& topic, const wirepas::GenericMessage& request,
+                        GatewayState& state, absl::Time now) {
+  const gwapi::SendPacketReq& send = request.wirepas().send_packet_req();
+  Response response;
+  response.topic = wirepas::ResponseTopic(wirepas::Method::kSendData, state.gw_id, topic.sink_id);
+  const SinkState* sink = state.FindSink(topic.sink_id);
+  const gwapi::ErrorCode res = CheckSendData(send, sink);
+  FillResponseHeader(
+      send.header(), state, topic.sink_id, res, now,
+      response.message.mutable_wirepas()->mutable_send_packet_resp()->mutable_header());
+  if (res == gwapi::OK && IsMsapRequest(send)) AnswerMsap(send, state, *sink, now, response);
+  return response;
+}
+
+}  // namespace wm::gateway_sim
