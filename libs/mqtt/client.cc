@@ -355,6 +355,11 @@ absl::Status MqttClient::CreateClient() {
   mosquitto_threaded_set(mosq_, true);
   int rc = mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
   if (rc != MOSQ_ERR_SUCCESS) return failed("protocol version", rc);
+  // Requests and their acknowledgements are small: without TCP_NODELAY, Nagle's algorithm and
+  // delayed ACKs held each request/response round trip for about 40 ms per hop (88 ms measured
+  // client -> broker -> gateway and back), against 0.3 ms with it.
+  rc = mosquitto_int_option(mosq_, MOSQ_OPT_TCP_NODELAY, 1);
+  if (rc != MOSQ_ERR_SUCCESS) return failed("tcp_nodelay", rc);
   rc = mosquitto_max_inflight_messages_set(mosq_, static_cast<unsigned>(options_.max_inflight));
   if (rc != MOSQ_ERR_SUCCESS) return failed("max_inflight", rc);
   if (!options_.username.empty()) {

@@ -79,6 +79,8 @@ absl::Status MosquittoProcess::WriteConfig() {
       "log_type information",
       "connection_messages true",
       absl::StrCat("persistence ", options_.persistence ? "true" : "false"),
+      // Small request/response messages must not wait for Nagle's algorithm (as in deploy/).
+      "set_tcp_nodelay true",
   };
   if (options_.persistence) {
     lines.push_back(absl::StrCat("persistence_location ", dir_, "/"));
