@@ -18,6 +18,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "third_party/system/string_view_compat.h"
 #include "yaml-cpp/yaml.h"
 
 extern char** environ;
@@ -33,10 +34,6 @@ constexpr char kMasked[] = "********";
 
 // Environment variables that name the settings file: ours, then backend-client's.
 constexpr const char* kSettingsFileEnv[] = {"WM_SERVICES_SETTINGS", "WM_BCLI_FILE_SETTINGS"};
-
-// Debian's abseil is built with its own absl::string_view, distinct from std::string_view, so
-// absl::StrCat and friends need this conversion for std::string_view arguments.
-absl::string_view AsAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 [[noreturn]] void Die(const std::string& message) {
   std::fprintf(stderr, "wm::config: %s\n", message.c_str());
@@ -475,17 +472,17 @@ const SettingSpec& Settings::SpecOrDie(std::string_view key, SettingType type) c
   for (const SettingSpec& spec : specs_) {
     if (spec.key != key) continue;
     if (spec.type != type) {
-      Die(absl::StrCat("setting ", AsAbsl(key), " has type ", TypeName(spec.type), ", read as ",
+      Die(absl::StrCat("setting ", ToAbsl(key), " has type ", TypeName(spec.type), ", read as ",
                        TypeName(type)));
     }
     return spec;
   }
-  Die(absl::StrCat("setting ", AsAbsl(key), " was never declared"));
+  Die(absl::StrCat("setting ", ToAbsl(key), " was never declared"));
 }
 
 const Settings::Value& Settings::ValueOrDie(std::string_view key) const {
   auto it = values_.find(key);
-  if (it == values_.end()) Die(absl::StrCat("setting ", AsAbsl(key), " was never declared"));
+  if (it == values_.end()) Die(absl::StrCat("setting ", ToAbsl(key), " was never declared"));
   return it->second;
 }
 
@@ -497,7 +494,7 @@ std::string Settings::GetString(std::string_view key) const {
 int64_t Settings::GetInt(std::string_view key) const {
   SpecOrDie(key, SettingType::kInt);
   int64_t v = 0;
-  if (!absl::SimpleAtoi(ValueOrDie(key).text, &v)) Die(absl::StrCat("setting ", AsAbsl(key), " corrupt"));
+  if (!absl::SimpleAtoi(ValueOrDie(key).text, &v)) Die(absl::StrCat("setting ", ToAbsl(key), " corrupt"));
   return v;
 }
 
@@ -509,7 +506,7 @@ bool Settings::GetBool(std::string_view key) const {
 double Settings::GetDouble(std::string_view key) const {
   SpecOrDie(key, SettingType::kDouble);
   double v = 0;
-  if (!absl::SimpleAtod(ValueOrDie(key).text, &v)) Die(absl::StrCat("setting ", AsAbsl(key), " corrupt"));
+  if (!absl::SimpleAtod(ValueOrDie(key).text, &v)) Die(absl::StrCat("setting ", ToAbsl(key), " corrupt"));
   return v;
 }
 
@@ -529,13 +526,13 @@ std::string Settings::Render() const {
     } else {
       shown = EscapeControl(value.text);
     }
-    absl::StrAppend(&out, spec.key, ": ", shown, "  # ", AsAbsl(value.source), "\n");
+    absl::StrAppend(&out, spec.key, ": ", shown, "  # ", ToAbsl(value.source), "\n");
   }
   return out;
 }
 
 std::string Settings::Usage(const Schema& schema, std::string_view program) {
-  std::string out = absl::StrCat("Usage: ", AsAbsl(program),
+  std::string out = absl::StrCat("Usage: ", ToAbsl(program),
                                  " [--key=value ...] [--settings FILE] [--help]\n\n"
                                  "Precedence: flag > settings file > environment > default.\n\n");
   absl::StrAppend(&out, "  --settings=FILE\n      YAML file of `key: value` lines (env ",

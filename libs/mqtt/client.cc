@@ -18,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "libs/mqtt/backoff.h"
 #include "spdlog/spdlog.h"
+#include "third_party/system/string_view_compat.h"
 
 namespace wm::mqtt {
 namespace {
@@ -40,9 +41,6 @@ constexpr int64_t kMinKeepaliveSeconds = 5;
 constexpr char kSystemCaDirectory[] = "/etc/ssl/certs";
 // Library errors kept for the log line of a failed connection attempt.
 constexpr size_t kMaxLibraryErrorBytes = 512;
-
-// Debian's abseil has its own string_view type.
-absl::string_view Absl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 // For log lines driven by traffic: log the 1st, 2nd, 4th, 8th... occurrence.
 bool ShouldLog(uint64_t occurrence) { return (occurrence & (occurrence - 1)) == 0; }
@@ -138,7 +136,7 @@ absl::Status ValidateTopicName(std::string_view topic) {
   }
   if (topic.find_first_of(std::string_view("+#\0", 3)) != std::string_view::npos) {
     return absl::InvalidArgumentError(
-        absl::StrCat("MQTT topic to publish contains a wildcard or NUL: ", Absl(topic)));
+        absl::StrCat("MQTT topic to publish contains a wildcard or NUL: ", ToAbsl(topic)));
   }
   return absl::OkStatus();
 }
@@ -146,7 +144,7 @@ absl::Status ValidateTopicName(std::string_view topic) {
 absl::Status ValidateTopicFilter(std::string_view filter) {
   auto invalid = [filter](std::string_view why) {
     return absl::InvalidArgumentError(
-        absl::StrCat("invalid MQTT topic filter \"", Absl(filter), "\": ", Absl(why)));
+        absl::StrCat("invalid MQTT topic filter \"", ToAbsl(filter), "\": ", ToAbsl(why)));
   };
   if (filter.empty()) return invalid("empty");
   if (filter.size() > kMaxTopicBytes) return invalid("longer than 65535 bytes");
@@ -241,7 +239,7 @@ MqttClient::~MqttClient() {
 }
 
 std::string MqttClient::SharedFilter(std::string_view group, std::string_view filter) {
-  return absl::StrCat("$share/", Absl(group), "/", Absl(filter));
+  return absl::StrCat("$share/", ToAbsl(group), "/", ToAbsl(filter));
 }
 
 void MqttClient::SetMessageHandler(MessageHandler handler) {
@@ -340,7 +338,7 @@ absl::Status MqttClient::CreateClient() {
 
   auto failed = [](std::string_view what, int rc) {
     return absl::InvalidArgumentError(
-        absl::StrCat("cannot set up the MQTT client: ", Absl(what), ": ", mosquitto_strerror(rc)));
+        absl::StrCat("cannot set up the MQTT client: ", ToAbsl(what), ": ", mosquitto_strerror(rc)));
   };
   errno = 0;
   mosq_ =

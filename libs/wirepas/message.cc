@@ -4,12 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/unknown_field_set.h"
+#include "third_party/system/string_view_compat.h"
 
 namespace wm::wirepas {
 namespace {
-
-// Debian's abseil has its own absl::string_view, distinct from std::string_view.
-absl::string_view AsAbsl(std::string_view text) { return {text.data(), text.size()}; }
 
 enum class Role { kNone, kEvent, kRequest, kResponse, kCustomer };
 
@@ -99,7 +97,7 @@ auto HeaderOf(const Payload& payload) -> decltype(&payload.header()) {
 }
 
 absl::Status Missing(std::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat("gateway API message lacks ", AsAbsl(what)));
+  return absl::InvalidArgumentError(absl::StrCat("gateway API message lacks ", ToAbsl(what)));
 }
 
 }  // namespace
@@ -123,7 +121,7 @@ absl::Status ParseGenericMessageInto(std::string_view bytes, GenericMessage* mes
   if (scan.count > 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("gateway API message carries ", scan.count, " payloads, first ",
-                     AsAbsl(PayloadKindName(scan.first)), "; exactly one is allowed"));
+                     ToAbsl(PayloadKindName(scan.first)), "; exactly one is allowed"));
   }
   if (scan.count == 1 || message->has_customer()) return absl::OkStatus();
   // A newer gateway may send a payload this build does not know: say which field it was.
@@ -305,7 +303,7 @@ absl::Status CheckMessage(const GenericMessage& message) {
         return CheckPacketReceivedEvent(message.wirepas().packet_received_event());
       }
       const gwapi::EventHeader* header = EventHeaderOf(message);
-      if (header == nullptr) return Missing(absl::StrCat(AsAbsl(PayloadKindName(kind)), " header"));
+      if (header == nullptr) return Missing(absl::StrCat(ToAbsl(PayloadKindName(kind)), " header"));
       return CheckEventHeader(*header);
     }
     case Role::kRequest: {
@@ -313,12 +311,12 @@ absl::Status CheckMessage(const GenericMessage& message) {
         return CheckSendPacketReq(message.wirepas().send_packet_req());
       }
       const gwapi::RequestHeader* header = RequestHeaderOf(message);
-      if (header == nullptr) return Missing(absl::StrCat(AsAbsl(PayloadKindName(kind)), " header"));
+      if (header == nullptr) return Missing(absl::StrCat(ToAbsl(PayloadKindName(kind)), " header"));
       return CheckRequestHeader(*header);
     }
     case Role::kResponse: {
       const gwapi::ResponseHeader* header = ResponseHeaderOf(message);
-      if (header == nullptr) return Missing(absl::StrCat(AsAbsl(PayloadKindName(kind)), " header"));
+      if (header == nullptr) return Missing(absl::StrCat(ToAbsl(PayloadKindName(kind)), " header"));
       return CheckResponseHeader(*header);
     }
   }

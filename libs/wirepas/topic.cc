@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "third_party/system/string_view_compat.h"
 
 namespace wm::wirepas {
 namespace {
@@ -31,21 +32,18 @@ constexpr std::string_view kNoneNetwork = "None";
 // Characters no topic name may contain: MQTT wildcards and NUL (forbidden by MQTT).
 constexpr std::string_view kForbiddenChars("+#\0", 3);
 
-// Debian's abseil has its own absl::string_view, distinct from std::string_view.
-absl::string_view AsAbsl(std::string_view text) { return {text.data(), text.size()}; }
-
 // The longest topic after its prefix: received_data/<gw>/<sink>/<net>/<src>/<dst>.
 constexpr int kMaxSegments = 6;
 
 // A piece of untrusted input, quoted and escaped for an error message, and cut short.
 std::string Quote(std::string_view text) {
   constexpr size_t kMaxQuoted = 64;
-  if (text.size() <= kMaxQuoted) return absl::StrCat("'", absl::CHexEscape(AsAbsl(text)), "'");
-  return absl::StrCat("'", absl::CHexEscape(AsAbsl(text.substr(0, kMaxQuoted))), "...'");
+  if (text.size() <= kMaxQuoted) return absl::StrCat("'", absl::CHexEscape(ToAbsl(text)), "'");
+  return absl::StrCat("'", absl::CHexEscape(ToAbsl(text.substr(0, kMaxQuoted))), "...'");
 }
 
 absl::Status Invalid(std::string_view reason) {
-  return absl::InvalidArgumentError(absl::StrCat("invalid gateway API topic: ", AsAbsl(reason)));
+  return absl::InvalidArgumentError(absl::StrCat("invalid gateway API topic: ", ToAbsl(reason)));
 }
 
 // Splits `text` at '/' into `out`; returns the number of segments, or kMaxSegments + 1 when
@@ -82,14 +80,14 @@ absl::Status ParseEndpoint(std::string_view text, std::string_view which, uint8_
   uint64_t value = 0;
   if (!ParseDecimal(text, 255, &value)) {
     return Invalid(
-        absl::StrCat(AsAbsl(which), " endpoint ", Quote(text), " is not a decimal 0-255"));
+        absl::StrCat(ToAbsl(which), " endpoint ", Quote(text), " is not a decimal 0-255"));
   }
   *endpoint = static_cast<uint8_t>(value);
   return absl::OkStatus();
 }
 
 absl::Status CheckNotEmpty(std::string_view segment, std::string_view what) {
-  if (segment.empty()) return Invalid(absl::StrCat("empty ", AsAbsl(what)));
+  if (segment.empty()) return Invalid(absl::StrCat("empty ", ToAbsl(what)));
   return absl::OkStatus();
 }
 
@@ -143,7 +141,7 @@ absl::StatusOr<Topic> ParseRequestOrResponse(TopicKind kind, std::string_view re
   if (!method) return Invalid(absl::StrCat("unknown method ", Quote(segments[0])));
   const bool has_sink = MethodHasSink(*method);
   if (count != (has_sink ? 3 : 2)) {
-    return Invalid(absl::StrCat(AsAbsl(MethodName(*method)), " takes ",
+    return Invalid(absl::StrCat(ToAbsl(MethodName(*method)), " takes ",
                                 has_sink ? "<gw_id>/<sink_id>" : "only <gw_id>"));
   }
   if (auto status = CheckNotEmpty(segments[1], "gateway id"); !status.ok()) return status;
@@ -164,9 +162,9 @@ bool StartsWith(std::string_view text, std::string_view prefix) {
 
 std::string MethodTopic(std::string_view prefix, Method method, std::string_view gw_id,
                         std::string_view sink_id) {
-  const absl::string_view name = AsAbsl(MethodName(method));
-  if (!MethodHasSink(method)) return absl::StrCat(AsAbsl(prefix), name, "/", AsAbsl(gw_id));
-  return absl::StrCat(AsAbsl(prefix), name, "/", AsAbsl(gw_id), "/", AsAbsl(sink_id));
+  const absl::string_view name = ToAbsl(MethodName(method));
+  if (!MethodHasSink(method)) return absl::StrCat(ToAbsl(prefix), name, "/", ToAbsl(gw_id));
+  return absl::StrCat(ToAbsl(prefix), name, "/", ToAbsl(gw_id), "/", ToAbsl(sink_id));
 }
 
 }  // namespace
@@ -216,7 +214,7 @@ bool IsValidTopicId(std::string_view id) {
 }
 
 std::string StatusTopic(std::string_view gw_id) {
-  return absl::StrCat(AsAbsl(kEventPrefix), AsAbsl(kStatusType), "/", AsAbsl(gw_id));
+  return absl::StrCat(ToAbsl(kEventPrefix), ToAbsl(kStatusType), "/", ToAbsl(gw_id));
 }
 
 std::string ReceivedDataTopic(std::string_view gw_id, std::string_view sink_id,
@@ -225,11 +223,11 @@ std::string ReceivedDataTopic(std::string_view gw_id, std::string_view sink_id,
   const unsigned src = src_ep;
   const unsigned dst = dst_ep;
   if (!network_address) {
-    return absl::StrCat(AsAbsl(kEventPrefix), AsAbsl(kReceivedDataType), "/", AsAbsl(gw_id), "/",
-                        AsAbsl(sink_id), "/", AsAbsl(kNoneNetwork), "/", src, "/", dst);
+    return absl::StrCat(ToAbsl(kEventPrefix), ToAbsl(kReceivedDataType), "/", ToAbsl(gw_id), "/",
+                        ToAbsl(sink_id), "/", ToAbsl(kNoneNetwork), "/", src, "/", dst);
   }
-  return absl::StrCat(AsAbsl(kEventPrefix), AsAbsl(kReceivedDataType), "/", AsAbsl(gw_id), "/",
-                      AsAbsl(sink_id), "/", *network_address, "/", src, "/", dst);
+  return absl::StrCat(ToAbsl(kEventPrefix), ToAbsl(kReceivedDataType), "/", ToAbsl(gw_id), "/",
+                      ToAbsl(sink_id), "/", *network_address, "/", src, "/", dst);
 }
 
 std::string RequestTopic(Method method, std::string_view gw_id, std::string_view sink_id) {
@@ -262,13 +260,13 @@ std::string ReceivedDataFilter(std::optional<std::string_view> gw_id,
   const auto number = [](auto value) {
     return value ? absl::StrCat(static_cast<uint64_t>(*value)) : std::string("+");
   };
-  return absl::StrCat(AsAbsl(kEventPrefix), AsAbsl(kReceivedDataType), "/",
-                      AsAbsl(gw_id.value_or("+")), "/", AsAbsl(sink_id.value_or("+")), "/",
+  return absl::StrCat(ToAbsl(kEventPrefix), ToAbsl(kReceivedDataType), "/",
+                      ToAbsl(gw_id.value_or("+")), "/", ToAbsl(sink_id.value_or("+")), "/",
                       number(network_address), "/", number(src_ep), "/", number(dst_ep));
 }
 
 std::string SharedSubscription(std::string_view group, std::string_view filter) {
-  return absl::StrCat("$share/", AsAbsl(group), "/", AsAbsl(filter));
+  return absl::StrCat("$share/", ToAbsl(group), "/", ToAbsl(filter));
 }
 
 }  // namespace wm::wirepas

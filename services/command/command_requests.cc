@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/wirepas/convert.h"
+#include "third_party/system/string_view_compat.h"
 
 namespace wm::command {
 namespace {
@@ -16,11 +17,8 @@ constexpr uint32_t kRoleBaseMask = 0x0F;
 constexpr uint32_t kRoleLowLatency = 0x10;
 constexpr uint32_t kRoleAutorole = 0x80;
 
-// absl::StrCat takes absl::string_view, which is not std::string_view in this build.
-absl::string_view Absl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-
 absl::Status Invalid(std::string_view field, std::string_view rule) {
-  return absl::InvalidArgumentError(absl::StrCat(Absl(field), ": ", Absl(rule)));
+  return absl::InvalidArgumentError(absl::StrCat(ToAbsl(field), ": ", ToAbsl(rule)));
 }
 
 absl::Status CheckKey(std::string_view field, const std::string& key) {
@@ -62,7 +60,7 @@ absl::StatusOr<gwapi::NodeRole> ToWireNodeRole(const wm::v1::NodeRole& role) {
 absl::Status NeedsFeature(const GatewayView* gateway, wm::v1::GatewayFeature feature,
                           std::string_view what) {
   if (gateway != nullptr && gateway->status_seen && !gateway->HasFeature(feature)) {
-    return absl::FailedPreconditionError(absl::StrCat(Absl(what), " needs a gateway advertising ",
+    return absl::FailedPreconditionError(absl::StrCat(ToAbsl(what), " needs a gateway advertising ",
                                                       wm::v1::GatewayFeature_Name(feature),
                                                       "; its status does not"));
   }
@@ -71,10 +69,10 @@ absl::Status NeedsFeature(const GatewayView* gateway, wm::v1::GatewayFeature fea
 
 absl::StatusOr<gwapi::SecurityKeys> ToWireSecurityKeys(std::string_view field,
                                                        const wm::v1::SecurityKeys& keys) {
-  if (absl::Status s = CheckKey(absl::StrCat(Absl(field), ".cipher"), keys.cipher()); !s.ok())
+  if (absl::Status s = CheckKey(absl::StrCat(ToAbsl(field), ".cipher"), keys.cipher()); !s.ok())
     return s;
   if (absl::Status s =
-          CheckKey(absl::StrCat(Absl(field), ".authentication"), keys.authentication());
+          CheckKey(absl::StrCat(ToAbsl(field), ".authentication"), keys.authentication());
       !s.ok()) {
     return s;
   }
@@ -466,7 +464,7 @@ uint64_t RequestFingerprint(std::string_view method, const google::protobuf::Mes
   const google::protobuf::FieldDescriptor* timeout =
       copy->GetDescriptor()->FindFieldByName("timeout_ms");
   if (timeout != nullptr) copy->GetReflection()->ClearField(copy.get(), timeout);
-  std::string digest_input = absl::StrCat(Absl(method), "\n", copy->SerializeAsString());
+  std::string digest_input = absl::StrCat(ToAbsl(method), "\n", copy->SerializeAsString());
   const size_t request_hash = std::hash<std::string_view>()(digest_input);
   const size_t extra_hash = std::hash<std::string_view>()(extra);
   return static_cast<uint64_t>(request_hash) * 0x9E3779B97F4A7C15ULL ^

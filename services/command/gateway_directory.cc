@@ -3,12 +3,10 @@
 #include <algorithm>
 
 #include "libs/wirepas/convert.h"
+#include "third_party/system/string_view_compat.h"
 
 namespace wm::command {
 namespace {
-
-// The map's heterogeneous lookup takes absl::string_view, which is not std::string_view here.
-absl::string_view Absl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 // Replaces or adds `config` in `sinks` by sink id.
 void UpsertSink(const wm::v1::SinkConfig& config, std::vector<wm::v1::SinkConfig>* sinks) {
@@ -85,14 +83,14 @@ void GatewayDirectory::ApplyResponse(std::string_view gateway_id,
 
 std::optional<GatewayView> GatewayDirectory::Find(std::string_view gateway_id) const {
   absl::MutexLock lock(&mu_);
-  auto it = gateways_.find(Absl(gateway_id));
+  auto it = gateways_.find(ToAbsl(gateway_id));
   if (it == gateways_.end()) return std::nullopt;
   return it->second;
 }
 
 wm::v1::GatewayState GatewayDirectory::StateOf(std::string_view gateway_id) const {
   absl::MutexLock lock(&mu_);
-  auto it = gateways_.find(Absl(gateway_id));
+  auto it = gateways_.find(ToAbsl(gateway_id));
   return it == gateways_.end() ? wm::v1::GATEWAY_STATE_UNSPECIFIED : it->second.state;
 }
 

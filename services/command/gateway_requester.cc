@@ -7,15 +7,13 @@
 #include "absl/strings/str_cat.h"
 #include "services/command/command_requests.h"
 #include "spdlog/spdlog.h"
+#include "third_party/system/string_view_compat.h"
 
 namespace wm::command {
 namespace {
 
 // MQTT QoS of every request (spec §1.2: duplicate downlinks have unknown effects on nodes).
 constexpr int kRequestQos = 2;
-
-// absl::StrCat takes absl::string_view, which is not std::string_view in this build.
-absl::string_view Absl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 absl::Status PublishError(const absl::Status& status) {
   if (absl::IsResourceExhausted(status)) {
@@ -44,8 +42,8 @@ GatewayRequester::GatewayRequester(Publisher publish, GatewayDirectory& director
 
 std::string GatewayRequester::SlotKey(wirepas::Method method, std::string_view gateway_id,
                                       std::string_view sink_id) {
-  return absl::StrCat(Absl(gateway_id), "/",
-                      wirepas::MethodHasSink(method) ? Absl(sink_id) : absl::string_view());
+  return absl::StrCat(ToAbsl(gateway_id), "/",
+                      wirepas::MethodHasSink(method) ? ToAbsl(sink_id) : absl::string_view());
 }
 
 void GatewayRequester::Send(GatewayRequest request, Done done) {
@@ -114,8 +112,8 @@ void GatewayRequester::Publish(GatewayRequest request, std::string slot, Done do
         if (wirepas::PayloadKindOf(*answer) != wirepas::ResponseKindOf(method)) {
           reply.status = absl::InternalError(absl::StrCat(
               "the gateway answered req_id ", req_id, " with ",
-              Absl(wirepas::PayloadKindName(wirepas::PayloadKindOf(*answer))), " instead of ",
-              Absl(wirepas::PayloadKindName(wirepas::ResponseKindOf(method)))));
+              ToAbsl(wirepas::PayloadKindName(wirepas::PayloadKindOf(*answer))), " instead of ",
+              ToAbsl(wirepas::PayloadKindName(wirepas::ResponseKindOf(method)))));
           done(std::move(reply));
           return;
         }
@@ -152,7 +150,7 @@ void GatewayRequester::HandleStatus(std::string_view gateway_id, std::string_vie
     absl::StatusOr<wirepas::GenericMessage> message = wirepas::ParseGenericMessage(payload);
     if (!message.ok() || !message->wirepas().has_status_event()) {
       if (metrics_ != nullptr) metrics_->bad_messages.Increment();
-      log_.Warn("bad_status", absl::StrCat("status message dropped gateway=", Absl(gateway_id)));
+      log_.Warn("bad_status", absl::StrCat("status message dropped gateway=", ToAbsl(gateway_id)));
       return;
     }
     state = directory_.ApplyStatus(gateway_id, &*message);
@@ -160,7 +158,7 @@ void GatewayRequester::HandleStatus(std::string_view gateway_id, std::string_vie
   if (state == wm::v1::GATEWAY_STATE_OFFLINE || state == wm::v1::GATEWAY_STATE_REMOVED) {
     const int failed = correlator_.FailGateway(
         gateway_id, absl::UnavailableError(absl::StrCat(
-                        "gateway ", Absl(gateway_id),
+                        "gateway ", ToAbsl(gateway_id),
                         state == wm::v1::GATEWAY_STATE_OFFLINE ? " went offline" : " was removed",
                         " while the request waited for its answer")));
     if (failed > 0) {
@@ -177,7 +175,7 @@ void GatewayRequester::HandleResponse(const wirepas::Topic& topic, std::string_v
   if (header == nullptr || !header->has_req_id()) {
     if (metrics_ != nullptr) metrics_->bad_messages.Increment();
     log_.Warn("bad_response", absl::StrCat("response dropped gateway=", topic.gw_id,
-                                           " method=", Absl(wirepas::MethodName(topic.method))));
+                                           " method=", ToAbsl(wirepas::MethodName(topic.method))));
     return;
   }
   const uint64_t req_id = header->req_id();
@@ -186,7 +184,7 @@ void GatewayRequester::HandleResponse(const wirepas::Topic& topic, std::string_v
     case ReqIdCorrelator::Match::kLate:
       if (metrics_ != nullptr) metrics_->late_responses.Increment();
       log_.Warn("late_response", absl::StrCat("answer after its timeout gateway=", topic.gw_id,
-                                              " method=", Absl(wirepas::MethodName(topic.method)),
+                                              " method=", ToAbsl(wirepas::MethodName(topic.method)),
                                               " req_id=", req_id));
       break;
     case ReqIdCorrelator::Match::kDuplicate:

@@ -10,13 +10,12 @@
 #include "google/protobuf/util/json_util.h"
 #include "libs/decoders/settings.h"
 #include "protos/wm/v1/decoded.pb.h"
+#include "third_party/system/string_view_compat.h"
 
 namespace wm::decode {
 namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
-
-absl::string_view AsAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -123,7 +122,7 @@ std::string DecodeUsage(const config::Schema& schema) {
 absl::StatusOr<std::string> ParseHex(std::string_view text) {
   std::string bytes;
   for (absl::string_view group :
-       absl::StrSplit(AsAbsl(text), absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty())) {
+       absl::StrSplit(ToAbsl(text), absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty())) {
     absl::string_view digits = group;
     if (digits.size() >= 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
       digits.remove_prefix(2);
