@@ -1,0 +1,119 @@
+// The registry's own work, in process: applying packets to the inventory, building a page of
+// nodes, and writing changed nodes to SQLite (a benchmark, not a test).
+//
+//   bazel run -c opt //bench/registry:registry_state_benchmark
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "benchmark/benchmark.h"
+#include "services/registry/registry_state.h"
+#include "services/registry/sqlite_store.h"
+
+namespace wm::registry {
+namespace {
+
+constexpr uint64_t kNetwork = 0x123456;
+
+wm::v1::Event Packet(uint32_t source, int64_t time_ms) {
+  wm::v1::Event event;
+  event.set_kind(wm::v1::EVENT_KIND_PACKET_RECEIVED);
+  event.set_gateway_id("bench-gw-1");
+  event.set_sink_id("sink0");
+  event.set_ingest_time_ms_epoch(time_ms);
+  wm::v1::PacketReceived* packet = event.mutable_packet();
+  packet->set_network_address(kNetwork);
+  packet->set_source_address(source);
+  packet->set_rx_time_ms_epoch(time_ms);
+  packet->set_travel_time_ms(40);
+  packet->set_hop_count(2);
+  packet->set_source_endpoint(10);
+  packet->set_destination_endpoint(10);
+  packet->set_payload("123456");
+  return event;
+}
+
+// A state holding `nodes` nodes (one packet each).
+void Fill(RegistryState& state, int nodes) {
+  for (int i = 0; i < nodes; ++i) state.Apply(Packet(1000 + i, 1'000'000));
+}
+
+// A packet from a known node: the common case at high rates.
+void BM_ApplyPacket(benchmark::State& bench) {
+  RegistryState state({}, nullptr);
+  const int nodes = static_cast<int>(bench.range(0));
+  Fill(state, nodes);
+  std::vector<wm::v1::Event> events;
+  for (int i = 0; i < 1024; ++i) events.push_back(Packet(1000 + (i * 7919) % nodes, 2'000'000 + i));
+  size_t i = 0;
+  for (auto _ : bench) state.Apply(events[i++ & 1023]);
+  bench.SetItemsProcessed(bench.iterations());
+}
+BENCHMARK(BM_ApplyPacket)->Arg(1000)->Arg(100000);
+
+// Node diagnostics (role and voltage) from a known node.
+void BM_ApplyNodeDiagnostics(benchmark::State& bench) {
+  RegistryState state({}, nullptr);
+  Fill(state, 100000);
+  std::vector<wm::v1::Event> events;
+  for (int i = 0; i < 1024; ++i) {
+    wm::v1::Event event = Packet(1000 + (i * 7919) % 100000, 2'000'000 + i);
+    auto* diagnostics = event.mutable_packet()->mutable_decoded()->mutable_node_diagnostics();
+    diagnostics->set_role(0x82);
+    diagnostics->set_voltage(2.9 + (i % 10) / 100.0);
+    events.push_back(std::move(event));
+  }
+  size_t i = 0;
+  for (auto _ : bench) state.Apply(events[i++ & 1023]);
+  bench.SetItemsProcessed(bench.iterations());
+}
+BENCHMARK(BM_ApplyNodeDiagnostics);
+
+// One ListNodes page of 10000 out of 100000 nodes, without gRPC.
+void BM_ListNodesPage(benchmark::State& bench) {
+  RegistryState state({}, nullptr);
+  Fill(state, 100000);
+  wm::v1::ListNodesRequest request;
+  request.set_page_size(static_cast<int>(bench.range(0)));
+  for (auto _ : bench) {
+    wm::v1::ListNodesResponse response;
+    benchmark::DoNotOptimize(state.ListNodes(request, &response));
+  }
+  bench.SetItemsProcessed(bench.iterations() * bench.range(0));
+}
+BENCHMARK(BM_ListNodesPage)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+// A flush: `range` changed nodes taken from the state and written in one transaction.
+void BM_FlushNodes(benchmark::State& bench) {
+  char dir[] = "/tmp/registry-flush-XXXXXX";
+  if (mkdtemp(dir) == nullptr) {
+    bench.SkipWithError("mkdtemp failed");
+    return;
+  }
+  auto store = SqliteRegistryStore::Open(std::string(dir) + "/registry.db");
+  if (!store.ok()) {
+    bench.SkipWithError("cannot open the store");
+    return;
+  }
+  RegistryState state({}, nullptr);
+  const int nodes = static_cast<int>(bench.range(0));
+  Fill(state, nodes);
+  (*store)->Write(state.TakeDirty()).IgnoreError();
+  int64_t time_ms = 2'000'000;
+  for (auto _ : bench) {
+    bench.PauseTiming();
+    ++time_ms;
+    for (int i = 0; i < nodes; ++i) state.Apply(Packet(1000 + i, time_ms));
+    bench.ResumeTiming();
+    StoreBatch batch = state.TakeDirty();
+    if (!(*store)->Write(batch).ok()) bench.SkipWithError("write failed");
+  }
+  bench.SetItemsProcessed(bench.iterations() * nodes);
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+}
+BENCHMARK(BM_FlushNodes)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace wm::registry

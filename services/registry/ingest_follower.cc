@@ -1,0 +1,191 @@
+#include "services/registry/ingest_follower.h"
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/channel.h"
+#include "libs/mqtt/backoff.h"
+#include "spdlog/spdlog.h"
+
+namespace wm::registry {
+
+// One Subscribe call over gRPC's callback API, one read in flight.
+class IngestFollower::StreamReader final : public grpc::ClientReadReactor<wm::v1::Event> {
+ public:
+  explicit StreamReader(IngestFollower& follower) : follower_(follower) {}
+
+  void Begin(wm::v1::Events::Stub& stub, const wm::v1::SubscribeRequest& request) {
+    stub.async()->Subscribe(&context_, &request, this);
+    StartRead(&event_);
+    StartCall();
+  }
+
+  void Cancel() { context_.TryCancel(); }
+
+  // Blocks until the call has ended; returns its status.
+  grpc::Status Await() {
+    std::unique_lock<std::mutex> lock(mu_);
+    done_changed_.wait(lock, [this] { return done_; });
+    return status_;
+  }
+
+  // Whether ingest answered (sent its initial metadata) on this call.
+  bool connected() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return connected_;
+  }
+
+  void OnReadInitialMetadataDone(bool ok) override {
+    if (!ok) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      connected_ = true;
+    }
+    follower_.OnConnected();
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;  // the stream ended; OnDone follows
+    follower_.OnEvent(event_);
+    StartRead(&event_);
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    status_ = status;
+    done_ = true;
+    done_changed_.notify_all();
+  }
+
+ private:
+  IngestFollower& follower_;
+  grpc::ClientContext context_;
+  wm::v1::Event event_;
+  mutable std::mutex mu_;
+  std::condition_variable done_changed_;
+  bool connected_ = false;
+  bool done_ = false;
+  grpc::Status status_;
+};
+
+IngestFollower::IngestFollower(IngestFollowerOptions options, EventHandler on_event,
+                               ConnectionHandler on_connection, RegistryMetrics& metrics)
+    : options_(std::move(options)),
+      on_event_(std::move(on_event)),
+      on_connection_(std::move(on_connection)),
+      metrics_(metrics) {
+  // Everything that shapes the inventory; downlinks do not.
+  request_.add_kinds(wm::v1::EVENT_KIND_GATEWAY_STATUS);
+  request_.add_kinds(wm::v1::EVENT_KIND_PACKET_RECEIVED);
+  request_.add_kinds(wm::v1::EVENT_KIND_RESPONSE);
+}
+
+IngestFollower::~IngestFollower() { Stop(); }
+
+void IngestFollower::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (thread_.joinable() || stopping_) return;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void IngestFollower::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    if (current_ != nullptr) current_->Cancel();
+    stop_requested_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void IngestFollower::Run() {
+  std::shared_ptr<grpc::Channel> channel =
+      grpcutil::CreateChannel(options_.address, options_.channel);
+  std::unique_ptr<wm::v1::Events::Stub> stub = wm::v1::Events::NewStub(channel);
+  mqtt::ExponentialBackoff backoff(options_.reconnect_min_delay, options_.reconnect_max_delay);
+  absl::BitGen random;
+  while (true) {
+    StreamReader reader(*this);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) return;
+      current_ = &reader;
+    }
+    tracker_.StartStream();
+    reader.Begin(*stub, request_);
+    const grpc::Status status = reader.Await();
+    const bool was_connected = reader.connected();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      current_ = nullptr;
+    }
+    if (was_connected) {
+      metrics_.ingest_connected.Set(0);
+      on_connection_(false);
+      backoff.Reset();
+    }
+    const absl::Duration delay = backoff.NextDelay(random);
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (stopping_) return;
+      const std::string detail =
+          absl::StrCat("address=", options_.address, " code=", status.error_code(), " error=\"",
+                       status.error_message(), "\" retry_in_ms=", absl::ToInt64Milliseconds(delay));
+      if (was_connected) {
+        spdlog::warn("ingest_stream_ended {}", detail);
+      } else {
+        retry_log_.Warn("ingest_unavailable", "ingest_stream_failed " + detail);
+      }
+      stop_requested_.wait_for(lock, absl::ToChronoMilliseconds(delay),
+                               [this] { return stopping_; });
+      if (stopping_) return;
+    }
+    // The channel keeps its own, much longer, reconnection backoff: this one governs.
+    grpc::experimental::ChannelResetConnectionBackoff(channel.get());
+  }
+}
+
+void IngestFollower::OnConnected() {
+  metrics_.ingest_connected.Set(1);
+  if (ever_connected_) metrics_.ingest_reconnects.Increment();
+  ever_connected_ = true;
+  spdlog::info("ingest_stream_connected address={} stream={}", options_.address,
+               tracker_.streams());
+  on_connection_(true);
+}
+
+void IngestFollower::OnEvent(const wm::v1::Event& event) {
+  const SequenceTracker::Observation observation = tracker_.Observe(event);
+  switch (observation.kind) {
+    case SequenceTracker::Kind::kGap:
+      metrics_.stream_gaps.Increment();
+      metrics_.stream_dropped.Increment(static_cast<double>(observation.dropped));
+      gap_log_.Warn("ingest_stream_gap",
+                    absl::StrCat("ingest_stream_gap dropped=", observation.dropped,
+                                 " reason=\"wm-ingest dropped events this registry read too "
+                                 "slowly\""));
+      return;
+    case SequenceTracker::Kind::kRestart:
+      metrics_.ingest_restarts.Increment();
+      spdlog::warn("ingest_restarted previous_sequence={} sequence={}",
+                   observation.previous_sequence, event.sequence());
+      break;
+    case SequenceTracker::Kind::kEvent:
+      break;
+  }
+  switch (event.kind()) {
+    case wm::v1::EVENT_KIND_GATEWAY_STATUS:
+      metrics_.status_events.Increment();
+      break;
+    case wm::v1::EVENT_KIND_PACKET_RECEIVED:
+      metrics_.packet_events.Increment();
+      break;
+    case wm::v1::EVENT_KIND_RESPONSE:
+      metrics_.response_events.Increment();
+      break;
+    default:
+      break;
+  }
+  on_event_(event);
+}
+
+}  // namespace wm::registry

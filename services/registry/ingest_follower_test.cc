@@ -1,0 +1,240 @@
+#include "services/registry/ingest_follower.h"
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "libs/grpcutil/server.h"
+#include "prometheus/registry.h"
+
+namespace wm::registry {
+namespace {
+
+constexpr absl::Duration kTimeout = absl::Seconds(20);
+
+// Polls `condition` until it holds or `timeout` passes.
+bool WaitUntil(const std::function<bool()>& condition, absl::Duration timeout = kTimeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (condition()) return true;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return condition();
+}
+
+wm::v1::Event Event(wm::v1::EventKind kind, uint64_t sequence, bool snapshot = false) {
+  wm::v1::Event event;
+  event.set_kind(kind);
+  event.set_sequence(sequence);
+  event.set_snapshot(snapshot);
+  event.set_gateway_id("gw");
+  return event;
+}
+
+wm::v1::Event Gap(uint64_t dropped) {
+  wm::v1::Event event;
+  event.set_kind(wm::v1::EVENT_KIND_STREAM_GAP);
+  event.mutable_gap()->set_dropped(dropped);
+  return event;
+}
+
+// Plays wm-ingest: every Subscribe stream sends the current script, then stays open until
+// EndStreams or the client cancels.
+class FakeIngest final : public wm::v1::Events::Service {
+ public:
+  grpc::Status Subscribe(grpc::ServerContext* context, const wm::v1::SubscribeRequest* request,
+                         grpc::ServerWriter<wm::v1::Event>* writer) override {
+    std::vector<wm::v1::Event> script;
+    uint64_t generation;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      requests_.push_back(*request);
+      script = script_;
+      generation = generation_;
+    }
+    writer->SendInitialMetadata();
+    for (const wm::v1::Event& event : script) writer->Write(event);
+    std::unique_lock<std::mutex> lock(mu_);
+    while (generation_ == generation && !context->IsCancelled()) {
+      ended_.wait_for(lock, std::chrono::milliseconds(5));
+    }
+    return grpc::Status::OK;
+  }
+
+  void SetScript(std::vector<wm::v1::Event> script) {
+    std::lock_guard<std::mutex> lock(mu_);
+    script_ = std::move(script);
+  }
+  // Ends every open stream with OK, as ingest does on SIGTERM.
+  void EndStreams() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++generation_;
+    ended_.notify_all();
+  }
+  std::vector<wm::v1::SubscribeRequest> requests() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return requests_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable ended_;
+  std::vector<wm::v1::Event> script_;
+  uint64_t generation_ = 0;
+  std::vector<wm::v1::SubscribeRequest> requests_;
+};
+
+// A FakeIngest served on a port that survives restarts of the server.
+class FakeIngestServer {
+ public:
+  explicit FakeIngestServer(int port = 0) {
+    server_.AddService(&ingest_);
+    grpcutil::GrpcServerOptions options;
+    options.host = "127.0.0.1";
+    options.port = port;
+    absl::StatusOr<int> bound = server_.Start(options);
+    EXPECT_TRUE(bound.ok()) << bound.status();
+    port_ = bound.value_or(0);
+  }
+  ~FakeIngestServer() { server_.Shutdown(absl::Seconds(1)); }
+
+  FakeIngest& ingest() { return ingest_; }
+  int port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  FakeIngest ingest_;
+  grpcutil::GrpcServer server_;
+  int port_ = 0;
+};
+
+class IngestFollowerTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<IngestFollower> Follow(const std::string& address) {
+    IngestFollowerOptions options;
+    options.address = address;
+    options.reconnect_min_delay = absl::Milliseconds(10);
+    options.reconnect_max_delay = absl::Milliseconds(100);
+    auto follower = std::make_unique<IngestFollower>(
+        options,
+        [this](const wm::v1::Event& event) {
+          std::lock_guard<std::mutex> lock(mu_);
+          events_.push_back(event);
+        },
+        [this](bool connected) {
+          std::lock_guard<std::mutex> lock(mu_);
+          connections_.push_back(connected);
+        },
+        metrics_);
+    follower->Start();
+    return follower;
+  }
+
+  size_t EventCount() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return events_.size();
+  }
+  std::vector<wm::v1::Event> Events() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return events_;
+  }
+  std::vector<bool> Connections() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return connections_;
+  }
+
+  prometheus::Registry registry_;
+  RegistryMetrics metrics_{registry_};
+  std::mutex mu_;
+  std::vector<wm::v1::Event> events_;
+  std::vector<bool> connections_;
+};
+
+TEST_F(IngestFollowerTest, HandsOnEventsInOrderAndCountsGaps) {
+  FakeIngestServer server;
+  server.ingest().SetScript({Event(wm::v1::EVENT_KIND_GATEWAY_STATUS, 1, /*snapshot=*/true),
+                             Event(wm::v1::EVENT_KIND_PACKET_RECEIVED, 5), Gap(3),
+                             Event(wm::v1::EVENT_KIND_RESPONSE, 9)});
+  auto follower = Follow(server.address());
+  ASSERT_TRUE(WaitUntil([&] { return EventCount() == 3; }));
+  std::vector<wm::v1::Event> events = Events();
+  EXPECT_EQ(events[0].sequence(), 1u);
+  EXPECT_EQ(events[1].sequence(), 5u);
+  EXPECT_EQ(events[2].sequence(), 9u) << "the gap is counted, not handed on";
+  EXPECT_EQ(metrics_.stream_gaps.Value(), 1);
+  EXPECT_EQ(metrics_.stream_dropped.Value(), 3);
+  EXPECT_EQ(metrics_.status_events.Value(), 1);
+  EXPECT_EQ(metrics_.packet_events.Value(), 1);
+  EXPECT_EQ(metrics_.response_events.Value(), 1);
+  EXPECT_EQ(metrics_.ingest_connected.Value(), 1);
+  EXPECT_EQ(Connections(), std::vector<bool>{true});
+
+  std::vector<wm::v1::SubscribeRequest> requests = server.ingest().requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_FALSE(requests[0].skip_snapshot()) << "every reconnect starts with the snapshot";
+  std::vector<int> kinds(requests[0].kinds().begin(), requests[0].kinds().end());
+  EXPECT_EQ(kinds,
+            (std::vector<int>{wm::v1::EVENT_KIND_GATEWAY_STATUS, wm::v1::EVENT_KIND_PACKET_RECEIVED,
+                              wm::v1::EVENT_KIND_RESPONSE}));
+  follower->Stop();
+  EXPECT_EQ(metrics_.ingest_connected.Value(), 0);
+  EXPECT_EQ(Connections(), (std::vector<bool>{true, false}));
+}
+
+TEST_F(IngestFollowerTest, OpensTheStreamAgainWhenIngestEndsIt) {
+  FakeIngestServer server;
+  server.ingest().SetScript({Event(wm::v1::EVENT_KIND_GATEWAY_STATUS, 1, true),
+                             Event(wm::v1::EVENT_KIND_PACKET_RECEIVED, 5)});
+  auto follower = Follow(server.address());
+  ASSERT_TRUE(WaitUntil([&] { return EventCount() == 2; }));
+  // The same process, later: its snapshot keeps old sequences, live ones went on.
+  server.ingest().SetScript({Event(wm::v1::EVENT_KIND_GATEWAY_STATUS, 1, true),
+                             Event(wm::v1::EVENT_KIND_PACKET_RECEIVED, 12)});
+  server.ingest().EndStreams();
+  ASSERT_TRUE(WaitUntil([&] { return EventCount() == 4; }));
+  EXPECT_EQ(metrics_.ingest_reconnects.Value(), 1);
+  EXPECT_EQ(metrics_.ingest_restarts.Value(), 0);
+  EXPECT_EQ(server.ingest().requests().size(), 2u);
+  EXPECT_EQ(Connections(), (std::vector<bool>{true, false, true}));
+}
+
+TEST_F(IngestFollowerTest, ReconnectsToANewIngestProcessAndCountsTheRestart) {
+  auto first = std::make_unique<FakeIngestServer>();
+  const int port = first->port();
+  first->ingest().SetScript({Event(wm::v1::EVENT_KIND_GATEWAY_STATUS, 7, true),
+                             Event(wm::v1::EVENT_KIND_PACKET_RECEIVED, 50)});
+  auto follower = Follow(first->address());
+  ASSERT_TRUE(WaitUntil([&] { return EventCount() == 2; }));
+  first.reset();  // ingest stops
+  ASSERT_TRUE(WaitUntil([&] { return metrics_.ingest_connected.Value() == 0; }));
+
+  FakeIngestServer second(port);
+  second.ingest().SetScript({Event(wm::v1::EVENT_KIND_GATEWAY_STATUS, 1, true),
+                             Event(wm::v1::EVENT_KIND_PACKET_RECEIVED, 2)});
+  ASSERT_TRUE(WaitUntil([&] { return EventCount() == 4; }));
+  EXPECT_EQ(metrics_.ingest_restarts.Value(), 1);
+  EXPECT_EQ(metrics_.ingest_reconnects.Value(), 1);
+  EXPECT_EQ(metrics_.ingest_connected.Value(), 1);
+}
+
+TEST_F(IngestFollowerTest, StopsPromptlyWhileIngestIsUnreachable) {
+  int port = 0;
+  {
+    FakeIngestServer server;
+    port = server.port();
+  }
+  auto follower = Follow("127.0.0.1:" + std::to_string(port));
+  ASSERT_TRUE(
+      WaitUntil([&] { return metrics_.ingest_connected.Value() == 0 && Connections().empty(); }));
+  const absl::Time start = absl::Now();
+  follower->Stop();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_TRUE(Connections().empty());
+  EXPECT_EQ(EventCount(), 0u);
+}
+
+}  // namespace
+}  // namespace wm::registry

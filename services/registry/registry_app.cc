@@ -1,0 +1,178 @@
+#include "services/registry/registry_app.h"
+
+#include <algorithm>
+
+#include "libs/config/backend_client.h"
+#include "libs/grpcutil/channel.h"
+#include "libs/observability/logging.h"
+#include "libs/observability/metrics.h"
+#include "spdlog/spdlog.h"
+
+namespace wm::registry {
+namespace {
+
+constexpr char kService[] = "wm-registry";
+constexpr char kStateLoaded[] = "state_loaded";
+constexpr char kIngestStream[] = "ingest_stream";
+constexpr int kDefaultGrpcPort = 7002;
+constexpr int kDefaultHttpPort = 9102;
+// How often the inventory gauges (wm_registry_gateways, _sinks, _nodes) are brought up to date.
+constexpr absl::Duration kGaugesInterval = absl::Milliseconds(500);
+
+// Stale sweeps run a few times per stale period, so a node is marked within a quarter of
+// node_stale_after_s of crossing it; at most every minute, at least every 250 ms.
+absl::Duration SweepInterval(absl::Duration stale_after) {
+  return std::clamp(stale_after / 4, absl::Milliseconds(250), absl::Minutes(1));
+}
+
+}  // namespace
+
+void AddRegistrySettings(config::Schema& schema) {
+  observability::AddLoggingSettings(schema);
+  observability::AddHttpSettings(schema, kDefaultHttpPort);
+  grpcutil::AddGrpcServerSettings(schema, kDefaultGrpcPort);
+  grpcutil::AddGrpcClientSettings(schema);
+  grpcutil::AddAddressSetting(schema, "wm_ingest", "127.0.0.1:7001",
+                              "wm-ingest's gRPC address (host:port), whose event stream the "
+                              "registry follows");
+  schema.Add({.key = "registry_db",
+              .default_value = "wm-registry.db",
+              .help = "SQLite file holding the inventory across restarts (created if missing)"});
+  schema.Add({.key = "node_stale_after_s",
+              .type = config::SettingType::kInt,
+              .default_value = "3600",
+              .help = "Seconds of silence after which a node is marked stale (never deleted)",
+              .min = 1,
+              .max = 365 * 86400});
+  schema.Add({.key = "registry_flush_ms",
+              .type = config::SettingType::kInt,
+              .default_value = "200",
+              .help = "Milliseconds between writes of the changes to registry_db (one "
+                      "transaction each); at most this much is lost if the process dies",
+              .min = 10,
+              .max = 60000});
+  schema.Add({.key = "watch_queue_size",
+              .type = config::SettingType::kInt,
+              .default_value = "10000",
+              .help = "Changes queued per WatchChanges stream before that stream loses changes",
+              .min = 1,
+              .max = 10'000'000});
+  schema.Add({.key = "drain_timeout_s",
+              .type = config::SettingType::kDouble,
+              .default_value = "3",
+              .help = "On SIGTERM, seconds open streams get to send what they queued",
+              .min = 0,
+              .max = 60});
+  config::AcceptBackendClientKeys(schema);
+}
+
+absl::StatusOr<std::unique_ptr<RegistryApp>> RegistryApp::Create(const config::Settings& settings) {
+  absl::StatusOr<grpcutil::GrpcServerOptions> grpc_options =
+      grpcutil::GrpcServerOptionsFromSettings(settings);
+  if (!grpc_options.ok()) return grpc_options.status();
+  absl::StatusOr<grpcutil::ChannelOptions> channel = grpcutil::ChannelOptionsFromSettings(settings);
+  if (!channel.ok()) return channel.status();
+  absl::StatusOr<std::string> ingest = grpcutil::AddressFromSettings(settings, "wm_ingest");
+  if (!ingest.ok()) return ingest.status();
+  const std::string db_path = settings.GetString("registry_db");
+  if (db_path.empty()) return absl::InvalidArgumentError("setting registry_db is empty");
+
+  std::unique_ptr<RegistryApp> app(new RegistryApp());
+  app->grpc_options_ = *std::move(grpc_options);
+  app->follower_options_.address = *std::move(ingest);
+  app->follower_options_.channel = *std::move(channel);
+  app->http_host_ = settings.GetString("http_host");
+  app->http_port_setting_ = static_cast<int>(settings.GetInt("http_port"));
+  app->db_path_ = db_path;
+  app->flush_interval_ = absl::Milliseconds(settings.GetInt("registry_flush_ms"));
+  const absl::Duration stale_after = absl::Seconds(settings.GetInt("node_stale_after_s"));
+  app->sweep_interval_ = SweepInterval(stale_after);
+  app->drain_timeout_ = absl::Seconds(settings.GetDouble("drain_timeout_s"));
+
+  app->registry_ = observability::NewMetricsRegistry(kService);
+  app->readiness_.Declare(kStateLoaded, "loading the inventory from registry_db");
+  app->readiness_.Declare(kIngestStream, "connecting to wm-ingest");
+  app->metrics_ = std::make_unique<RegistryMetrics>(*app->registry_);
+  app->feed_ = std::make_unique<ChangeFeed>(settings.GetInt("watch_queue_size"),
+                                            app->metrics_->watch_dropped, app->metrics_->watchers);
+  app->state_ = std::make_unique<RegistryState>(
+      RegistryStateOptions{.node_stale_after = stale_after}, app->feed_.get());
+  app->service_ = std::make_unique<RegistryService>(*app->state_, *app->feed_);
+  app->grpc_server_ = std::make_unique<grpcutil::GrpcServer>(&app->readiness_);
+  app->grpc_server_->AddService(app->service_.get());
+  app->http_server_ = std::make_unique<observability::HttpServer>(app->registry_, app->readiness_);
+  RegistryApp* raw = app.get();
+  app->follower_ = std::make_unique<IngestFollower>(
+      app->follower_options_, [raw](const wm::v1::Event& event) { raw->state_->Apply(event); },
+      [raw](bool connected) {
+        raw->readiness_.Set(kIngestStream, connected, connected ? "" : "wm-ingest stream lost");
+      },
+      *app->metrics_);
+  return app;
+}
+
+RegistryApp::~RegistryApp() { Stop(); }
+
+absl::Status RegistryApp::Start() {
+  const absl::Time load_start = absl::Now();
+  absl::StatusOr<std::unique_ptr<SqliteRegistryStore>> store = SqliteRegistryStore::Open(db_path_);
+  if (!store.ok()) return store.status();
+  store_ = *std::move(store);
+  absl::StatusOr<RegistrySnapshot> snapshot = store_->Load();
+  if (!snapshot.ok()) return snapshot.status();
+  state_->Restore(*snapshot);
+  state_->SweepStale();  // nodes that fell silent while the registry was not running
+  const RegistryCounts counts = state_->Counts();
+  metrics_->SetCounts(counts);
+  spdlog::info("registry_loaded path={} gateways={} sinks={} nodes={} stale_nodes={} load_ms={}",
+               db_path_, snapshot->gateways.size(), counts.sinks, snapshot->nodes.size(),
+               counts.nodes_stale, absl::ToInt64Milliseconds(absl::Now() - load_start));
+  snapshot = RegistrySnapshot();  // the state holds it now
+  readiness_.Set(kStateLoaded, true);
+  flusher_ = std::make_unique<StoreFlusher>(*state_, *store_, *metrics_);
+
+  absl::StatusOr<int> grpc_port = grpc_server_->Start(grpc_options_);
+  if (!grpc_port.ok()) return grpc_port.status();
+  grpc_port_ = *grpc_port;
+  absl::StatusOr<int> http_port = http_server_->Start(http_host_, http_port_setting_);
+  if (!http_port.ok()) return http_port.status();
+  http_port_ = *http_port;
+
+  follower_->Start();
+  flush_task_ = std::make_unique<PeriodicTask>(flush_interval_, [this] {
+    flusher_->Flush().IgnoreError();  // logged and counted; the batch stays pending
+  });
+  gauges_task_ = std::make_unique<PeriodicTask>(kGaugesInterval,
+                                                [this] { metrics_->SetCounts(state_->Counts()); });
+  sweep_task_ = std::make_unique<PeriodicTask>(sweep_interval_, [this] {
+    if (size_t marked = state_->SweepStale(); marked > 0) {
+      spdlog::info("nodes_marked_stale count={}", marked);
+    }
+  });
+  spdlog::info("started service={} grpc_port={} http_port={} wm_ingest={} registry_db={}", kService,
+               grpc_port_, http_port_, follower_options_.address, db_path_);
+  return absl::OkStatus();
+}
+
+void RegistryApp::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  readiness_.SetDraining();
+  follower_->Stop();  // no event is applied after this
+  gauges_task_.reset();
+  sweep_task_.reset();
+  flush_task_.reset();
+  if (flusher_ != nullptr) {
+    if (absl::Status s = flusher_->Flush(); !s.ok()) {
+      spdlog::error("final_flush_failed error=\"{}\"", std::string(s.message()));
+    }
+  }
+  feed_->Close();  // watchers send what they queued, then end with OK
+  grpc_server_->Shutdown(drain_timeout_);
+  http_server_->Stop();
+  flusher_.reset();
+  store_.reset();
+  spdlog::info("stopped service={}", kService);
+}
+
+}  // namespace wm::registry

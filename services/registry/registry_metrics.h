@@ -1,0 +1,56 @@
+#pragma once
+
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+#include "services/registry/registry_state.h"
+
+namespace wm::registry {
+
+// Every metric wm-registry exports, declared in one place. Label values are a fixed set,
+// resolved once here.
+class RegistryMetrics {
+ public:
+  explicit RegistryMetrics(prometheus::Registry& registry);
+
+  // Sets the inventory gauges: wm_registry_gateways{state}, wm_registry_sinks,
+  // wm_registry_nodes{stale}, wm_registry_networks.
+  void SetCounts(const RegistryCounts& counts);
+
+  // wm_registry_events_total{kind}: events applied from wm-ingest's stream.
+  prometheus::Counter& status_events;
+  prometheus::Counter& packet_events;
+  prometheus::Counter& response_events;
+  // wm_registry_ingest_connected: 1 while the stream from wm-ingest is open.
+  prometheus::Gauge& ingest_connected;
+  // wm_registry_ingest_reconnects_total: streams opened again after one ended or failed.
+  prometheus::Counter& ingest_reconnects;
+  // wm_registry_ingest_stream_gaps_total: STREAM_GAP events (this registry read too slowly),
+  // and wm_registry_ingest_stream_dropped_total: the events they say were lost.
+  prometheus::Counter& stream_gaps;
+  prometheus::Counter& stream_dropped;
+  // wm_registry_ingest_restarts_total: times the stream's sequence started again (wm-ingest
+  // restarted).
+  prometheus::Counter& ingest_restarts;
+  // wm_registry_store_flush_seconds: time to write one batch; wm_registry_store_rows_total:
+  // entries written; wm_registry_store_errors_total: batches that failed (kept for the next).
+  prometheus::Histogram& store_flush_seconds;
+  prometheus::Counter& store_rows;
+  prometheus::Counter& store_errors;
+  // wm_registry_watchers: open WatchChanges streams; wm_registry_watch_dropped_total: changes
+  // dropped for watchers that read too slowly.
+  prometheus::Gauge& watchers;
+  prometheus::Counter& watch_dropped;
+
+ private:
+  prometheus::Gauge& gateways_online_;
+  prometheus::Gauge& gateways_offline_;
+  prometheus::Gauge& gateways_unknown_;
+  prometheus::Gauge& sinks_;
+  prometheus::Gauge& nodes_active_;
+  prometheus::Gauge& nodes_stale_;
+  prometheus::Gauge& networks_;
+};
+
+}  // namespace wm::registry

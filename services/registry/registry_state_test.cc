@@ -1,0 +1,554 @@
+#include "services/registry/registry_state.h"
+
+#include <set>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/registry/test_events.h"
+
+namespace wm::registry {
+namespace {
+
+using ::testing::ElementsAre;
+using ::wm::registry::testing::ConfigResponseEvent;
+using ::wm::registry::testing::PacketEvent;
+using ::wm::registry::testing::SetBootDiagnostics;
+using ::wm::registry::testing::SetDiagnosticsV2;
+using ::wm::registry::testing::SetNodeDiagnostics;
+using ::wm::registry::testing::SinkConfigOf;
+using ::wm::registry::testing::StatusEvent;
+
+constexpr uint64_t kNetwork = 0x123456;
+
+class RegistryStateTest : public ::testing::Test {
+ protected:
+  RegistryStateTest()
+      : feed_(1000, dropped_, watchers_),
+        state_(RegistryStateOptions{.node_stale_after = absl::Seconds(60),
+                                    .clock = [this] { return now_; }},
+               &feed_) {}
+
+  std::vector<wm::v1::Gateway> Gateways() {
+    wm::v1::ListGatewaysResponse response;
+    state_.ListGateways({}, &response);
+    return {response.gateways().begin(), response.gateways().end()};
+  }
+
+  std::vector<wm::v1::Sink> Sinks(wm::v1::ListSinksRequest request = {}) {
+    wm::v1::ListSinksResponse response;
+    state_.ListSinks(request, &response);
+    return {response.sinks().begin(), response.sinks().end()};
+  }
+
+  std::vector<std::string> SinkIds(wm::v1::ListSinksRequest request = {}) {
+    std::vector<std::string> ids;
+    for (const wm::v1::Sink& sink : Sinks(request)) {
+      ids.push_back(sink.gateway_id() + "/" + sink.sink_id());
+    }
+    return ids;
+  }
+
+  // Every node matching `request`, through all its pages of `page_size`.
+  std::vector<wm::v1::Node> AllNodes(wm::v1::ListNodesRequest request, int page_size,
+                                     int* pages = nullptr) {
+    std::vector<wm::v1::Node> nodes;
+    request.set_page_size(page_size);
+    int count = 0;
+    while (true) {
+      wm::v1::ListNodesResponse response;
+      absl::Status status = state_.ListNodes(request, &response);
+      EXPECT_TRUE(status.ok()) << status;
+      if (!status.ok()) break;
+      ++count;
+      nodes.insert(nodes.end(), response.nodes().begin(), response.nodes().end());
+      if (response.next_page_token().empty()) break;
+      request.set_page_token(response.next_page_token());
+    }
+    if (pages != nullptr) *pages = count;
+    return nodes;
+  }
+
+  // Drains the watcher's queue.
+  std::vector<wm::v1::RegistryChange> Changes(ChangeWatcher& watcher) {
+    std::vector<wm::v1::RegistryChange> changes;
+    while (ChangePtr change = watcher.PopOrArm()) changes.push_back(*change);
+    return changes;
+  }
+
+  absl::Time now_ = absl::FromUnixMillis(1'000'000);
+  prometheus::Counter dropped_;
+  prometheus::Gauge watchers_;
+  ChangeFeed feed_;
+  RegistryState state_;
+};
+
+TEST_F(RegistryStateTest, OnlineStatusCreatesTheGatewayAndItsSinks) {
+  state_.Apply(StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE,
+                           {SinkConfigOf("sink0", kNetwork, 1), SinkConfigOf("sink1", kNetwork, 2)},
+                           5000));
+  std::vector<wm::v1::Gateway> gateways = Gateways();
+  ASSERT_EQ(gateways.size(), 1u);
+  const wm::v1::Gateway& gw = gateways[0];
+  EXPECT_EQ(gw.id(), "gw-1");
+  EXPECT_EQ(gw.state(), wm::v1::GATEWAY_STATE_ONLINE);
+  EXPECT_EQ(gw.model(), "model-x");
+  EXPECT_EQ(gw.version(), "1.6.0");
+  EXPECT_THAT(gw.features(), ElementsAre(wm::v1::GATEWAY_FEATURE_SCRATCHPAD_CHUNK_V1));
+  EXPECT_EQ(gw.max_scratchpad_size(), 1024u);
+  EXPECT_EQ(gw.last_seen_ms_epoch(), 5000u);
+  EXPECT_EQ(gw.state_since_ms_epoch(), 5000u);
+  EXPECT_THAT(gw.sink_ids(), ElementsAre("sink0", "sink1"));
+
+  std::vector<wm::v1::Sink> sinks = Sinks();
+  ASSERT_EQ(sinks.size(), 2u);
+  EXPECT_EQ(sinks[1].gateway_id(), "gw-1");
+  EXPECT_EQ(sinks[1].sink_id(), "sink1");
+  EXPECT_EQ(sinks[1].config().node_address(), 2u);
+  EXPECT_EQ(sinks[1].config().network_address(), kNetwork);
+  EXPECT_EQ(sinks[1].reported_ms_epoch(), 5000u);
+
+  absl::StatusOr<wm::v1::Gateway> got = state_.GetGateway("gw-1");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->state(), wm::v1::GATEWAY_STATE_ONLINE);
+}
+
+TEST_F(RegistryStateTest, LastWillFlipsTheStateAndKeepsWhatItDoesNotCarry) {
+  state_.Apply(StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE,
+                           {SinkConfigOf("sink0", kNetwork, 1)}, 5000));
+  wm::v1::Event will = StatusEvent("gw-1", wm::v1::GATEWAY_STATE_OFFLINE, {}, 9000);
+  will.mutable_status()->clear_model();
+  state_.Apply(will);
+  absl::StatusOr<wm::v1::Gateway> gw = state_.GetGateway("gw-1");
+  ASSERT_TRUE(gw.ok());
+  EXPECT_EQ(gw->state(), wm::v1::GATEWAY_STATE_OFFLINE);
+  EXPECT_EQ(gw->state_since_ms_epoch(), 9000u);
+  EXPECT_EQ(gw->model(), "model-x");
+  EXPECT_EQ(gw->features_size(), 1);
+  EXPECT_EQ(gw->max_scratchpad_size(), 1024u);
+  EXPECT_THAT(SinkIds(), ElementsAre("gw-1/sink0"));
+}
+
+TEST_F(RegistryStateTest, AStatusListingOtherSinksReplacesTheSinkSet) {
+  state_.Apply(
+      StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE,
+                  {SinkConfigOf("sink0", kNetwork, 1), SinkConfigOf("sink1", kNetwork, 2)}));
+  state_.Apply(
+      StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE,
+                  {SinkConfigOf("sink1", kNetwork, 2), SinkConfigOf("sink2", kNetwork, 3)}));
+  EXPECT_THAT(SinkIds(), ElementsAre("gw-1/sink1", "gw-1/sink2"));
+}
+
+TEST_F(RegistryStateTest, AnEmptyRetainedStatusRemovesTheGatewayAndItsSinksButNotItsNodes) {
+  state_.Apply(
+      StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE, {SinkConfigOf("sink0", kNetwork, 1)}));
+  state_.Apply(
+      StatusEvent("gw-2", wm::v1::GATEWAY_STATE_ONLINE, {SinkConfigOf("sink0", kNetwork, 5)}));
+  state_.Apply(PacketEvent("gw-1", "sink0", kNetwork, 1001));
+  state_.Apply(StatusEvent("gw-1", wm::v1::GATEWAY_STATE_REMOVED));
+  EXPECT_EQ(state_.GetGateway("gw-1").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(SinkIds(), ElementsAre("gw-2/sink0"));
+  absl::StatusOr<wm::v1::Node> node = state_.GetNode(kNetwork, 1001);
+  ASSERT_TRUE(node.ok());
+  EXPECT_EQ(node->gateway_id(), "gw-1");
+  // Removing an unknown gateway is harmless.
+  state_.Apply(StatusEvent("gw-9", wm::v1::GATEWAY_STATE_REMOVED));
+  EXPECT_EQ(Gateways().size(), 1u);
+}
+
+TEST_F(RegistryStateTest, ConfigResponsesUpdateSinks) {
+  state_.Apply(
+      StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE,
+                  {SinkConfigOf("sink0", kNetwork, 1), SinkConfigOf("sink1", kNetwork, 2)}));
+  // An unsolicited set_config response (req_id 0) after a change made through another path.
+  state_.Apply(ConfigResponseEvent("gw-1", wm::v1::GATEWAY_METHOD_SET_CONFIG,
+                                   {SinkConfigOf("sink1", kNetwork, 2, /*channel=*/9)}));
+  std::vector<wm::v1::Sink> sinks = Sinks();
+  ASSERT_EQ(sinks.size(), 2u);
+  EXPECT_EQ(sinks[0].config().network_channel(), 5u);
+  EXPECT_EQ(sinks[1].config().network_channel(), 9u);
+
+  // A failed set_config carries no configuration to take.
+  wm::v1::SinkConfig bare;
+  bare.set_sink_id("sink7");
+  state_.Apply(ConfigResponseEvent("gw-1", wm::v1::GATEWAY_METHOD_SET_CONFIG, {bare}, 42,
+                                   /*result=*/2));
+  EXPECT_THAT(SinkIds(), ElementsAre("gw-1/sink0", "gw-1/sink1"));
+
+  // get_configs lists every sink the gateway has, whoever asked.
+  state_.Apply(ConfigResponseEvent("gw-1", wm::v1::GATEWAY_METHOD_GET_CONFIGS,
+                                   {SinkConfigOf("sink1", kNetwork, 2, 11)}, /*request_id=*/77));
+  sinks = Sinks();
+  ASSERT_EQ(sinks.size(), 1u);
+  EXPECT_EQ(sinks[0].sink_id(), "sink1");
+  EXPECT_EQ(sinks[0].config().network_channel(), 11u);
+}
+
+TEST_F(RegistryStateTest, AReplayedOlderStatusDoesNotUndoANewerSinkConfig) {
+  const std::vector<wm::v1::SinkConfig> before = {SinkConfigOf("sink0", kNetwork, 1, 5)};
+  state_.Apply(StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE, before, 1000));
+  state_.Apply(ConfigResponseEvent(
+      "gw-1", wm::v1::GATEWAY_METHOD_GET_CONFIGS,
+      {SinkConfigOf("sink0", kNetwork, 1, 9), SinkConfigOf("sink1", kNetwork, 2, 9)}, 0, 0, 2000));
+  // A new stream from the same ingest starts with the (older) status again.
+  wm::v1::Event snapshot = StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE, before, 1000);
+  snapshot.set_snapshot(true);
+  state_.Apply(snapshot);
+  std::vector<wm::v1::Sink> sinks = Sinks();
+  ASSERT_EQ(sinks.size(), 2u) << "sink1 was reported after that status";
+  EXPECT_EQ(sinks[0].config().network_channel(), 9u);
+  // A newer status wins.
+  state_.Apply(StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE, before, 3000));
+  EXPECT_THAT(SinkIds(), ElementsAre("gw-1/sink0"));
+  EXPECT_EQ(Sinks()[0].config().network_channel(), 5u);
+}
+
+TEST_F(RegistryStateTest, AGatewayHeardBeforeItsStatusHasNoStateYet) {
+  state_.Apply(ConfigResponseEvent("gw-new", wm::v1::GATEWAY_METHOD_GET_CONFIGS,
+                                   {SinkConfigOf("sink0", 88, 1)}, 0, 0, 7000));
+  state_.Apply(PacketEvent("gw-pkt", "sink0", 88, 5, 8000));
+  std::vector<wm::v1::Gateway> gateways = Gateways();
+  ASSERT_EQ(gateways.size(), 2u);
+  EXPECT_EQ(gateways[0].id(), "gw-new");
+  EXPECT_EQ(gateways[0].state(), wm::v1::GATEWAY_STATE_UNSPECIFIED);
+  EXPECT_EQ(gateways[0].last_seen_ms_epoch(), 7000u);
+  EXPECT_EQ(gateways[1].id(), "gw-pkt");
+  EXPECT_EQ(gateways[1].last_seen_ms_epoch(), 8000u);
+  EXPECT_EQ(state_.Counts().gateways_unknown, 2u);
+}
+
+TEST_F(RegistryStateTest, PacketsMakeNodesWithTheirDiagnostics) {
+  state_.Apply(
+      StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE, {SinkConfigOf("sink0", kNetwork, 1)}));
+  wm::v1::Event first = PacketEvent("gw-1", "sink0", kNetwork, 1001, 10'000, -1, 3, 45);
+  SetNodeDiagnostics(&first, 0x82, 2.95);
+  state_.Apply(first);
+  wm::v1::Event boot = PacketEvent("gw-1", "sink0", kNetwork, 1001, 11'000);
+  SetBootDiagnostics(&boot, 4, 0x82, 0x05010014, 12);
+  state_.Apply(boot);
+  state_.Apply(PacketEvent("gw-1", "sink0", kNetwork, 1001, 12'000, -1, 2, 30));
+
+  absl::StatusOr<wm::v1::Node> node = state_.GetNode(kNetwork, 1001);
+  ASSERT_TRUE(node.ok()) << node.status();
+  EXPECT_EQ(node->gateway_id(), "gw-1");
+  EXPECT_EQ(node->sink_id(), "sink0");
+  EXPECT_EQ(node->packets(), 3u);
+  EXPECT_EQ(node->first_seen_ms_epoch(), 10'000u);
+  EXPECT_EQ(node->last_seen_ms_epoch(), 12'000u);
+  EXPECT_EQ(node->hop_count(), 2u);
+  EXPECT_EQ(node->travel_time_ms(), 30u);
+  EXPECT_EQ(node->role().base(), wm::v1::BASE_ROLE_ROUTER);
+  EXPECT_TRUE(node->role().autorole());
+  EXPECT_EQ(node->voltage_mv(), 2950u);
+  EXPECT_EQ(node->boot_count(), 4u);
+  EXPECT_EQ(node->firmware_version().major(), 5u);
+  EXPECT_EQ(node->firmware_version().dev(), 20u);
+  EXPECT_EQ(node->scratchpad_sequence(), 12u);
+  EXPECT_FALSE(node->stale());
+
+  wm::v1::Event v2 = PacketEvent("gw-1", "sink0", kNetwork, 2002, 13'000);
+  SetDiagnosticsV2(&v2, 0x03, 3012, 9, 0x05020001);
+  state_.Apply(v2);
+  node = state_.GetNode(kNetwork, 2002);
+  ASSERT_TRUE(node.ok());
+  EXPECT_EQ(node->role().base(), wm::v1::BASE_ROLE_NON_ROUTER);
+  EXPECT_EQ(node->voltage_mv(), 3012u);
+  EXPECT_EQ(node->boot_count(), 9u);
+  EXPECT_EQ(node->firmware_version().minor(), 2u);
+  EXPECT_FALSE(node->has_scratchpad_sequence());
+
+  wm::v1::ListNetworksResponse networks;
+  state_.ListNetworks(&networks);
+  ASSERT_EQ(networks.networks_size(), 1);
+  EXPECT_EQ(networks.networks(0).address(), kNetwork);
+  EXPECT_EQ(networks.networks(0).gateway_count(), 1u);
+  EXPECT_EQ(networks.networks(0).sink_count(), 1u);
+  EXPECT_EQ(networks.networks(0).node_count(), 2u);
+  EXPECT_EQ(Sinks()[0].node_count(), 2u);
+}
+
+TEST_F(RegistryStateTest, BroadcastAndAnySinkSourcesAreNotNodes) {
+  state_.Apply(PacketEvent("gw-1", "sink0", kNetwork, 0));
+  state_.Apply(PacketEvent("gw-1", "sink0", kNetwork, 0xFFFFFFFF));
+  EXPECT_EQ(state_.Counts().nodes_active, 0u);
+  EXPECT_EQ(state_.GetNode(kNetwork, 0).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(state_.GetNode(kNetwork, 5).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(state_.GetGateway("").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(RegistryStateTest, ANodeFollowsTheSinkOfItsLatestPacket) {
+  state_.Apply(
+      StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE,
+                  {SinkConfigOf("sink0", kNetwork, 1), SinkConfigOf("sink1", kNetwork, 2)}));
+  state_.Apply(PacketEvent("gw-1", "sink0", kNetwork, 1001, 10'000));
+  state_.Apply(PacketEvent("gw-1", "sink1", kNetwork, 1001, 11'000));
+  std::vector<wm::v1::Sink> sinks = Sinks();
+  EXPECT_EQ(sinks[0].node_count(), 0u);
+  EXPECT_EQ(sinks[1].node_count(), 1u);
+  EXPECT_EQ(state_.GetNode(kNetwork, 1001)->sink_id(), "sink1");
+}
+
+TEST_F(RegistryStateTest, SilentNodesBecomeStaleAndComeBackWhenHeard) {
+  const int64_t t0 = absl::ToUnixMillis(now_);
+  state_.Apply(PacketEvent("gw-1", "sink0", kNetwork, 1001, t0));
+  state_.Apply(PacketEvent("gw-1", "sink0", kNetwork, 1002, t0 + 30'000));
+
+  now_ += absl::Seconds(60);
+  EXPECT_EQ(state_.SweepStale(), 0u) << "silent for exactly node_stale_after: not yet";
+  now_ += absl::Milliseconds(1);
+  EXPECT_EQ(state_.SweepStale(), 1u);
+  EXPECT_EQ(state_.SweepStale(), 0u) << "marked once";
+  EXPECT_TRUE(state_.GetNode(kNetwork, 1001)->stale());
+  EXPECT_FALSE(state_.GetNode(kNetwork, 1002)->stale());
+
+  wm::v1::ListNodesRequest stale;
+  stale.set_stale(true);
+  std::vector<wm::v1::Node> nodes = AllNodes(stale, 10);
+  ASSERT_EQ(nodes.size(), 1u);
+  EXPECT_EQ(nodes[0].address(), 1001u);
+  EXPECT_EQ(AllNodes({}, 10).size(), 2u) << "stale nodes are listed, never deleted";
+  RegistryCounts counts = state_.Counts();
+  EXPECT_EQ(counts.nodes_stale, 1u);
+  EXPECT_EQ(counts.nodes_active, 1u);
+  wm::v1::ListNetworksResponse networks;
+  state_.ListNetworks(&networks);
+  EXPECT_EQ(networks.networks(0).stale_node_count(), 1u);
+
+  now_ += absl::Minutes(5);
+  EXPECT_EQ(state_.SweepStale(), 1u);
+  state_.Apply(PacketEvent("gw-1", "sink0", kNetwork, 1001, absl::ToUnixMillis(now_)));
+  EXPECT_FALSE(state_.GetNode(kNetwork, 1001)->stale());
+  EXPECT_EQ(state_.Counts().nodes_stale, 1u);
+}
+
+TEST_F(RegistryStateTest, ListNodesPagesInNetworkThenAddressOrder) {
+  std::set<std::pair<uint64_t, uint32_t>> expected;
+  for (uint32_t i = 0; i < 2500; ++i) {
+    const uint64_t network = 10 + i % 3;
+    const uint32_t address = 7919 * i % 100'000 + 1;  // not in order of arrival
+    state_.Apply(
+        PacketEvent(i % 2 ? "gw-a" : "gw-b", "sink" + std::to_string(i % 4 / 2), network, address));
+    expected.insert({network, address});
+  }
+  int pages = 0;
+  std::vector<wm::v1::Node> nodes = AllNodes({}, 0, &pages);
+  EXPECT_EQ(pages, 3) << "page_size 0 means 1000";
+  ASSERT_EQ(nodes.size(), expected.size());
+  auto want = expected.begin();
+  for (const wm::v1::Node& node : nodes) {
+    EXPECT_EQ(node.network_address(), want->first);
+    EXPECT_EQ(node.address(), want->second);
+    ++want;
+  }
+  EXPECT_EQ(AllNodes({}, 7, &pages).size(), expected.size());
+  EXPECT_EQ(pages, (2500 + 6) / 7);
+  EXPECT_EQ(AllNodes({}, 2500, &pages).size(), 2500u);
+  EXPECT_EQ(pages, 1) << "an exact fit has no empty last page";
+
+  wm::v1::ListNodesRequest huge;
+  huge.set_page_size(1'000'000);
+  wm::v1::ListNodesResponse response;
+  ASSERT_TRUE(state_.ListNodes(huge, &response).ok());
+  EXPECT_EQ(response.nodes_size(), 2500) << "capped at 10000, so all fit";
+}
+
+TEST_F(RegistryStateTest, ListNodesFilters) {
+  state_.Apply(PacketEvent("gw-a", "sink0", 10, 1));
+  state_.Apply(PacketEvent("gw-a", "sink1", 10, 2));
+  state_.Apply(PacketEvent("gw-b", "sink0", 10, 3));
+  state_.Apply(PacketEvent("gw-b", "sink0", 11, 1));
+  state_.Apply(PacketEvent("gw-a", "sink0", 12, 9));
+  auto addresses = [&](const wm::v1::ListNodesRequest& request) {
+    std::vector<std::string> out;
+    for (const wm::v1::Node& node : AllNodes(request, 1)) {
+      out.push_back(std::to_string(node.network_address()) + ":" + std::to_string(node.address()));
+    }
+    return out;
+  };
+  wm::v1::ListNodesRequest network;
+  network.set_network_address(10);
+  EXPECT_THAT(addresses(network), ElementsAre("10:1", "10:2", "10:3"));
+  network.set_network_address(11);
+  EXPECT_THAT(addresses(network), ElementsAre("11:1"));
+  network.set_network_address(99);
+  EXPECT_THAT(addresses(network), ElementsAre());
+  wm::v1::ListNodesRequest gateway;
+  gateway.set_gateway_id("gw-a");
+  EXPECT_THAT(addresses(gateway), ElementsAre("10:1", "10:2", "12:9"));
+  wm::v1::ListNodesRequest sink;
+  sink.set_sink_id("sink0");
+  EXPECT_THAT(addresses(sink), ElementsAre("10:1", "10:3", "11:1", "12:9"));
+  sink.set_gateway_id("gw-b");
+  EXPECT_THAT(addresses(sink), ElementsAre("10:3", "11:1"));
+  sink.set_network_address(10);
+  EXPECT_THAT(addresses(sink), ElementsAre("10:3"));
+  wm::v1::ListNodesRequest active;
+  active.set_stale(false);
+  EXPECT_EQ(addresses(active).size(), 5u);
+}
+
+TEST_F(RegistryStateTest, ListNodesRejectsBadPagingArguments) {
+  state_.Apply(PacketEvent("gw-a", "sink0", 10, 1));
+  state_.Apply(PacketEvent("gw-a", "sink0", 10, 2));
+  wm::v1::ListNodesResponse response;
+  wm::v1::ListNodesRequest negative;
+  negative.set_page_size(-1);
+  EXPECT_EQ(state_.ListNodes(negative, &response).code(), absl::StatusCode::kInvalidArgument);
+
+  wm::v1::ListNodesRequest garbage;
+  garbage.set_page_token("not-a-token");
+  EXPECT_EQ(state_.ListNodes(garbage, &response).code(), absl::StatusCode::kInvalidArgument);
+
+  wm::v1::ListNodesRequest first;
+  first.set_network_address(10);
+  first.set_page_size(1);
+  ASSERT_TRUE(state_.ListNodes(first, &response).ok());
+  ASSERT_FALSE(response.next_page_token().empty());
+  wm::v1::ListNodesRequest other_filters;
+  other_filters.set_page_token(response.next_page_token());
+  EXPECT_EQ(state_.ListNodes(other_filters, &response).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(RegistryStateTest, NodesAddedWhilePagingAppearIfAfterTheCursor) {
+  for (uint32_t address : {10, 20, 30}) state_.Apply(PacketEvent("gw", "sink0", 1, address));
+  wm::v1::ListNodesRequest request;
+  request.set_page_size(2);
+  wm::v1::ListNodesResponse page;
+  ASSERT_TRUE(state_.ListNodes(request, &page).ok());
+  ASSERT_EQ(page.nodes_size(), 2);
+  state_.Apply(PacketEvent("gw", "sink0", 1, 5));   // before the cursor: not in this listing
+  state_.Apply(PacketEvent("gw", "sink0", 1, 25));  // after it: listed
+  request.set_page_token(page.next_page_token());
+  wm::v1::ListNodesResponse next;
+  ASSERT_TRUE(state_.ListNodes(request, &next).ok());
+  ASSERT_EQ(next.nodes_size(), 2);
+  EXPECT_EQ(next.nodes(0).address(), 25u);
+  EXPECT_EQ(next.nodes(1).address(), 30u);
+  EXPECT_TRUE(next.next_page_token().empty());
+}
+
+TEST_F(RegistryStateTest, ChangesAreCountedAndPublishedToWatchers) {
+  std::shared_ptr<ChangeWatcher> watcher = feed_.Watch({});
+  ASSERT_NE(watcher, nullptr);
+  const std::vector<wm::v1::SinkConfig> sinks = {SinkConfigOf("sink0", kNetwork, 1)};
+  state_.Apply(StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE, sinks, 1000));
+  std::vector<wm::v1::RegistryChange> changes = Changes(*watcher);
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].kind(), wm::v1::CHANGE_KIND_ADDED);
+  EXPECT_EQ(changes[0].gateway().id(), "gw-1");
+  EXPECT_THAT(changes[0].gateway().sink_ids(), ElementsAre("sink0"));
+  EXPECT_EQ(changes[0].time_ms_epoch(), 1000u);
+  EXPECT_EQ(changes[1].kind(), wm::v1::CHANGE_KIND_ADDED);
+  EXPECT_EQ(changes[1].sink().sink_id(), "sink0");
+  EXPECT_EQ(changes[1].sequence(), changes[0].sequence() + 1);
+
+  // The same status again (a snapshot after a reconnect) changes nothing.
+  state_.Apply(StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE, sinks, 1000));
+  EXPECT_TRUE(Changes(*watcher).empty());
+
+  state_.Apply(PacketEvent("gw-1", "sink0", kNetwork, 1001, 2000));
+  wm::v1::Event diagnostics = PacketEvent("gw-1", "sink0", kNetwork, 1001, 3000);
+  SetNodeDiagnostics(&diagnostics, 0x82, 3.0);
+  state_.Apply(diagnostics);
+  diagnostics.set_ingest_time_ms_epoch(4000);
+  diagnostics.mutable_packet()->set_rx_time_ms_epoch(4000);
+  state_.Apply(diagnostics);  // same values: no change
+  changes = Changes(*watcher);
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].kind(), wm::v1::CHANGE_KIND_ADDED);
+  EXPECT_EQ(changes[0].node().address(), 1001u);
+  EXPECT_EQ(changes[1].kind(), wm::v1::CHANGE_KIND_UPDATED);
+  EXPECT_EQ(changes[1].node().voltage_mv(), 3000u);
+
+  state_.Apply(StatusEvent("gw-1", wm::v1::GATEWAY_STATE_OFFLINE, {}, 5000));
+  changes = Changes(*watcher);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind(), wm::v1::CHANGE_KIND_UPDATED);
+  EXPECT_EQ(changes[0].gateway().state(), wm::v1::GATEWAY_STATE_OFFLINE);
+
+  state_.Apply(StatusEvent("gw-1", wm::v1::GATEWAY_STATE_REMOVED, {}, 6000));
+  changes = Changes(*watcher);
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].kind(), wm::v1::CHANGE_KIND_REMOVED);
+  EXPECT_EQ(changes[0].sink().sink_id(), "sink0");
+  EXPECT_EQ(changes[1].kind(), wm::v1::CHANGE_KIND_REMOVED);
+  EXPECT_EQ(changes[1].gateway().state(), wm::v1::GATEWAY_STATE_REMOVED);
+
+  now_ = absl::FromUnixMillis(4000) + absl::Minutes(2);
+  state_.SweepStale();
+  changes = Changes(*watcher);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind(), wm::v1::CHANGE_KIND_STALE);
+  EXPECT_TRUE(changes[0].node().stale());
+  EXPECT_EQ(changes[0].sequence(), state_.change_sequence());
+  wm::v1::ListGatewaysResponse gateways;
+  state_.ListGateways({}, &gateways);
+  EXPECT_EQ(gateways.change_sequence(), changes[0].sequence());
+}
+
+TEST_F(RegistryStateTest, TakeDirtyHandsEachChangedEntryOnce) {
+  state_.Apply(
+      StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE,
+                  {SinkConfigOf("sink0", kNetwork, 1), SinkConfigOf("sink1", kNetwork, 2)}));
+  for (int i = 0; i < 10; ++i) state_.Apply(PacketEvent("gw-1", "sink0", kNetwork, 1001));
+  StoreBatch batch = state_.TakeDirty();
+  ASSERT_EQ(batch.gateways.size(), 1u);
+  EXPECT_EQ(batch.sinks.size(), 2u);
+  ASSERT_EQ(batch.nodes.size(), 1u) << "ten packets of one node: one row";
+  EXPECT_EQ(batch.nodes[0].record.packets, 10u);
+  EXPECT_EQ(batch.nodes[0].gateway_id, "gw-1");
+  EXPECT_EQ(batch.nodes[0].sink_id, "sink0");
+  EXPECT_TRUE(state_.TakeDirty().empty());
+
+  state_.Apply(
+      StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE, {SinkConfigOf("sink1", kNetwork, 2)}));
+  batch = state_.TakeDirty();
+  EXPECT_EQ(batch.removed_sinks.size(), 1u);
+  state_.Apply(StatusEvent("gw-1", wm::v1::GATEWAY_STATE_REMOVED));
+  batch = state_.TakeDirty();
+  EXPECT_THAT(batch.removed_gateways, ElementsAre("gw-1"));
+  ASSERT_EQ(batch.removed_sinks.size(), 1u);
+  EXPECT_EQ(batch.removed_sinks[0].second, "sink1");
+
+  state_.MarkDirty(batch);  // the write failed: keep them for the next flush
+  StoreBatch again = state_.TakeDirty();
+  EXPECT_THAT(again.removed_gateways, ElementsAre("gw-1"));
+  EXPECT_EQ(again.removed_sinks.size(), 1u);
+}
+
+TEST_F(RegistryStateTest, RestoreBringsBackWhatABatchHeld) {
+  state_.Apply(
+      StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE, {SinkConfigOf("sink0", kNetwork, 1)}));
+  wm::v1::Event boot = PacketEvent("gw-1", "sink0", kNetwork, 1001);
+  SetBootDiagnostics(&boot, 4, 0x82, 0x05010014, 12);
+  state_.Apply(boot);
+  state_.Apply(PacketEvent("gw-1", "sink0", kNetwork + 1, 2002));
+  StoreBatch batch = state_.TakeDirty();
+
+  RegistrySnapshot snapshot{batch.gateways, batch.sinks, batch.nodes};
+  RegistryState restored({}, nullptr);
+  restored.Restore(snapshot);
+  wm::v1::ListGatewaysResponse a, b;
+  state_.ListGateways({}, &a);
+  restored.ListGateways({}, &b);
+  a.clear_change_sequence();
+  b.clear_change_sequence();
+  EXPECT_EQ(a.DebugString(), b.DebugString());
+  wm::v1::ListNodesResponse nodes_a, nodes_b;
+  ASSERT_TRUE(state_.ListNodes({}, &nodes_a).ok());
+  ASSERT_TRUE(restored.ListNodes({}, &nodes_b).ok());
+  nodes_a.clear_change_sequence();
+  nodes_b.clear_change_sequence();
+  EXPECT_EQ(nodes_a.DebugString(), nodes_b.DebugString());
+  wm::v1::ListSinksResponse sinks_a, sinks_b;
+  state_.ListSinks({}, &sinks_a);
+  restored.ListSinks({}, &sinks_b);
+  ASSERT_EQ(sinks_b.sinks_size(), 1);
+  EXPECT_EQ(sinks_b.sinks(0).node_count(), 2u) << "both nodes came through gw-1/sink0";
+  sinks_a.clear_change_sequence();
+  sinks_b.clear_change_sequence();
+  EXPECT_EQ(sinks_a.DebugString(), sinks_b.DebugString());
+  EXPECT_TRUE(restored.TakeDirty().empty()) << "nothing to write back after a restore";
+}
+
+}  // namespace
+}  // namespace wm::registry

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "protos/wm/v1/registry.pb.h"
+#include "services/registry/node_record.h"
+
+namespace wm::registry {
+
+// A node as stored: its record plus the names of the gateway and sink it was last heard
+// through (the record's `route` index means nothing outside the RegistryState that made it).
+struct StoredNode {
+  NodeKey key;
+  NodeRecord record;
+  std::string gateway_id;
+  std::string sink_id;
+};
+
+// Everything a store holds, as RegistryState::Restore takes it. Gateways and sinks carry no
+// derived fields (Gateway.sink_ids, Sink.node_count).
+struct RegistrySnapshot {
+  std::vector<wm::v1::Gateway> gateways;
+  std::vector<wm::v1::Sink> sinks;
+  std::vector<StoredNode> nodes;
+};
+
+// The entries that changed since the previous write, each with its current value or, when it
+// is gone, its key. An entry appears once per batch. Nodes are never removed.
+struct StoreBatch {
+  std::vector<wm::v1::Gateway> gateways;
+  std::vector<std::string> removed_gateways;
+  std::vector<wm::v1::Sink> sinks;
+  std::vector<std::pair<std::string, std::string>> removed_sinks;  // (gateway id, sink id)
+  std::vector<StoredNode> nodes;
+
+  size_t size() const {
+    return gateways.size() + removed_gateways.size() + sinks.size() + removed_sinks.size() +
+           nodes.size();
+  }
+  bool empty() const { return size() == 0; }
+};
+
+// Where the registry keeps its inventory across restarts. SqliteRegistryStore is the default;
+// an implementation for a database shared by several replicas can follow behind this
+// interface. Calls come from one thread at a time.
+class RegistryStore {
+ public:
+  virtual ~RegistryStore() = default;
+
+  // Everything stored, read at start.
+  virtual absl::StatusOr<RegistrySnapshot> Load() = 0;
+
+  // Writes a batch atomically: all of it or, on error, none of it.
+  virtual absl::Status Write(const StoreBatch& batch) = 0;
+};
+
+}  // namespace wm::registry

@@ -1,0 +1,205 @@
+// wm-registry across restarts: its own (kill -9, SIGTERM) and wm-ingest's.
+#include <signal.h>
+#include <sqlite3.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/testing/files.h"
+#include "libs/testing/subprocess.h"
+#include "tests/ingest/gateway_messages.h"
+#include "tests/registry/gateway_script.h"
+#include "tests/registry/registry_stack.h"
+
+namespace wm::registry {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::wm::testing::GatewayPacket;
+using ::wm::testing::PlayedSink;
+using ::wm::testing::RegistryStack;
+using ::wm::testing::WaitUntil;
+
+constexpr uint64_t kNetwork = 77;
+constexpr absl::Duration kTimeout = absl::Seconds(20);
+
+// "nodes|packets" as the registry's database holds them, read through a connection of the
+// test's own ("" when unreadable).
+std::string StoredNodes(const std::string& db_path) {
+  sqlite3* db = nullptr;
+  std::string result;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_exec(
+        db, "SELECT count(*) || '|' || total(packets) FROM nodes",
+        [](void* out, int, char** values, char**) {
+          *static_cast<std::string*>(out) = values[0] != nullptr ? values[0] : "";
+          return 0;
+        },
+        &result, nullptr);
+  }
+  sqlite3_close(db);
+  return result;
+}
+
+class RegistryRestartTest : public ::testing::Test {
+ protected:
+  void StartStack(std::vector<std::string> registry_args = {}) {
+    auto stack = RegistryStack::Start(std::move(registry_args));
+    ASSERT_TRUE(stack.ok()) << stack.status();
+    stack_ = *std::move(stack);
+  }
+
+  void PublishPacket(uint32_t node, uint32_t src_ep = 10, uint32_t dst_ep = 10,
+                     const std::string& payload = "app") {
+    GatewayPacket packet{.gateway_id = "gw-1",
+                         .network_address = kNetwork,
+                         .event_id = ++event_id_,
+                         .source_address = node,
+                         .source_endpoint = src_ep,
+                         .destination_endpoint = dst_ep,
+                         .payload = payload};
+    ASSERT_TRUE(stack_->Publish(packet.Topic(), packet.Bytes()).ok());
+  }
+
+  void PublishStatus(const std::vector<PlayedSink>& sinks) {
+    ASSERT_TRUE(stack_
+                    ->Publish(wm::testing::GatewayStatusTopic("gw-1"),
+                              wm::testing::OnlineStatusBytes("gw-1", sinks, ++event_id_),
+                              /*retained=*/true)
+                    .ok());
+  }
+
+  // Ten nodes, two packets each, node diagnostics from node 1.
+  void PublishTenNodes() {
+    ASSERT_NO_FATAL_FAILURE(PublishStatus({{"sink0", kNetwork, 1, 5}}));
+    for (uint32_t node = 1; node <= 10; ++node) {
+      ASSERT_NO_FATAL_FAILURE(PublishPacket(node));
+      if (node == 1) {
+        ASSERT_NO_FATAL_FAILURE(
+            PublishPacket(node, 253, 255, wm::testing::NodeDiagnosticsPayload(0x82, 95)));
+      } else {
+        ASSERT_NO_FATAL_FAILURE(PublishPacket(node));
+      }
+    }
+  }
+
+  // Node count and packet total the registry answers with.
+  std::pair<size_t, uint64_t> ListedNodes() {
+    absl::StatusOr<std::vector<wm::v1::Node>> nodes = stack_->ListAllNodes();
+    if (!nodes.ok()) return {0, 0};
+    uint64_t packets = 0;
+    for (const wm::v1::Node& node : *nodes) packets += node.packets();
+    return {nodes->size(), packets};
+  }
+
+  std::vector<std::string> SinkIds() {
+    std::vector<std::string> ids;
+    absl::StatusOr<std::vector<wm::v1::Sink>> sinks = stack_->ListSinks();
+    if (sinks.ok()) {
+      for (const wm::v1::Sink& sink : *sinks) ids.push_back(sink.sink_id());
+    }
+    return ids;
+  }
+
+  std::unique_ptr<RegistryStack> stack_;
+  uint64_t event_id_ = 0;
+};
+
+TEST_F(RegistryRestartTest, KeepsItsNodesAcrossKill9) {
+  ASSERT_NO_FATAL_FAILURE(StartStack());
+  ASSERT_NO_FATAL_FAILURE(PublishTenNodes());
+  ASSERT_TRUE(WaitUntil([&] { return ListedNodes() == std::make_pair<size_t, uint64_t>(10, 20); }));
+  // Written within a flush interval, without a transaction per packet.
+  ASSERT_TRUE(WaitUntil([&] { return StoredNodes(stack_->db_path()) == "10|20.0"; }))
+      << StoredNodes(stack_->db_path());
+
+  ASSERT_TRUE(stack_->KillRegistry().ok());
+  ASSERT_TRUE(stack_->StartRegistry().ok());
+  // Nothing replays packets: what the registry lists now came from its file.
+  EXPECT_EQ(ListedNodes(), (std::make_pair<size_t, uint64_t>(10, 20)));
+  absl::StatusOr<wm::v1::Node> node = stack_->GetNode(kNetwork, 1);
+  ASSERT_TRUE(node.ok()) << node.status();
+  EXPECT_EQ(node->voltage_mv(), 2950u);
+  EXPECT_EQ(node->role().base(), wm::v1::BASE_ROLE_ROUTER);
+  EXPECT_EQ(node->gateway_id(), "gw-1");
+  EXPECT_EQ(node->sink_id(), "sink0");
+  EXPECT_THAT(SinkIds(), ElementsAre("sink0"));
+  EXPECT_EQ(stack_->registry().Metric("wm_registry_nodes", "stale=\"false\""), 10);
+
+  // And it goes on counting.
+  ASSERT_NO_FATAL_FAILURE(PublishPacket(1));
+  EXPECT_TRUE(WaitUntil([&] { return ListedNodes().second == 21; }));
+}
+
+TEST_F(RegistryRestartTest, SigtermWritesEverythingAndExitsZeroPromptly) {
+  // Flushes far apart: only the final one on SIGTERM can have written the nodes.
+  ASSERT_NO_FATAL_FAILURE(StartStack({"--registry_flush_ms=60000"}));
+  ASSERT_NO_FATAL_FAILURE(PublishTenNodes());
+  ASSERT_TRUE(WaitUntil([&] { return ListedNodes() == std::make_pair<size_t, uint64_t>(10, 20); }));
+  grpc::ClientContext watch_context;
+  auto watch = stack_->registry_client().WatchChanges(&watch_context, {});
+  watch->WaitForInitialMetadata();
+
+  const absl::Time start = absl::Now();
+  absl::StatusOr<int> code = stack_->StopRegistry(absl::Seconds(10));
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0) << stack_->registry().process().Output();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  wm::v1::RegistryChange change;
+  EXPECT_FALSE(watch->Read(&change));
+  EXPECT_TRUE(watch->Finish().ok()) << "watchers end cleanly";
+  EXPECT_EQ(StoredNodes(stack_->db_path()), "10|20.0");
+
+  ASSERT_TRUE(stack_->StartRegistry().ok());
+  EXPECT_EQ(ListedNodes(), (std::make_pair<size_t, uint64_t>(10, 20)));
+}
+
+TEST_F(RegistryRestartTest, FollowsIngestThroughARestart) {
+  ASSERT_NO_FATAL_FAILURE(StartStack());
+  ASSERT_NO_FATAL_FAILURE(PublishTenNodes());
+  ASSERT_TRUE(WaitUntil([&] { return ListedNodes() == std::make_pair<size_t, uint64_t>(10, 20); }));
+
+  ASSERT_TRUE(stack_->StopIngest().ok());
+  ASSERT_TRUE(stack_->registry().WaitNotReady(kTimeout).ok()) << "readiness follows the stream";
+  EXPECT_EQ(ListedNodes(), (std::make_pair<size_t, uint64_t>(10, 20))) << "still answering";
+  EXPECT_EQ(stack_->registry().Metric("wm_registry_ingest_connected"), 0);
+  // While ingest is away the gateway gains a sink: its retained status says so.
+  ASSERT_NO_FATAL_FAILURE(PublishStatus({{"sink0", kNetwork, 1, 5}, {"sink1", kNetwork, 2, 5}}));
+
+  ASSERT_TRUE(stack_->StartIngest().ok());
+  ASSERT_TRUE(stack_->registry().WaitReady(kTimeout).ok());
+  EXPECT_TRUE(WaitUntil([&] {
+    return SinkIds() == std::vector<std::string>{"sink0", "sink1"};
+  })) << "the new ingest's status reaches the registry";
+  ASSERT_NO_FATAL_FAILURE(PublishPacket(1));
+  EXPECT_TRUE(WaitUntil([&] { return ListedNodes().second == 21; }));
+  EXPECT_TRUE(
+      stack_->registry().WaitForMetric("wm_registry_ingest_restarts_total", "", 1, kTimeout).ok());
+  EXPECT_GE(stack_->registry().Metric("wm_registry_ingest_reconnects_total").value_or(0), 1);
+  absl::StatusOr<wm::v1::Gateway> gateway = stack_->GetGateway("gw-1");
+  ASSERT_TRUE(gateway.ok());
+  EXPECT_EQ(gateway->state(), wm::v1::GATEWAY_STATE_ONLINE);
+  EXPECT_EQ(ListedNodes().first, 10u);
+}
+
+TEST(RegistryStartTest, ADatabaseFileThatIsNotOneStopsTheStartNamingIt) {
+  absl::StatusOr<std::string> dir = wm::testing::MakeTempDir("bad-db");
+  ASSERT_TRUE(dir.ok());
+  const std::string path = *dir + "/registry.db";
+  ASSERT_TRUE(wm::testing::WriteFile(path, std::string(4096, 'x')).ok());
+  auto registry =
+      wm::testing::Subprocess::Start(wm::testing::RunfilePath("services/registry/wm-registry"),
+                                     {"--registry_db=" + path, "--grpc_port=0", "--http_port=0",
+                                      "--grpc_host=127.0.0.1", "--http_host=127.0.0.1"});
+  ASSERT_TRUE(registry.ok());
+  absl::StatusOr<int> code = (*registry)->Wait(kTimeout);
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 1);
+  EXPECT_THAT((*registry)->Output(), HasSubstr(path));
+  EXPECT_THAT((*registry)->Output(), HasSubstr("not a SQLite database"));
+}
+
+}  // namespace
+}  // namespace wm::registry
