@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The local stack: mosquitto, wm-ingest and wm-gateway-sim on loopback, with decoded traffic
-# shown live by `wm-gw-cli events`. Ctrl-C (or DURATION seconds) stops everything it started.
-# With SETTINGS=path/settings.yml, wm-ingest connects to the broker that file names instead
-# and no simulator runs.
+# The local stack on loopback: mosquitto, wm-ingest, wm-registry, wm-command and
+# wm-gateway-sim, with decoded traffic shown live by `wm-gw-cli events`. Ctrl-C (or DURATION
+# seconds) stops everything it started. With SETTINGS=path/settings.yml, the services connect to
+# the broker that file names instead and no simulator runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,8 +11,8 @@ SETTINGS="${SETTINGS:-}"
 RUN_DIR="$PWD/.run"
 mkdir -p "$RUN_DIR"
 
-bazel build -c opt //services/ingest:wm-ingest //tools/gateway_sim:wm-gateway-sim \
-  //tools/gw_cli:wm-gw-cli
+bazel build -c opt //services/ingest:wm-ingest //services/registry:wm-registry \
+  //services/command:wm-command //tools/gateway_sim:wm-gateway-sim //tools/gw_cli:wm-gw-cli
 BIN="$(bazel info -c opt bazel-bin 2>/dev/null)"
 
 free_port() {
@@ -34,10 +34,11 @@ stop_all() {
 trap stop_all EXIT
 trap 'exit 0' INT TERM
 
-GRPC_PORT=7001
-HTTP_PORT=9101
-port_is_free "$GRPC_PORT" || GRPC_PORT=$(free_port)
-port_is_free "$HTTP_PORT" || HTTP_PORT=$(free_port)
+# Default ports of DESIGN.md, or free ones when those are taken.
+pick_port() { if port_is_free "$1"; then echo "$1"; else free_port; fi; }
+GRPC_PORT=$(pick_port 7001); HTTP_PORT=$(pick_port 9101)
+REGISTRY_GRPC=$(pick_port 7002); REGISTRY_HTTP=$(pick_port 9102)
+COMMAND_GRPC=$(pick_port 7003); COMMAND_HTTP=$(pick_port 9103)
 
 if [ -z "$SETTINGS" ]; then
   MQTT_PORT=1883
@@ -57,6 +58,18 @@ fi
 pids+=($!)
 wait_for_port "$GRPC_PORT"
 echo "run: wm-ingest gRPC 127.0.0.1:$GRPC_PORT, metrics http://127.0.0.1:$HTTP_PORT/metrics"
+
+"$BIN/services/registry/wm-registry" --wm_ingest="127.0.0.1:$GRPC_PORT" \
+  --registry_db="$RUN_DIR/wm-registry.db" --grpc_port="$REGISTRY_GRPC" \
+  --http_port="$REGISTRY_HTTP" >"$RUN_DIR/wm-registry.log" 2>&1 &
+pids+=($!)
+"$BIN/services/command/wm-command" "${MQTT_FLAGS[@]}" --grpc_port="$COMMAND_GRPC" \
+  --http_port="$COMMAND_HTTP" >"$RUN_DIR/wm-command.log" 2>&1 &
+pids+=($!)
+wait_for_port "$REGISTRY_GRPC"
+wait_for_port "$COMMAND_GRPC"
+echo "run: wm-registry gRPC 127.0.0.1:$REGISTRY_GRPC (state in $RUN_DIR/wm-registry.db)," \
+  "wm-command gRPC 127.0.0.1:$COMMAND_GRPC"
 
 if [ -z "$SETTINGS" ]; then
   "$BIN/tools/gateway_sim/wm-gateway-sim" "${MQTT_FLAGS[@]}" --rate=20 \
