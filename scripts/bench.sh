@@ -11,3 +11,7 @@ echo "== decoders (fixed layouts, records)"
 bazel run -c opt //bench/decoders:decoders_benchmark 2>/dev/null
 echo "== decoders (CBOR diagnostics v2, MSAP, provisioning)"
 bazel run -c opt //bench/decoders_v2:decoders_v2_benchmark 2>/dev/null
+echo "== registry: 100,000 nodes listed, memory"
+bench/registry/registry_e2e.sh
+echo "== commands: round trip and sustained SendData through the simulator"
+bench/command/command_bench.sh

@@ -18,7 +18,7 @@ namespace wm::gateway_sim {
 // Response::changed_sinks when what the sink reports changed.
 
 // Diagnostic intervals a sink accepts in its app config, in seconds (0 = off).
-inline constexpr uint32_t kAllowedDiagIntervals[] = {0, 30, 60, 120, 300, 600, 1200};
+inline constexpr uint32_t kAllowedDiagIntervals[] = {0, 30, 60, 120, 300, 600, 1800};
 // App config sequence numbers run 1..254; 254 is followed by 1.
 inline constexpr uint32_t kMaxAppConfigSequence = 254;
 // Legacy, network and management keys: 16-byte cipher and authentication keys.
