@@ -2,8 +2,6 @@
 
 #include <atomic>
 
-#include "absl/synchronization/notification.h"
-
 #include "gtest/gtest.h"
 #include "prometheus/registry.h"
 
@@ -126,20 +124,6 @@ TEST_F(EventHubTest, SnapshotHonoursFilterAndSkip) {
   EXPECT_EQ(hub.Subscribe(skip)->PopOrArm(), nullptr);
 }
 
-TEST_F(EventHubTest, ArmedSubscriptionIsWokenOnceByNextEvent) {
-  EventHub hub(10, metrics_);
-  auto sub = hub.Subscribe({});
-  std::atomic<int> wakeups{0};
-  sub->SetWakeup([&] { ++wakeups; });
-  hub.Publish(Packet("gw", 1));  // not armed yet: nobody asked
-  EXPECT_EQ(wakeups, 0);
-  EXPECT_NE(sub->PopOrArm(), nullptr);
-  EXPECT_EQ(sub->PopOrArm(), nullptr);  // arms
-  hub.Publish(Packet("gw", 2));
-  hub.Publish(Packet("gw", 3));
-  EXPECT_EQ(wakeups, 1);
-}
-
 TEST_F(EventHubTest, GatheringWakesAnIdleStreamAfterTheDelayOrAtTheLimit) {
   // A delay far longer than the test: only the gather limit can wake the stream.
   EventHub hub(1000, metrics_, absl::Hours(1));
@@ -151,24 +135,6 @@ TEST_F(EventHubTest, GatheringWakesAnIdleStreamAfterTheDelayOrAtTheLimit) {
   EXPECT_EQ(wakeups, 0);  // gathering
   hub.Publish(Packet("gw", 255));  // the 256th waiting event wakes it at once
   EXPECT_EQ(wakeups, 1);
-}
-
-TEST_F(EventHubTest, GatheredEventsWakeTheStreamOnceAfterTheDelay) {
-  EventHub hub(1000, metrics_, absl::Milliseconds(5));
-  auto sub = hub.Subscribe({});
-  std::atomic<int> wakeups{0};
-  absl::Notification woken;
-  sub->SetWakeup([&] {
-    ++wakeups;
-    woken.Notify();
-  });
-  EXPECT_EQ(sub->PopOrArm(), nullptr);
-  for (int i = 0; i < 3; ++i) hub.Publish(Packet("gw", i));
-  ASSERT_TRUE(woken.WaitForNotificationWithTimeout(absl::Seconds(10)));
-  EXPECT_EQ(wakeups, 1);  // one wakeup for the three
-  int popped = 0;
-  while (sub->PopOrArm() != nullptr) ++popped;
-  EXPECT_EQ(popped, 3);
 }
 
 TEST_F(EventHubTest, CloseEndsSubscriptionsAfterTheirQueueAndRejectsNewOnes) {

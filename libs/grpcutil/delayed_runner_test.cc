@@ -1,4 +1,4 @@
-#include "services/ingest/delayed_runner.h"
+#include "libs/grpcutil/delayed_runner.h"
 
 #include <atomic>
 #include <vector>
@@ -7,7 +7,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 
-namespace wm::ingest {
+namespace wm::grpcutil {
 namespace {
 
 TEST(DelayedRunner, RunsTasksInOrderNoSoonerThanTheDelay) {
@@ -41,4 +41,4 @@ TEST(DelayedRunner, DestructionDropsTasksNotYetDue) {
 }
 
 }  // namespace
-}  // namespace wm::ingest
+}  // namespace wm::grpcutil

@@ -1,8 +1,8 @@
-#include "services/ingest/delayed_runner.h"
+#include "libs/grpcutil/delayed_runner.h"
 
 #include "absl/time/clock.h"
 
-namespace wm::ingest {
+namespace wm::grpcutil {
 
 DelayedRunner::DelayedRunner(absl::Duration delay) : delay_(delay) {
   thread_ = std::thread([this] { Run(); });
@@ -49,4 +49,4 @@ void DelayedRunner::Run() {
   }
 }
 
-}  // namespace wm::ingest
+}  // namespace wm::grpcutil

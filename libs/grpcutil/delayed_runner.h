@@ -8,10 +8,10 @@
 
 #include "absl/time/time.h"
 
-namespace wm::ingest {
+namespace wm::grpcutil {
 
 // Runs tasks a fixed delay after they were scheduled, in order, on one thread of its own.
-// The event hub uses it to let events gather for an idle stream before waking it, so that a
+// StreamQueue uses it to let messages gather for an idle stream before waking it, so that a
 // stream writes them in one burst instead of paying gRPC's per-write cost for each.
 //
 //   DelayedRunner runner(absl::Milliseconds(2));
@@ -38,4 +38,4 @@ class DelayedRunner {
   std::thread thread_;
 };
 
-}  // namespace wm::ingest
+}  // namespace wm::grpcutil
