@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -83,8 +84,7 @@ absl::StatusOr<EventsOptions> EventsOptionsFromSettings(const config::Settings& 
   absl::StatusOr<std::string> address = grpcutil::AddressFromSettings(settings, "wm_ingest");
   if (!address.ok()) return address.status();
   options.ingest_address = *address;
-  absl::StatusOr<grpcutil::ChannelOptions> channel =
-      grpcutil::ChannelOptionsFromSettings(settings);
+  absl::StatusOr<grpcutil::ChannelOptions> channel = grpcutil::ChannelOptionsFromSettings(settings);
   if (!channel.ok()) return channel.status();
   options.channel = *channel;
 
@@ -109,8 +109,7 @@ absl::StatusOr<EventsOptions> EventsOptionsFromSettings(const config::Settings& 
   return options;
 }
 
-EventStreamPrinter::EventStreamPrinter(EventsOptions options, std::ostream& out,
-                                       std::ostream& log)
+EventStreamPrinter::EventStreamPrinter(EventsOptions options, std::ostream& out, std::ostream& log)
     : options_(std::move(options)), out_(out), log_(log) {}
 
 uint64_t EventStreamPrinter::Run() {
@@ -164,6 +163,33 @@ void EventStreamPrinter::Cancel() {
   cancelled_ = true;
   if (context_ != nullptr) context_->TryCancel();
   cancel_cv_.notify_all();
+}
+
+CliCommand EventsCommand() {
+  return {
+      .name = "events",
+      .summary = "stream decoded gateway traffic from wm-ingest",
+      .add_settings = AddEventsSettings,
+      .run =
+          [](const config::Settings& settings, CliContext& context) {
+            absl::StatusOr<EventsOptions> options = EventsOptionsFromSettings(settings);
+            if (!options.ok()) {
+              context.err << "wm-gw-cli: " << options.status().message() << '\n';
+              return kExitUsage;
+            }
+            const double duration_s = settings.GetDouble("duration_s");
+            EventStreamPrinter printer(*std::move(options), context.out, context.err);
+            std::thread stopper([&] {
+              context.termination.Wait(duration_s > 0 ? absl::Seconds(duration_s)
+                                                      : absl::InfiniteDuration());
+              printer.Cancel();
+            });
+            printer.Run();
+            context.termination.RequestStop("done");
+            stopper.join();
+            return kExitOk;
+          },
+  };
 }
 
 }  // namespace wm::gw_cli

@@ -11,8 +11,12 @@
 #include "libs/config/settings.h"
 #include "libs/grpcutil/channel.h"
 #include "protos/wm/v1/events.grpc.pb.h"
+#include "tools/gw_cli/cli_command.h"
 
 namespace wm::gw_cli {
+
+// `wm-gw-cli events`: prints the live decoded stream of wm-ingest.
+CliCommand EventsCommand();
 
 // Declares the settings of `wm-gw-cli events`.
 void AddEventsSettings(config::Schema& schema);

@@ -1,48 +1,60 @@
 // wm-gw-cli: the command line for a Wirepas network through wm-backend.
-//   wm-gw-cli events [--wm_ingest=host:port] [--gateway=..] [--kind=packet] [--json]
+//   wm-gw-cli <command> [--settings FILE] [--key=value ...]
+//   wm-gw-cli help                  lists the commands
+//   wm-gw-cli <command> --help      lists a command's settings
 #include <cstdio>
 #include <iostream>
 #include <string>
-#include <thread>
+#include <vector>
 
+#include "absl/strings/str_format.h"
 #include "libs/config/settings.h"
 #include "libs/observability/termination.h"
+#include "tools/gw_cli/cli_command.h"
 #include "tools/gw_cli/events_command.h"
 
 namespace {
 
-constexpr char kUsage[] =
-    "usage: wm-gw-cli <command> [--settings FILE] [--key=value ...]\n"
-    "commands:\n"
-    "  events   stream decoded gateway traffic from wm-ingest (wm-gw-cli events --help)\n";
+using wm::gw_cli::CliCommand;
 
-int RunEvents(int argc, char** argv, wm::observability::Termination& termination) {
+// Every command, in the order `help` lists them.
+std::vector<CliCommand> AllCommands() {
+  std::vector<CliCommand> commands;
+  auto append = [&commands](std::vector<CliCommand> family) {
+    for (CliCommand& command : family) commands.push_back(std::move(command));
+  };
+  append({wm::gw_cli::EventsCommand()});
+  return commands;
+}
+
+std::string Usage(const std::vector<CliCommand>& commands) {
+  std::string usage =
+      "usage: wm-gw-cli <command> [--settings FILE] [--key=value ...]\n"
+      "       wm-gw-cli <command> --help   lists the command's settings\n"
+      "commands:\n";
+  for (const CliCommand& command : commands) {
+    absl::StrAppendFormat(&usage, "  %-22s %s\n", command.name, command.summary);
+  }
+  return usage;
+}
+
+int Run(const CliCommand& command, int argc, char** argv,
+        wm::observability::Termination& termination) {
   wm::config::Schema schema;
-  wm::gw_cli::AddEventsSettings(schema);
+  command.add_settings(schema);
   auto settings = wm::config::Settings::FromCommandLine(schema, argc, argv);
   if (!settings.ok()) {
     std::fprintf(stderr, "wm-gw-cli: %s\n", std::string(settings.status().message()).c_str());
-    return 2;
+    return wm::gw_cli::kExitUsage;
   }
   if (settings->help_requested()) {
-    std::fputs(wm::config::Settings::Usage(schema, "wm-gw-cli events").c_str(), stdout);
-    return 0;
+    std::fputs(wm::config::Settings::Usage(schema, "wm-gw-cli " + command.name).c_str(), stdout);
+    return wm::gw_cli::kExitOk;
   }
-  auto options = wm::gw_cli::EventsOptionsFromSettings(*settings);
-  if (!options.ok()) {
-    std::fprintf(stderr, "wm-gw-cli: %s\n", std::string(options.status().message()).c_str());
-    return 2;
-  }
-  const double duration_s = settings->GetDouble("duration_s");
-  wm::gw_cli::EventStreamPrinter printer(*std::move(options), std::cout, std::cerr);
-  std::thread stopper([&] {
-    termination.Wait(duration_s > 0 ? absl::Seconds(duration_s) : absl::InfiniteDuration());
-    printer.Cancel();
-  });
-  printer.Run();
-  termination.RequestStop("done");
-  stopper.join();
-  return 0;
+  wm::gw_cli::CliContext context{std::cout, std::cerr, termination};
+  const int code = command.run(*settings, context);
+  std::cout.flush();
+  return code;
 }
 
 }  // namespace
@@ -53,8 +65,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "wm-gw-cli: %s\n", std::string(termination.status().message()).c_str());
     return 1;
   }
-  const std::string command = argc > 1 ? argv[1] : "";
-  if (command == "events") return RunEvents(argc - 1, argv + 1, **termination);
-  std::fputs(kUsage, command.empty() || command == "--help" || command == "help" ? stdout : stderr);
-  return command.empty() || command == "--help" || command == "help" ? 0 : 2;
+  const std::vector<CliCommand> commands = AllCommands();
+  const std::string name = argc > 1 ? argv[1] : "";
+  for (const CliCommand& command : commands) {
+    if (command.name == name) return Run(command, argc - 1, argv + 1, **termination);
+  }
+  const bool asked = name.empty() || name == "--help" || name == "-h" || name == "help";
+  if (!asked) std::fprintf(stderr, "wm-gw-cli: unknown command '%s'\n", name.c_str());
+  std::fputs(Usage(commands).c_str(), asked ? stdout : stderr);
+  return asked ? wm::gw_cli::kExitOk : wm::gw_cli::kExitUsage;
 }
