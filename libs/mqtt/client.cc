@@ -2,7 +2,9 @@
 
 #include <mosquitto.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -28,7 +30,7 @@ constexpr int kSubscriptionRefused = 0x80;
 constexpr size_t kMaxTopicBytes = 65535;
 // The largest payload a PUBLISH can carry (MQTT 3.1.1 §2.2.3: remaining length < 2^28).
 constexpr size_t kMaxPayloadBytes = 268435455;
-// The longest the network thread sleeps in mosquitto_loop without traffic: how soon it notices
+// The longest the network thread sleeps in LoopOnce without traffic: how soon it notices
 // Stop(), a new subscription or a timeout. Publishing wakes it at once.
 constexpr int kLoopSliceMs = 100;
 // Stop() lets messages in flight finish for this long before disconnecting.
@@ -236,6 +238,7 @@ MqttClient::MqttClient(MqttOptions options, prometheus::Registry* registry,
 MqttClient::~MqttClient() {
   Stop();
   if (mosq_ != nullptr) mosquitto_destroy(mosq_);
+  if (wake_fd_ >= 0) close(wake_fd_);
 }
 
 std::string MqttClient::SharedFilter(std::string_view group, std::string_view filter) {
@@ -351,6 +354,11 @@ absl::Status MqttClient::CreateClient() {
   // threaded mode libmosquitto only queues there and leaves every socket operation (and OpenSSL)
   // to the network thread.
   mosquitto_threaded_set(mosq_, true);
+  if (wake_fd_ < 0) wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("cannot create the MQTT client's wakeup descriptor: ", ErrnoText(errno)));
+  }
   int rc = mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
   if (rc != MOSQ_ERR_SUCCESS) return failed("protocol version", rc);
   // Requests and their acknowledgements are small: without TCP_NODELAY, Nagle's algorithm and
@@ -460,6 +468,46 @@ bool MqttClient::OnNetworkThread() const {
   return std::this_thread::get_id() == network_thread_id_.load(std::memory_order_relaxed);
 }
 
+// mosquitto_loop waits with select(), which cannot watch a descriptor of FD_SETSIZE (1024) or
+// more: it fails with MOSQ_ERR_INVAL, so a process that holds many descriptors (gRPC streams,
+// files) could never connect again once the broker's socket got a high number. This loop is
+// mosquitto_loop with poll() and an eventfd of ours in place of libmosquitto's internal
+// socket pair; it calls the same public steps (read, write, keepalive) on the same readiness.
+int MqttClient::LoopOnce(int timeout_ms) {
+  const int sock = mosquitto_socket(mosq_);
+  if (sock < 0) return MOSQ_ERR_NO_CONN;
+  pollfd fds[2] = {};
+  fds[0].fd = sock;
+  fds[0].events = static_cast<short>(POLLIN | (mosquitto_want_write(mosq_) ? POLLOUT : 0));
+  fds[1].fd = wake_fd_;
+  fds[1].events = POLLIN;
+  const nfds_t count = wake_fd_ >= 0 ? 2 : 1;
+  if (poll(fds, count, timeout_ms) < 0) return errno == EINTR ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ERRNO;
+  bool write = (fds[0].revents & POLLOUT) != 0;
+  if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+    const int rc = mosquitto_loop_read(mosq_, 1);
+    if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(mosq_) < 0) return rc;
+    // What the read queued (PUBACK, PUBREC, ...) goes out now, not after another poll.
+    write = write || mosquitto_want_write(mosq_);
+  }
+  if (count == 2 && (fds[1].revents & POLLIN) != 0) {
+    uint64_t wakeups = 0;
+    (void)!read(wake_fd_, &wakeups, sizeof wakeups);
+    write = true;  // another thread queued a message after want_write was read
+  }
+  if (write) {
+    const int rc = mosquitto_loop_write(mosq_, 1);
+    if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(mosq_) < 0) return rc;
+  }
+  return mosquitto_loop_misc(mosq_);
+}
+
+void MqttClient::WakeNetworkThread() {
+  if (wake_fd_ < 0) return;
+  const uint64_t one = 1;
+  (void)!write(wake_fd_, &one, sizeof one);
+}
+
 void MqttClient::SleepUnlessStopped(absl::Duration delay) {
   absl::MutexLock lock(&mu_);
   mu_.AwaitWithTimeout(absl::Condition(&stopping_), delay);
@@ -527,7 +575,7 @@ absl::Status MqttClient::ConnectOnce() {
     FailPendingPublishes(absl::UnavailableError("connection lost before the message was sent"),
                          /*qos0_only=*/true);
     // Resolves the name and starts a non-blocking TCP connect; the TLS handshake and CONNECT
-    // happen in mosquitto_loop.
+    // happen in LoopOnce.
     errno = 0;
     rc = mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port, keepalive);
     saved_errno = errno;
@@ -546,7 +594,7 @@ absl::Status MqttClient::ConnectOnce() {
     }
     if (now >= deadline || now >= stop_deadline) break;
     errno = 0;
-    rc = mosquitto_loop(mosq_, kLoopSliceMs, 1);
+    rc = LoopOnce(kLoopSliceMs);
     saved_errno = errno;
     if (rc == MOSQ_ERR_SUCCESS && connack_code_ < 0) {
       closed = ClosedSocketError(mosquitto_socket(mosq_));
@@ -629,7 +677,7 @@ absl::Status MqttClient::RunConnection() {
       NotifyConnection(true);
     }
     errno = 0;
-    const int rc = mosquitto_loop(mosq_, kLoopSliceMs, 1);
+    const int rc = LoopOnce(kLoopSliceMs);
     const int saved_errno = errno;
     if (rc != MOSQ_ERR_SUCCESS) return absl::UnavailableError(DescribeError(rc, saved_errno));
     if (mosquitto_socket(mosq_) < 0) return absl::UnavailableError("connection closed");
@@ -692,7 +740,7 @@ void MqttClient::DisconnectCleanly(bool wait_for_in_flight) {
   const absl::Time deadline = absl::Now() + kDisconnectTimeout;
   if (wait_for_in_flight) {
     while (HasPendingPublishes() && absl::Now() < deadline) {
-      if (mosquitto_loop(mosq_, kLoopSliceMs, 1) != MOSQ_ERR_SUCCESS) return;
+      if (LoopOnce(kLoopSliceMs) != MOSQ_ERR_SUCCESS) return;
       if (mosquitto_socket(mosq_) < 0) return;
     }
   }
@@ -700,7 +748,7 @@ void MqttClient::DisconnectCleanly(bool wait_for_in_flight) {
   // libmosquitto closes the socket once the DISCONNECT is written.
   const absl::Time written_deadline = absl::Now() + kDisconnectTimeout;
   while (mosquitto_socket(mosq_) >= 0 && absl::Now() < written_deadline) {
-    if (mosquitto_loop(mosq_, kLoopSliceMs, 1) != MOSQ_ERR_SUCCESS) break;
+    if (LoopOnce(kLoopSliceMs) != MOSQ_ERR_SUCCESS) break;
   }
 }
 
@@ -923,6 +971,7 @@ absl::Status MqttClient::PublishInternal(std::string topic, std::string payload,
       (qos > 0 && (rc == MOSQ_ERR_NO_CONN || rc == MOSQ_ERR_CONN_LOST || rc == MOSQ_ERR_ERRNO));
   if (taken) RegisterPublish(mid, qos, completion);
   connection_mu_.ReaderUnlock();
+  if (taken) WakeNetworkThread();
   if (!taken) {
     ReleasePublishSlot();
     return RejectPublish(PublishError(rc));
@@ -979,6 +1028,7 @@ void MqttClient::Stop() {
     stopping_ = true;
   }
   stop_requested_.store(true);
+  WakeNetworkThread();
   {
     absl::MutexLock lock(&room_mu_);  // wakes WaitForRoom
   }

@@ -253,6 +253,11 @@ class MqttClient {
   void OnDisconnected(const absl::Status& cause);
   // Waits `delay` unless Stop() comes first.
   void SleepUnlessStopped(absl::Duration delay);
+  // One turn of the network loop: waits up to `timeout_ms` for the socket or a wakeup, then
+  // reads, writes and keeps alive like mosquitto_loop. Returns a libmosquitto error code.
+  int LoopOnce(int timeout_ms);
+  // Makes a LoopOnce waiting on another thread return at once (and write what was queued).
+  void WakeNetworkThread();
   std::string DescribeError(int rc, int saved_errno);
 
   bool IsSubscribedLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -351,6 +356,9 @@ class MqttClient {
   ConnectionHandler connection_handler_ ABSL_GUARDED_BY(connection_handler_mu_);
 
   ::mosquitto* mosq_ = nullptr;
+  // eventfd that Publish and Stop signal to wake the network thread's poll; -1 when the
+  // system gave none (the loop then notices new messages within a slice).
+  int wake_fd_ = -1;
   std::thread network_thread_;
   std::atomic<std::thread::id> network_thread_id_{};
 };

@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -180,6 +182,54 @@ TEST(MqttClientTest, ManyMessagesArriveInOrderAtQos1) {
   for (int i = 0; i < kCount; ++i) EXPECT_EQ(received[i].payload(), std::to_string(i));
   EXPECT_TRUE(
       Eventually([&] { return publisher->Metric("wm_mqtt_messages_published_total") == kCount; }));
+}
+
+// Holds open descriptors until the lowest free one is at least `above`, so that the next
+// socket gets a number that select() cannot watch (FD_SETSIZE is 1024).
+class DescriptorFiller {
+ public:
+  // False when the process may not hold that many descriptors.
+  bool Fill(int above) {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return false;
+    const rlim_t wanted = static_cast<rlim_t>(above) + 256;
+    if (limit.rlim_cur < wanted) {
+      if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < wanted) return false;
+      limit.rlim_cur = wanted;
+      if (setrlimit(RLIMIT_NOFILE, &limit) != 0) return false;
+    }
+    while (true) {
+      const int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return false;
+      fds_.push_back(fd);
+      if (fd >= above) return true;
+    }
+  }
+  ~DescriptorFiller() {
+    for (int fd : fds_) close(fd);
+  }
+
+ private:
+  std::vector<int> fds_;
+};
+
+TEST(MqttClientTest, WorksWhenItsSocketsAreNumberedAboveFdSetSize) {
+  auto broker = StartBroker();
+  ASSERT_NE(broker, nullptr);
+  DescriptorFiller filler;
+  if (!filler.Fill(1100)) GTEST_SKIP() << "this process may not open 1,100 descriptors";
+  auto subscriber = StartSubscriber(LocalOptions(broker->port()), "high/#", 1);
+  auto publisher = StartPublisher(LocalOptions(broker->port()));
+  ASSERT_TRUE(subscriber->client.IsConnected());
+  for (int qos = 0; qos <= 2; ++qos) {
+    ASSERT_TRUE(publisher->client
+                    .PublishAndWait(absl::StrCat("high/", qos), absl::StrCat("q", qos), qos, false,
+                                    kTimeout)
+                    .ok());
+  }
+  std::vector<MqttMessage> received = subscriber->inbox.WaitFor(3);
+  ASSERT_EQ(received.size(), 3u);
+  for (int qos = 0; qos <= 2; ++qos) EXPECT_EQ(received[qos].payload(), absl::StrCat("q", qos));
 }
 
 TEST(MqttClientTest, RetainedMessageArrivesOnSubscribeFlaggedRetained) {
