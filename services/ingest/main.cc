@@ -3,11 +3,13 @@
 
 #include "libs/config/settings.h"
 #include "libs/observability/logging.h"
+#include "libs/observability/process.h"
 #include "libs/observability/termination.h"
 #include "services/ingest/ingest_app.h"
 #include "spdlog/spdlog.h"
 
 int main(int argc, char** argv) {
+  wm::observability::PrepareServiceProcess();
   auto termination = wm::observability::Termination::Install();
   if (!termination.ok()) {
     std::fprintf(stderr, "wm-ingest: %s\n", std::string(termination.status().message()).c_str());

@@ -9,6 +9,7 @@
 #include "libs/observability/http_server.h"
 #include "libs/observability/logging.h"
 #include "libs/observability/metrics.h"
+#include "libs/observability/process.h"
 #include "libs/observability/readiness.h"
 #include "libs/observability/termination.h"
 #include "spdlog/spdlog.h"
@@ -21,6 +22,7 @@ namespace {
 constexpr char kService[] = "wm-gateway-sim";
 
 int Run(int argc, char** argv) {
+  observability::PrepareServiceProcess();
   absl::StatusOr<std::unique_ptr<observability::Termination>> termination =
       observability::Termination::Install();
   if (!termination.ok()) {
