@@ -1,12 +1,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "libs/grpcutil/delayed_runner.h"
 #include "libs/grpcutil/stream_queue.h"
@@ -24,22 +26,34 @@ using EventPtr = std::shared_ptr<const wm::v1::Event>;
 // the subscriber pops is then a STREAM_GAP event with the number it missed.
 using Subscription = grpcutil::StreamQueue<wm::v1::Event>;
 
+// How long the snapshot keeps telling new subscribers that a gateway was removed.
+struct RemovedGatewayRetention {
+  absl::Duration max_age = absl::Hours(24);
+  size_t max_count = 10000;  // beyond it, the oldest removals are forgotten first
+  std::function<absl::Time()> clock = [] { return absl::Now(); };
+};
+
 // Fans events out to subscribers. Assigns each published event the next sequence number and
 // keeps the latest status of every gateway, which new subscribers receive first (marked as
-// snapshot) so that a consumer starting after ingest misses nothing.
+// snapshot) so that a consumer starting after ingest misses nothing. A gateway's removal (an
+// empty retained status) stays in the snapshot as its REMOVED event for a while, so that a
+// consumer that was away when it happened (a registry restarting) still learns of it; MQTT
+// itself keeps nothing of a removed gateway.
 class EventHub {
  public:
   // `gather_delay` > 0 lets events gather that long for an idle stream before it is woken
   // (see grpcutil::StreamQueue): a little latency for far less CPU per event at high rates.
   EventHub(size_t queue_capacity, IngestMetrics& metrics,
-           absl::Duration gather_delay = absl::ZeroDuration());
+           absl::Duration gather_delay = absl::ZeroDuration(),
+           RemovedGatewayRetention removed_retention = {});
 
   // Stamps the next sequence number on `event` and delivers it to every matching subscriber.
   // Returns the sequence number.
   uint64_t Publish(std::unique_ptr<wm::v1::Event> event);
 
   // Opens a subscription. Unless `skip_snapshot`, it starts with the latest status event of
-  // every known gateway that matches. Returns nullptr once the hub is closed.
+  // every known gateway that matches, and the REMOVED events of gateways removed within the
+  // retention, in sequence order. Returns nullptr once the hub is closed.
   std::shared_ptr<Subscription> Subscribe(const wm::v1::SubscribeRequest& request);
   void Unsubscribe(const std::shared_ptr<Subscription>& subscription);
 
@@ -47,7 +61,7 @@ class EventHub {
   void Close();
 
   size_t subscriber_count() const;
-  // Latest status per gateway, ordered by sequence.
+  // Latest status per known gateway (not the removed ones), ordered by sequence.
   std::vector<EventPtr> Snapshot() const;
 
  private:
@@ -58,10 +72,15 @@ class EventHub {
   // Queues `event` for `subscriber` if its filter matches; counts a drop. `force` ignores the
   // queue's capacity (snapshot).
   void Offer(const Subscriber& subscriber, const EventPtr& event, bool force);
+  // Records a gateway's status for the snapshot: its latest status, or its removal.
+  void RememberStatusLocked(const EventPtr& event);
+  // Forgets removals older than the retention allows.
+  void ForgetOldRemovalsLocked();
 
   const size_t queue_capacity_;
   IngestMetrics& metrics_;
   std::unique_ptr<grpcutil::DelayedRunner> gather_;  // null when events wake streams at once
+  const RemovedGatewayRetention removed_retention_;
 
   mutable std::mutex mu_;
   uint64_t next_sequence_ = 1;
@@ -69,6 +88,8 @@ class EventHub {
   std::vector<Subscriber> subscribers_;
   // Latest status per gateway, already marked as snapshot.
   absl::flat_hash_map<std::string, EventPtr> latest_status_;
+  // REMOVED status per gateway removed within the retention, marked as snapshot.
+  absl::flat_hash_map<std::string, EventPtr> removed_;
 };
 
 }  // namespace wm::ingest

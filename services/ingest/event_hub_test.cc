@@ -1,6 +1,8 @@
 #include "services/ingest/event_hub.h"
 
 #include <atomic>
+#include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "prometheus/registry.h"
@@ -107,6 +109,63 @@ TEST_F(EventHubTest, NewSubscriberGetsLatestStatusPerGatewayAsSnapshot) {
   EventPtr live = sub->PopOrArm();
   EXPECT_EQ(live->sequence(), 7u);
   EXPECT_FALSE(live->snapshot());
+}
+
+std::unique_ptr<wm::v1::Event> StatusAt(std::string gw, wm::v1::GatewayState state,
+                                         absl::Time at) {
+  auto e = Status(std::move(gw), state);
+  e->set_ingest_time_ms_epoch(static_cast<uint64_t>(absl::ToUnixMillis(at)));
+  return e;
+}
+
+// The snapshot a new subscriber receives: "gateway:STATE" in order.
+std::vector<std::string> SnapshotOf(EventHub& hub) {
+  std::vector<std::string> out;
+  auto sub = hub.Subscribe({});
+  while (EventPtr event = sub->PopOrArm()) {
+    EXPECT_TRUE(event->snapshot());
+    out.push_back(event->gateway_id() + ":" +
+                  wm::v1::GatewayState_Name(event->status().state()).substr(14));
+  }
+  hub.Unsubscribe(sub);
+  return out;
+}
+
+TEST_F(EventHubTest, ARemovalStaysInTheSnapshotForTheRetention) {
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  EventHub hub(10, metrics_, absl::ZeroDuration(),
+               {.max_age = absl::Hours(1), .max_count = 100, .clock = [&now] { return now; }});
+  hub.Publish(StatusAt("gw1", wm::v1::GATEWAY_STATE_ONLINE, now));
+  hub.Publish(StatusAt("gw2", wm::v1::GATEWAY_STATE_ONLINE, now));
+  hub.Publish(StatusAt("gw2", wm::v1::GATEWAY_STATE_REMOVED, now));
+  // A consumer that was away when gw2 was removed learns of it.
+  EXPECT_EQ(SnapshotOf(hub), (std::vector<std::string>{"gw1:ONLINE", "gw2:REMOVED"}));
+  EXPECT_EQ(hub.Snapshot().size(), 1u);  // the known gateways only
+
+  now += absl::Minutes(59);
+  EXPECT_EQ(SnapshotOf(hub), (std::vector<std::string>{"gw1:ONLINE", "gw2:REMOVED"}));
+  now += absl::Minutes(2);
+  EXPECT_EQ(SnapshotOf(hub), (std::vector<std::string>{"gw1:ONLINE"}));
+}
+
+TEST_F(EventHubTest, AGatewayThatComesBackReplacesItsRemoval) {
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  EventHub hub(10, metrics_, absl::ZeroDuration(), {.clock = [&now] { return now; }});
+  hub.Publish(StatusAt("gw1", wm::v1::GATEWAY_STATE_REMOVED, now));
+  hub.Publish(StatusAt("gw1", wm::v1::GATEWAY_STATE_ONLINE, now));
+  EXPECT_EQ(SnapshotOf(hub), (std::vector<std::string>{"gw1:ONLINE"}));
+  hub.Publish(StatusAt("gw1", wm::v1::GATEWAY_STATE_REMOVED, now));
+  EXPECT_EQ(SnapshotOf(hub), (std::vector<std::string>{"gw1:REMOVED"}));
+}
+
+TEST_F(EventHubTest, BeyondTheCountTheOldestRemovalsAreForgotten) {
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  EventHub hub(10, metrics_, absl::ZeroDuration(),
+               {.max_age = absl::Hours(1), .max_count = 2, .clock = [&now] { return now; }});
+  for (const char* gw : {"gw1", "gw2", "gw3"}) {
+    hub.Publish(StatusAt(gw, wm::v1::GATEWAY_STATE_REMOVED, now));
+  }
+  EXPECT_EQ(SnapshotOf(hub), (std::vector<std::string>{"gw2:REMOVED", "gw3:REMOVED"}));
 }
 
 TEST_F(EventHubTest, SnapshotHonoursFilterAndSkip) {

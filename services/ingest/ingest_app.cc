@@ -58,6 +58,13 @@ void AddIngestSettings(config::Schema& schema) {
                       "them in one burst (0: write each at once; more CPU per event)",
               .min = 0,
               .max = 1000});
+  schema.Add({.key = "removed_gateway_retention_s",
+              .type = config::SettingType::kInt,
+              .default_value = "86400",
+              .help = "Seconds a gateway's removal (empty retained status) stays in the snapshot "
+                      "new Subscribe streams start with, so a consumer that was away learns of it",
+              .min = 0,
+              .max = 30 * 86400});
   schema.Add({.key = "drain_timeout_s",
               .type = config::SettingType::kDouble,
               .default_value = "3",
@@ -87,8 +94,11 @@ absl::StatusOr<std::unique_ptr<IngestApp>> IngestApp::Create(const config::Setti
   app->registry_ = observability::NewMetricsRegistry(kService);
   app->readiness_.Declare(kMqttReady, "connecting to the MQTT broker");
   app->metrics_ = std::make_unique<IngestMetrics>(*app->registry_);
-  app->hub_ = std::make_unique<EventHub>(settings.GetInt("subscriber_queue_size"), *app->metrics_,
-                                         absl::Milliseconds(settings.GetDouble("stream_gather_ms")));
+  app->hub_ = std::make_unique<EventHub>(
+      settings.GetInt("subscriber_queue_size"), *app->metrics_,
+      absl::Milliseconds(settings.GetDouble("stream_gather_ms")),
+      RemovedGatewayRetention{.max_age =
+                                  absl::Seconds(settings.GetInt("removed_gateway_retention_s"))});
   app->processor_ = std::make_unique<IngestProcessor>(
       *app->hub_,
       EventDeduplicator::Options{

@@ -2,8 +2,12 @@
 #include <signal.h>
 #include <sqlite3.h>
 
+#include <chrono>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "grpcpp/grpcpp.h"
+#include "protos/wm/v1/events.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/testing/files.h"
@@ -182,6 +186,40 @@ TEST_F(RegistryRestartTest, FollowsIngestThroughARestart) {
   ASSERT_TRUE(gateway.ok());
   EXPECT_EQ(gateway->state(), wm::v1::GATEWAY_STATE_ONLINE);
   EXPECT_EQ(ListedNodes().first, 10u);
+}
+
+TEST_F(RegistryRestartTest, LearnsOfAGatewayRemovedWhileItWasDown) {
+  ASSERT_NO_FATAL_FAILURE(StartStack());
+  ASSERT_NO_FATAL_FAILURE(PublishStatus({{"sink0", kNetwork, 1, 5}}));
+  ASSERT_TRUE(WaitUntil([&] { return stack_->GetGateway("gw-1").ok(); }));
+  ASSERT_TRUE(WaitUntil([&] { return !SinkIds().empty(); }));
+
+  absl::StatusOr<int> code = stack_->StopRegistry(absl::Seconds(10));
+  ASSERT_TRUE(code.ok()) << code.status();
+  // The gateway is cleared from the broker: nothing retained is left of it; only wm-ingest
+  // sees it go (a live stream of its own tells when it has).
+  auto events = wm::v1::Events::NewStub(
+      grpc::CreateChannel(stack_->ingest_address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  wm::v1::SubscribeRequest live;
+  live.set_skip_snapshot(true);
+  live.add_kinds(wm::v1::EVENT_KIND_GATEWAY_STATUS);
+  auto stream = events->Subscribe(&context, live);
+  stream->WaitForInitialMetadata();
+  ASSERT_TRUE(stack_->Publish(wm::testing::GatewayStatusTopic("gw-1"), "", /*retained=*/true).ok());
+  wm::v1::Event removed;
+  ASSERT_TRUE(stream->Read(&removed));
+  EXPECT_EQ(removed.status().state(), wm::v1::GATEWAY_STATE_REMOVED);
+  context.TryCancel();
+  stream->Finish();
+
+  ASSERT_TRUE(stack_->StartRegistry().ok());
+  EXPECT_TRUE(WaitUntil([&] {
+    absl::StatusOr<std::vector<wm::v1::Gateway>> gateways = stack_->ListGateways();
+    return gateways.ok() && gateways->empty();
+  })) << "the removal reached the registry through ingest's snapshot";
+  EXPECT_TRUE(SinkIds().empty());
 }
 
 TEST(RegistryStartTest, ADatabaseFileThatIsNotOneStopsTheStartNamingIt) {
