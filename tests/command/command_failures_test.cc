@@ -6,7 +6,6 @@
 #include <signal.h>
 
 #include <functional>
-#include <iostream>
 #include <set>
 #include <string>
 #include <thread>
@@ -21,6 +20,7 @@
 #include "libs/wirepas/topic.h"
 #include "protos/wm/v1/commands.grpc.pb.h"
 #include "tests/command/command_stack.h"
+#include "tests/harness/command_stack_fixture.h"
 #include "tools/gateway_sim/broker_observer.h"
 
 namespace wm::testing {
@@ -36,19 +36,9 @@ constexpr absl::Duration kDefaultTimeout = absl::Seconds(2);
 // room for a loaded 2-core machine (such a call takes about a millisecond).
 constexpr absl::Duration kFast = absl::Milliseconds(200);
 
-class CommandFailuresTest : public ::testing::Test {
+class CommandFailuresTest : public CommandStackFixture {
  protected:
-  void SetUp() override {
-    absl::StatusOr<std::unique_ptr<CommandStack>> stack = CommandStack::Start();
-    ASSERT_TRUE(stack.ok()) << stack.status();
-    stack_ = *std::move(stack);
-  }
-
-  void TearDown() override {
-    if (HasFailure() && stack_ != nullptr) std::cerr << stack_->Output();
-  }
-
-  // Starts a simulator whose gateway ids start with `prefix`.
+  // Starts a simulator whose gateway ids start with `prefix` (a test here runs several).
   void StartSim(const std::string& prefix, std::vector<std::string> extra_args,
                 SimulatedGateways** out) {
     SimulatorSpec spec;
@@ -94,8 +84,6 @@ class CommandFailuresTest : public ::testing::Test {
   double Metric(std::string_view name, std::string_view labels = "") {
     return stack_->command().Metric(name, labels).value_or(-1);
   }
-
-  std::unique_ptr<CommandStack> stack_;
 };
 
 // ---- answers that do not come, or come late ----

@@ -5,7 +5,6 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <iostream>
 #include <map>
 #include <random>
 #include <set>
@@ -20,6 +19,7 @@
 #include "libs/wirepas/topic.h"
 #include "protos/wm/v1/commands.grpc.pb.h"
 #include "tests/command/command_stack.h"
+#include "tests/harness/command_stack_fixture.h"
 #include "tools/gateway_sim/broker_observer.h"
 #include "tools/gateway_sim/crc16.h"
 
@@ -53,25 +53,8 @@ grpc::Status ReadAll(grpc::ClientReader<Message>& reader, std::vector<Message>* 
   return reader.Finish();
 }
 
-class CommandMethodsTest : public ::testing::Test {
+class CommandMethodsTest : public CommandStackFixture {
  protected:
-  void SetUp() override {
-    absl::StatusOr<std::unique_ptr<CommandStack>> stack = CommandStack::Start();
-    ASSERT_TRUE(stack.ok()) << stack.status();
-    stack_ = *std::move(stack);
-  }
-
-  void TearDown() override {
-    if (HasFailure() && stack_ != nullptr) std::cerr << stack_->Output();
-  }
-
-  // Starts the test's simulator, sim().
-  void StartSim(SimulatorSpec spec = {}) {
-    absl::StatusOr<SimulatedGateways*> sim = stack_->StartSimulator(std::move(spec));
-    ASSERT_TRUE(sim.ok()) << sim.status();
-    sim_ = *sim;
-  }
-
   // The requests of `method` published to the gateway, once the one carrying `last_req_id`
   // (the last the test caused) has reached the observer: the broker delivers them in order.
   std::vector<wirepas::GenericMessage> RequestsUpTo(uint64_t last_req_id, Method method) {
@@ -80,8 +63,6 @@ class CommandMethodsTest : public ::testing::Test {
     return stack_->RequestsTo(gw(), method);
   }
 
-  SimulatedGateways& sim() { return *sim_; }
-  std::string gw() { return sim_->gateway_id(); }
   wm::v1::Commands::Stub& commands() { return stack_->commands(); }
 
   // A quiet period (ms) long enough for every node of `sink` to answer an MSAP request (the
@@ -192,8 +173,6 @@ class CommandMethodsTest : public ::testing::Test {
     return absl::StrCat(scratchpad_dir_, "/", gw(), "-", sink_id, ".bin");
   }
 
-  std::unique_ptr<CommandStack> stack_;
-  SimulatedGateways* sim_ = nullptr;
   std::string scratchpad_dir_;
 };
 

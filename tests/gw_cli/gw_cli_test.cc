@@ -8,7 +8,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
@@ -16,6 +15,7 @@
 #include "libs/testing/files.h"
 #include "libs/testing/mosquitto.h"
 #include "libs/testing/subprocess.h"
+#include "tests/gw_cli/cli_runner.h"
 #include "tests/harness/metrics_text.h"
 #include "tests/harness/service_process.h"
 #include "tests/ingest/gateway_messages.h"
@@ -23,7 +23,9 @@
 namespace wm::gw_cli {
 namespace {
 
+using ::wm::testing::Field;
 using ::wm::testing::GatewayPacket;
+using ::wm::testing::LinesStartingWith;
 using ::wm::testing::MosquittoProcess;
 using ::wm::testing::ServiceProcess;
 using ::wm::testing::Subprocess;
@@ -31,25 +33,10 @@ using ::wm::testing::Subprocess;
 constexpr absl::Duration kTimeout = absl::Seconds(20);
 constexpr absl::Duration kPollInterval = absl::Milliseconds(20);
 constexpr char kIngest[] = "services/ingest/wm-ingest";
-constexpr char kCli[] = "tools/gw_cli/wm-gw-cli";
 
-// The lines of `output` that start with `prefix`: "#" for events printed as text, "{" for JSON.
-// The CLI's own messages (reconnecting, errors) go to stderr, into the same output, and start
-// with "wm-gw-cli:".
-std::vector<std::string> LinesStartingWith(const std::string& output, const std::string& prefix) {
-  std::vector<std::string> lines;
-  for (absl::string_view line : absl::StrSplit(output, '\n', absl::SkipEmpty())) {
-    if (absl::StartsWith(line, prefix)) lines.emplace_back(line);
-  }
-  return lines;
-}
-
-// One value of a JSON object parsed into a Struct; null when absent.
-const google::protobuf::Value& Field(const google::protobuf::Struct& object,
-                                     const std::string& name) {
-  auto it = object.fields().find(name);
-  return it == object.fields().end() ? google::protobuf::Value::default_instance() : it->second;
-}
+// Events printed as text start with "#", as JSON with "{" (LinesStartingWith). The CLI's own
+// messages (reconnecting, errors) go to stderr, into the same output, and start with
+// "wm-gw-cli:".
 
 class GwCliTest : public ::testing::Test {
  protected:
@@ -83,17 +70,11 @@ class GwCliTest : public ::testing::Test {
   // Starts `wm-gw-cli events` with --wm_ingest and `args`.
   std::unique_ptr<Subprocess> StartCli(std::vector<std::string> args) {
     args.insert(args.begin(), {"events", "--wm_ingest=" + IngestAddress()});
-    auto cli = Subprocess::Start(wm::testing::RunfilePath(kCli), args);
-    EXPECT_TRUE(cli.ok()) << cli.status();
-    return cli.ok() ? *std::move(cli) : nullptr;
+    return wm::testing::StartCli(args);
   }
 
   // Waits for the CLI to exit by itself; its exit code, or -1.
-  int WaitForExit(Subprocess& cli) {
-    absl::StatusOr<int> code = cli.Wait(kTimeout);
-    EXPECT_TRUE(code.ok()) << code.status() << "\n" << cli.Output();
-    return code.value_or(-1);
-  }
+  int WaitForExit(Subprocess& cli) { return wm::testing::FinishCli(cli, kTimeout).code; }
 
   void Publish(const std::string& topic, const std::string& payload, bool retained = false) {
     ASSERT_TRUE(publisher_->PublishAndWait(topic, payload, 1, retained, kTimeout).ok()) << topic;

@@ -4,6 +4,7 @@
 #include <ostream>
 #include <string>
 
+#include "absl/status/status.h"
 #include "libs/config/settings.h"
 #include "libs/observability/termination.h"
 
@@ -34,5 +35,13 @@ struct CliCommand {
   // Runs the command with its loaded settings and returns one of the exit codes above.
   std::function<int(const config::Settings&, CliContext&)> run;
 };
+
+// Checks that no argument was given besides the flags: wm-gw-cli's settings are --key=value,
+// so a bare word is most likely a mistyped flag. InvalidArgument quoting the first one.
+absl::Status CheckNoPositional(const config::Settings& settings);
+
+// Prints a bad argument on `err` ("wm-gw-cli: <message>", the message naming the flag) and
+// returns kExitUsage.
+int ReportUsageError(const absl::Status& status, std::ostream& err);
 
 }  // namespace wm::gw_cli

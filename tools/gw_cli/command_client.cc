@@ -19,17 +19,26 @@ constexpr uint32_t kWaitForReadyMs = 5000;
 
 }  // namespace
 
+void AddJsonSetting(config::Schema& schema) {
+  schema.Add({.key = "json",
+              .type = config::SettingType::kBool,
+              .default_value = "false",
+              .help = "One JSON object per line (proto field names) instead of text"});
+}
+
 void AddCommandSettings(config::Schema& schema, CommandSettingsOptions options) {
   grpcutil::AddAddressSetting(schema, "wm_command", "127.0.0.1:7003", "wm-command's gRPC address");
   grpcutil::AddGrpcClientSettings(schema);
-  schema.Add({.key = "gateway", .help = "Gateway id the request goes to (required)"});
+  schema.Add({.key = "gateway", .help = "Gateway id the request goes to; required"});
   if (options.sink) {
-    schema.Add({.key = "sink", .help = "Sink id the request goes to (required)"});
+    schema.Add({.key = "sink", .help = "Sink id the request goes to; required"});
   }
   schema.Add({.key = "timeout_s",
               .type = config::SettingType::kDouble,
               .default_value = "0",
-              .help = "How long to wait for the gateway's answer (0: the method's default)",
+              .help = options.collects_answers
+                          ? "How long to collect the nodes' answers at most (0: 60 s)"
+                          : "How long to wait for each gateway answer (0: the method's default)",
               .min = 0,
               .max = 600});
   if (options.client_request_id) {
@@ -37,10 +46,7 @@ void AddCommandSettings(config::Schema& schema, CommandSettingsOptions options) 
                 .help = "Client request id: repeating a command with the same id within "
                         "wm-command's window returns the first result without sending again"});
   }
-  schema.Add({.key = "json",
-              .type = config::SettingType::kBool,
-              .default_value = "false",
-              .help = "Print results as JSON lines instead of text"});
+  AddJsonSetting(schema);
   config::AcceptBackendClientKeys(schema);
 }
 
@@ -84,6 +90,14 @@ int ReportRpcError(std::string_view method, const grpc::Status& status, std::ost
   return kExitFailed;
 }
 
+int ReportCallFailure(std::string_view method, const grpc::Status& status,
+                      const CallCanceller& canceller, std::ostream& err) {
+  if (!canceller.Interrupted(status)) return ReportRpcError(method, status, err);
+  err << "wm-gw-cli: " << method
+      << " interrupted; a request already sent to the gateway may still take effect\n";
+  return kExitFailed;
+}
+
 std::string DescribeResult(const wm::v1::GatewayResult& result) {
   if (result.code() == wm::v1::GATEWAY_RESULT_OK && result.raw_code() == 0) return "OK";
   if (result.code() == wm::v1::GATEWAY_RESULT_UNKNOWN) return result.name();
@@ -102,6 +116,9 @@ int ReportResult(std::string_view method, const wm::v1::GatewayResult& result, b
 void PrintJson(const google::protobuf::Message& message, std::ostream& out) {
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
+  // An OK result is all defaults (code 0, raw_code 0): print them, so that scripts can test
+  // `.result.code` without knowing proto3's rules.
+  options.always_print_primitive_fields = true;
   std::string json;
   if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok()) json = "{}";
   out << json << '\n';

@@ -5,6 +5,8 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
@@ -12,14 +14,30 @@
 #include "grpcpp/support/status.h"
 #include "libs/config/settings.h"
 #include "protos/wm/v1/commands.grpc.pb.h"
+#include "tools/gw_cli/call_canceller.h"
 
 namespace wm::gw_cli {
+
+// The defaults of wm.v1.Commands' timeout_ms (commands.proto), which a call's deadline must
+// cover: the wait for one gateway answer, for each request of an upload, for processing a
+// scratchpad, and the collection of the nodes' answers of ping and nodes_scratchpad_status.
+inline constexpr uint32_t kDefaultRequestTimeoutMs = 2000;
+inline constexpr uint32_t kDefaultUploadRequestTimeoutMs = 60000;
+inline constexpr uint32_t kDefaultProcessTimeoutMs = 120000;
+inline constexpr uint32_t kDefaultCollectTimeoutMs = 60000;
 
 // Which settings a wm-command subcommand takes besides the common ones.
 struct CommandSettingsOptions {
   bool sink = true;               // --sink: the sink the request goes to
   bool client_request_id = true;  // --request_id: idempotent retries (not for read-only streams)
+  // --timeout_s bounds the whole collection of the nodes' answers (ping,
+  // nodes_scratchpad_status) rather than the wait for each gateway answer.
+  bool collects_answers = false;
 };
+
+// Declares --json, which every subcommand takes: its results as one JSON object per line
+// (PrintJson) instead of text.
+void AddJsonSetting(config::Schema& schema);
 
 // Declares the settings every subcommand that calls wm-command shares: `wm_command` (address),
 // the gRPC client TLS settings, `gateway` (required), `sink` (required where the request has
@@ -42,16 +60,30 @@ struct CommandTarget {
 absl::StatusOr<CommandTarget> CommandTargetFromSettings(const config::Settings& settings,
                                                         CommandSettingsOptions options = {});
 
+namespace internal {
+// Whether a request type has a sink_id / client_request_id field (gateway-wide and read-only
+// requests do not).
+template <typename T, typename = void>
+struct HasSinkId : std::false_type {};
+template <typename T>
+struct HasSinkId<T, std::void_t<decltype(std::declval<T&>().set_sink_id(std::string()))>>
+    : std::true_type {};
+template <typename T, typename = void>
+struct HasClientRequestId : std::false_type {};
+template <typename T>
+struct HasClientRequestId<
+    T, std::void_t<decltype(std::declval<T&>().set_client_request_id(std::string()))>>
+    : std::true_type {};
+}  // namespace internal
+
 // Fills the fields every request of wm.v1.Commands shares (gateway_id, sink_id, timeout_ms,
 // client_request_id), for request types that have them.
 template <typename Request>
 void FillCommon(const CommandTarget& target, Request& request) {
   request.set_gateway_id(target.gateway_id);
   request.set_timeout_ms(target.timeout_ms);
-  if constexpr (std::is_same_v<decltype(request.sink_id()), const std::string&>) {
-    request.set_sink_id(target.sink_id);
-  }
-  if constexpr (std::is_same_v<decltype(request.client_request_id()), const std::string&>) {
+  if constexpr (internal::HasSinkId<Request>::value) request.set_sink_id(target.sink_id);
+  if constexpr (internal::HasClientRequestId<Request>::value) {
     request.set_client_request_id(target.client_request_id);
   }
 }
@@ -66,6 +98,12 @@ void PrepareContext(const CommandTarget& target, uint32_t default_timeout_ms,
 // kExitFailed.
 int ReportRpcError(std::string_view method, const grpc::Status& status, std::ostream& err);
 
+// Like ReportRpcError, but a request that Ctrl-C cancelled is said to be interrupted
+// ("wm-gw-cli: <method> interrupted; a request already sent to the gateway may still take
+// effect").
+int ReportCallFailure(std::string_view method, const grpc::Status& status,
+                      const CallCanceller& canceller, std::ostream& err);
+
 // "OK", or the gateway's result name with its raw code when unknown, e.g.
 // "INVALID_SEQUENCE_NUMBER (17)".
 std::string DescribeResult(const wm::v1::GatewayResult& result);
@@ -75,7 +113,8 @@ std::string DescribeResult(const wm::v1::GatewayResult& result);
 int ReportResult(std::string_view method, const wm::v1::GatewayResult& result, bool json,
                  std::ostream& out);
 
-// One message as a single JSON line (proto field names, enums by name, bytes in base64).
+// One message as a single JSON line (proto field names, enums by name, bytes in base64,
+// fields at their default value included).
 void PrintJson(const google::protobuf::Message& message, std::ostream& out);
 
 }  // namespace wm::gw_cli

@@ -1,10 +1,10 @@
 #include "tools/gw_cli/event_format.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <ctime>
+#include <string_view>
 
 #include "spdlog/fmt/fmt.h"
+#include "tools/gw_cli/text_format.h"
 
 namespace wm::gw_cli {
 namespace {
@@ -17,26 +17,11 @@ std::string ClockTime(uint64_t ms_epoch) {
                      ms_epoch % 1000);
 }
 
+// At most `max_bytes` of `bytes` in hex, ".." when there are more.
 std::string Hex(const std::string& bytes, size_t max_bytes) {
-  std::string out;
-  for (size_t i = 0; i < bytes.size() && i < max_bytes; ++i) {
-    out += fmt::format("{:02x}", static_cast<uint8_t>(bytes[i]));
-  }
+  std::string out = HexBytes(std::string_view(bytes).substr(0, max_bytes));
   if (bytes.size() > max_bytes) out += "..";
   return out;
-}
-
-std::string StateName(wm::v1::GatewayState state) {
-  switch (state) {
-    case wm::v1::GATEWAY_STATE_ONLINE:
-      return "ONLINE";
-    case wm::v1::GATEWAY_STATE_OFFLINE:
-      return "OFFLINE";
-    case wm::v1::GATEWAY_STATE_REMOVED:
-      return "REMOVED";
-    default:
-      return "UNKNOWN";
-  }
 }
 
 std::string MethodName(wm::v1::GatewayMethod method) {
@@ -77,7 +62,7 @@ std::string FormatEventLine(const wm::v1::Event& event) {
     }
     case wm::v1::Event::kStatus: {
       const wm::v1::GatewayStatus& s = event.status();
-      line += fmt::format("status   {} {}", Where(event), StateName(s.state()));
+      line += fmt::format("status   {} {}", Where(event), GatewayStateName(s.state()));
       if (!s.model().empty()) line += " model=" + s.model();
       if (!s.firmware().empty()) line += " version=" + s.firmware();
       if (s.configs_size() > 0) line += fmt::format(" sinks={}", s.configs_size());
@@ -107,14 +92,6 @@ std::string FormatEventLine(const wm::v1::Event& event) {
   }
   if (event.snapshot()) line += " (snapshot)";
   return line;
-}
-
-std::string FormatEventJson(const wm::v1::Event& event) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  std::string json;
-  if (!google::protobuf::util::MessageToJsonString(event, &json, options).ok()) return "{}";
-  return json;
 }
 
 }  // namespace wm::gw_cli

@@ -1,30 +1,25 @@
 #include "tools/gw_cli/events_command.h"
 
-#include <algorithm>
-#include <chrono>
-#include <thread>
-
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "libs/config/backend_client.h"
+#include "third_party/system/string_view_compat.h"
+#include "tools/gw_cli/command_client.h"
 #include "tools/gw_cli/event_format.h"
+#include "tools/gw_cli/stream_follower.h"
+#include "tools/gw_cli/value_parsing.h"
 
 namespace wm::gw_cli {
 namespace {
 
-// Parses "1,2,3" into unsigned integers no larger than `max`.
+// Parses "1,2,0x3" into unsigned integers no larger than `max`.
 template <typename T>
 absl::Status ParseList(const config::Settings& settings, std::string_view key, uint64_t max,
                        google::protobuf::RepeatedField<T>* out) {
-  const std::string text = settings.GetString(key);
-  if (text.empty()) return absl::OkStatus();
-  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
-    uint64_t value = 0;
-    if (!absl::SimpleAtoi(item, &value) || value > max) {
-      return absl::InvalidArgumentError(std::string(key) + ": '" + std::string(item) +
-                                        "' is not a number in 0.." + std::to_string(max));
-    }
-    out->Add(static_cast<T>(value));
+  for (absl::string_view item :
+       absl::StrSplit(settings.GetString(key), ',', absl::SkipWhitespace())) {
+    absl::StatusOr<uint64_t> value = ParseUnsigned(key, ToStd(item), 0, max);
+    if (!value.ok()) return value.status();
+    out->Add(static_cast<T>(*value));
   }
   return absl::OkStatus();
 }
@@ -51,35 +46,29 @@ absl::StatusOr<wm::v1::EventKind> KindFromName(absl::string_view name) {
 void AddEventsSettings(config::Schema& schema) {
   grpcutil::AddAddressSetting(schema, "wm_ingest", "127.0.0.1:7001", "wm-ingest's gRPC address");
   grpcutil::AddGrpcClientSettings(schema);
+  AddJsonSetting(schema);
   schema.Add({.key = "gateway", .help = "Only these gateway ids (comma-separated)"});
   schema.Add({.key = "sink", .help = "Only these sink ids (comma-separated)"});
-  schema.Add({.key = "network", .help = "Only packets of these network addresses"});
-  schema.Add({.key = "node", .help = "Only packets from these node addresses"});
-  schema.Add({.key = "src_ep", .help = "Only these source endpoints"});
-  schema.Add({.key = "dst_ep", .help = "Only these destination endpoints"});
-  schema.Add({.key = "kind", .help = "Only these kinds: status, packet, response, downlink"});
+  schema.Add({.key = "network",
+              .help = "Only packets of these network addresses (comma-separated, decimal or 0x "
+                      "hex)"});
+  schema.Add(
+      {.key = "node",
+       .help = "Only packets from these node addresses (comma-separated, decimal or 0x hex)"});
+  schema.Add({.key = "src_ep", .help = "Only these source endpoints (comma-separated)"});
+  schema.Add({.key = "dst_ep", .help = "Only these destination endpoints (comma-separated)"});
+  schema.Add({.key = "kind",
+              .help = "Only these kinds (comma-separated): status, packet, response, downlink"});
   schema.Add({.key = "no_snapshot",
               .type = config::SettingType::kBool,
               .default_value = "false",
               .help = "Skip the current status of every gateway at start"});
-  schema.Add({.key = "json",
-              .type = config::SettingType::kBool,
-              .default_value = "false",
-              .help = "One JSON object per event instead of a readable line"});
-  schema.Add({.key = "count",
-              .type = config::SettingType::kInt,
-              .default_value = "0",
-              .help = "Exit after this many events (0: no limit)",
-              .min = 0});
-  schema.Add({.key = "duration_s",
-              .type = config::SettingType::kDouble,
-              .default_value = "0",
-              .help = "Exit after this many seconds (0: until Ctrl-C)",
-              .min = 0});
+  AddStreamLimitSettings(schema, "events");
   config::AcceptBackendClientKeys(schema);
 }
 
 absl::StatusOr<EventsOptions> EventsOptionsFromSettings(const config::Settings& settings) {
+  if (absl::Status s = CheckNoPositional(settings); !s.ok()) return s;
   EventsOptions options;
   absl::StatusOr<std::string> address = grpcutil::AddressFromSettings(settings, "wm_ingest");
   if (!address.ok()) return address.status();
@@ -109,60 +98,27 @@ absl::StatusOr<EventsOptions> EventsOptionsFromSettings(const config::Settings& 
   return options;
 }
 
-EventStreamPrinter::EventStreamPrinter(EventsOptions options, std::ostream& out, std::ostream& log)
-    : options_(std::move(options)), out_(out), log_(log) {}
-
-uint64_t EventStreamPrinter::Run() {
-  auto channel = grpcutil::CreateChannel(options_.ingest_address, options_.channel);
-  auto stub = wm::v1::Events::NewStub(channel);
+grpc::Status PrintEventStream(const EventsOptions& options, CallCanceller& canceller,
+                              std::ostream& out, std::ostream& log) {
+  const std::shared_ptr<grpc::Channel> channel =
+      grpcutil::CreateChannel(options.ingest_address, options.channel);
+  const std::unique_ptr<wm::v1::Events::Stub> stub = wm::v1::Events::NewStub(channel);
   uint64_t printed = 0;
-  auto retry_delay = std::chrono::milliseconds(200);
-  while (true) {
-    grpc::ClientContext context;
-    context.set_wait_for_ready(true);  // wait for ingest to come up instead of failing at once
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (cancelled_) return printed;
-      context_ = &context;
+  FollowedStream<wm::v1::Event> stream;
+  stream.service = "wm-ingest";
+  stream.address = options.ingest_address;
+  stream.channel = channel.get();
+  stream.open = [&](grpc::ClientContext* call) { return stub->Subscribe(call, options.request); };
+  stream.on_message = [&](const wm::v1::Event& event) {
+    if (options.json) {
+      PrintJson(event, out);
+    } else {
+      out << FormatEventLine(event) << '\n';
     }
-    auto reader = stub->Subscribe(&context, options_.request);
-    wm::v1::Event event;
-    bool got_any = false;
-    while (reader->Read(&event)) {
-      got_any = true;
-      out_ << (options_.json ? FormatEventJson(event) : FormatEventLine(event)) << '\n';
-      out_.flush();
-      if (options_.max_events != 0 && ++printed >= options_.max_events) {
-        context.TryCancel();
-        reader->Finish();
-        std::lock_guard<std::mutex> lock(mu_);
-        context_ = nullptr;
-        return printed;
-      }
-    }
-    grpc::Status status = reader->Finish();
-    std::unique_lock<std::mutex> lock(mu_);
-    context_ = nullptr;
-    if (cancelled_) return printed;
-    if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
-        status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
-        status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
-      log_ << "wm-gw-cli: " << status.error_message() << '\n';
-      return printed;
-    }
-    if (got_any) retry_delay = std::chrono::milliseconds(200);
-    log_ << "wm-gw-cli: stream from " << options_.ingest_address << " ended ("
-         << (status.ok() ? "ingest stopped" : status.error_message()) << "), reconnecting\n";
-    cancel_cv_.wait_for(lock, retry_delay, [this] { return cancelled_; });
-    retry_delay = std::min(retry_delay * 2, std::chrono::milliseconds(5000));
-  }
-}
-
-void EventStreamPrinter::Cancel() {
-  std::lock_guard<std::mutex> lock(mu_);
-  cancelled_ = true;
-  if (context_ != nullptr) context_->TryCancel();
-  cancel_cv_.notify_all();
+    out.flush();
+    return options.max_events == 0 || ++printed < options.max_events;
+  };
+  return FollowStream(stream, canceller, log);
 }
 
 CliCommand EventsCommand() {
@@ -171,22 +127,12 @@ CliCommand EventsCommand() {
       .summary = "stream decoded gateway traffic from wm-ingest",
       .add_settings = AddEventsSettings,
       .run =
-          [](const config::Settings& settings, CliContext& context) {
+          [](const config::Settings& settings, CliContext& cli) {
             absl::StatusOr<EventsOptions> options = EventsOptionsFromSettings(settings);
-            if (!options.ok()) {
-              context.err << "wm-gw-cli: " << options.status().message() << '\n';
-              return kExitUsage;
-            }
-            const double duration_s = settings.GetDouble("duration_s");
-            EventStreamPrinter printer(*std::move(options), context.out, context.err);
-            std::thread stopper([&] {
-              context.termination.Wait(duration_s > 0 ? absl::Seconds(duration_s)
-                                                      : absl::InfiniteDuration());
-              printer.Cancel();
-            });
-            printer.Run();
-            context.termination.RequestStop("done");
-            stopper.join();
+            if (!options.ok()) return ReportUsageError(options.status(), cli.err);
+            CallCanceller canceller(cli.termination, DurationLimit(settings));
+            const grpc::Status status = PrintEventStream(*options, canceller, cli.out, cli.err);
+            if (!status.ok()) return ReportRpcError("Subscribe", status, cli.err);
             return kExitOk;
           },
   };

@@ -1,16 +1,15 @@
 #pragma once
 
-#include <functional>
-#include <memory>
+#include <cstdint>
 #include <ostream>
-#include <condition_variable>
-#include <mutex>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "grpcpp/support/status.h"
 #include "libs/config/settings.h"
 #include "libs/grpcutil/channel.h"
 #include "protos/wm/v1/events.grpc.pb.h"
+#include "tools/gw_cli/call_canceller.h"
 #include "tools/gw_cli/cli_command.h"
 
 namespace wm::gw_cli {
@@ -30,29 +29,15 @@ struct EventsOptions {
   uint64_t max_events = 0;  // 0: no limit
 };
 
-// Reads EventsOptions from settings. Filters are comma-separated lists; errors name the key.
+// Reads EventsOptions from settings. Filters are comma-separated lists of ids, or of numbers in
+// decimal or 0x hex; errors name the key.
 absl::StatusOr<EventsOptions> EventsOptionsFromSettings(const config::Settings& settings);
 
-// Prints the Subscribe stream of wm-ingest, one line per event, until Cancel(), `max_events`,
-// or a stream error that is not worth retrying. When ingest is unreachable or restarts, it
-// reconnects with a growing delay (up to 5 s) and says so on `log`.
-class EventStreamPrinter {
- public:
-  EventStreamPrinter(EventsOptions options, std::ostream& out, std::ostream& log);
-
-  // Runs until done; returns the number of events printed.
-  uint64_t Run();
-  // Ends Run() from another thread.
-  void Cancel();
-
- private:
-  EventsOptions options_;
-  std::ostream& out_;
-  std::ostream& log_;
-  std::mutex mu_;
-  bool cancelled_ = false;
-  grpc::ClientContext* context_ = nullptr;  // the open stream's, guarded by mu_
-  std::condition_variable cancel_cv_;
-};
+// Prints the Subscribe stream of wm-ingest on `out`, one line (or with json one JSON object) per
+// event, until `canceller` stops it, `max_events` were printed, or an error that retrying
+// cannot cure, which it returns. When ingest is unreachable or restarts, it reconnects with a
+// growing delay and says so on `log` (FollowStream).
+grpc::Status PrintEventStream(const EventsOptions& options, CallCanceller& canceller,
+                              std::ostream& out, std::ostream& log);
 
 }  // namespace wm::gw_cli

@@ -2,38 +2,57 @@
 //   wm-gw-cli <command> [--settings FILE] [--key=value ...]
 //   wm-gw-cli help                  lists the commands
 //   wm-gw-cli <command> --help      lists a command's settings
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "libs/config/settings.h"
 #include "libs/observability/termination.h"
 #include "tools/gw_cli/cli_command.h"
 #include "tools/gw_cli/events_command.h"
+#include "tools/gw_cli/gateway_commands.h"
+#include "tools/gw_cli/node_commands.h"
+#include "tools/gw_cli/registry_commands.h"
 
 namespace {
 
 using wm::gw_cli::CliCommand;
 
-// Every command, in the order `help` lists them.
-std::vector<CliCommand> AllCommands() {
+// Commands that belong together, under one heading of `help`.
+struct CommandFamily {
+  std::string title;
   std::vector<CliCommand> commands;
-  auto append = [&commands](std::vector<CliCommand> family) {
-    for (CliCommand& command : family) commands.push_back(std::move(command));
+};
+
+// Every command, in the order `help` lists them.
+std::vector<CommandFamily> AllCommands() {
+  return {
+      {"live traffic (wm-ingest)", {wm::gw_cli::EventsCommand()}},
+      {"inventory (wm-registry)", wm::gw_cli::RegistryCommands()},
+      {"gateway requests (wm-command)", wm::gw_cli::GatewayCommands()},
+      {"node commands (wm-command)", wm::gw_cli::NodeCommands()},
   };
-  append({wm::gw_cli::EventsCommand()});
-  return commands;
 }
 
-std::string Usage(const std::vector<CliCommand>& commands) {
+std::string Usage(const std::vector<CommandFamily>& families) {
   std::string usage =
       "usage: wm-gw-cli <command> [--settings FILE] [--key=value ...]\n"
-      "       wm-gw-cli <command> --help   lists the command's settings\n"
-      "commands:\n";
-  for (const CliCommand& command : commands) {
-    absl::StrAppendFormat(&usage, "  %-22s %s\n", command.name, command.summary);
+      "       wm-gw-cli <command> --help   lists the command's settings\n";
+  size_t width = 0;
+  for (const CommandFamily& family : families) {
+    for (const CliCommand& command : family.commands) {
+      width = std::max(width, command.name.size());
+    }
+  }
+  for (const CommandFamily& family : families) {
+    absl::StrAppend(&usage, "\n", family.title, ":\n");
+    for (const CliCommand& command : family.commands) {
+      absl::StrAppendFormat(&usage, "  %-*s  %s\n", width, command.name, command.summary);
+    }
   }
   return usage;
 }
@@ -65,13 +84,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "wm-gw-cli: %s\n", std::string(termination.status().message()).c_str());
     return 1;
   }
-  const std::vector<CliCommand> commands = AllCommands();
+  const std::vector<CommandFamily> families = AllCommands();
   const std::string name = argc > 1 ? argv[1] : "";
-  for (const CliCommand& command : commands) {
-    if (command.name == name) return Run(command, argc - 1, argv + 1, **termination);
+  for (const CommandFamily& family : families) {
+    for (const CliCommand& command : family.commands) {
+      if (command.name == name) return Run(command, argc - 1, argv + 1, **termination);
+    }
   }
   const bool asked = name.empty() || name == "--help" || name == "-h" || name == "help";
   if (!asked) std::fprintf(stderr, "wm-gw-cli: unknown command '%s'\n", name.c_str());
-  std::fputs(Usage(commands).c_str(), asked ? stdout : stderr);
+  std::fputs(Usage(families).c_str(), asked ? stdout : stderr);
   return asked ? wm::gw_cli::kExitOk : wm::gw_cli::kExitUsage;
 }
