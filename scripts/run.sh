@@ -78,8 +78,29 @@ if [ -z "$SETTINGS" ]; then
   echo "run: wm-gateway-sim publishing 20 packets/s (logs in $RUN_DIR)"
 fi
 
+GW_CLI="$BIN/tools/gw_cli/wm-gw-cli"
+REG=(--wm_registry="127.0.0.1:$REGISTRY_GRPC")
+CMD=(--wm_command="127.0.0.1:$COMMAND_GRPC")
+if [ -z "$SETTINGS" ]; then
+  # The registry learns the simulated gateways through wm-ingest within a moment.
+  for _ in $(seq 100); do
+    "$GW_CLI" gateways "${REG[@]}" 2>/dev/null | grep -q "sim-gw-1 .*ONLINE" && break
+    sleep 0.1
+  done
+  echo; echo "\$ wm-gw-cli gateways"; "$GW_CLI" gateways "${REG[@]}" || true
+  echo; echo "\$ wm-gw-cli sinks"; "$GW_CLI" sinks "${REG[@]}" || true
+  echo; echo "\$ wm-gw-cli ping --gateway=sim-gw-1 --sink=sink0 --quiet_s=1"
+  "$GW_CLI" ping "${CMD[@]}" --gateway=sim-gw-1 --sink=sink0 --quiet_s=1 || true
+  echo
+  echo "run: more to try in another terminal (wm-gw-cli is $GW_CLI):"
+  echo "       wm-gw-cli nodes ${REG[*]}"
+  echo "       wm-gw-cli get_configs ${CMD[*]} --gateway=sim-gw-1"
+  echo "       wm-gw-cli help"
+  echo
+fi
+
 echo "run: decoded events follow; Ctrl-C stops the stack"
-CLI=("$BIN/tools/gw_cli/wm-gw-cli" events --wm_ingest="127.0.0.1:$GRPC_PORT")
+CLI=("$GW_CLI" events --wm_ingest="127.0.0.1:$GRPC_PORT")
 if [ -n "$DURATION" ]; then
   "${CLI[@]}" --duration_s="$DURATION" || true
   echo "run: stopped after ${DURATION}s"
