@@ -10,9 +10,12 @@ PACKAGES=(
   protobuf-compiler libprotobuf-dev protobuf-compiler-grpc libgrpc++-dev grpc-proto libabsl-dev
   # libraries
   libmosquitto-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
-  libcpp-httplib-dev prometheus-cpp-dev libsqlite3-dev libssl-dev
+  libcpp-httplib-dev prometheus-cpp-dev libsqlite3-dev libssl-dev libpq-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 openssl
+  # a private PostgreSQL server per test (initdb, postgres in /usr/lib/postgresql/15/bin), run
+  # as another user through util-linux's unshare or setpriv when the tests run as root
+  postgresql-15 util-linux
   # the local stack
   mosquitto mosquitto-clients
 )
