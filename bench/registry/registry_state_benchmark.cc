@@ -1,5 +1,6 @@
 // The registry's own work, in process: applying packets to the inventory, building a page of
-// nodes, and writing changed nodes to SQLite (a benchmark, not a test).
+// nodes, and writing changed nodes to SQLite or to a local PostgreSQL (a benchmark, not a
+// test).
 //
 //   bazel run -c opt //bench/registry:registry_state_benchmark
 #include <unistd.h>
@@ -8,6 +9,8 @@
 #include <string>
 
 #include "benchmark/benchmark.h"
+#include "libs/testing/postgres.h"
+#include "services/registry/postgres_store.h"
 #include "services/registry/registry_state.h"
 #include "services/registry/sqlite_store.h"
 
@@ -84,7 +87,29 @@ void BM_ListNodesPage(benchmark::State& bench) {
 }
 BENCHMARK(BM_ListNodesPage)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
 
-// A flush: `range` changed nodes taken from the state and written in one transaction.
+// Flushes of bench.range(0) changed nodes, taken from the state and written to `store` in one
+// transaction each (every node changed since the previous flush: the worst case).
+void RunFlushes(benchmark::State& bench, RegistryStore& store) {
+  RegistryState state({}, nullptr);
+  const int nodes = static_cast<int>(bench.range(0));
+  Fill(state, nodes);
+  if (!store.Write(state.TakeDirty()).ok()) {
+    bench.SkipWithError("the first write failed");
+    return;
+  }
+  int64_t time_ms = 2'000'000;
+  for (auto _ : bench) {
+    bench.PauseTiming();
+    ++time_ms;
+    for (int i = 0; i < nodes; ++i) state.Apply(Packet(1000 + i, time_ms));
+    bench.ResumeTiming();
+    StoreBatch batch = state.TakeDirty();
+    if (!store.Write(batch).ok()) bench.SkipWithError("write failed");
+  }
+  bench.SetItemsProcessed(bench.iterations() * nodes);
+}
+
+// SQLite (WAL, synchronous=NORMAL), the default store.
 void BM_FlushNodes(benchmark::State& bench) {
   char dir[] = "/tmp/registry-flush-XXXXXX";
   if (mkdtemp(dir) == nullptr) {
@@ -96,24 +121,39 @@ void BM_FlushNodes(benchmark::State& bench) {
     bench.SkipWithError("cannot open the store");
     return;
   }
-  RegistryState state({}, nullptr);
-  const int nodes = static_cast<int>(bench.range(0));
-  Fill(state, nodes);
-  (*store)->Write(state.TakeDirty()).IgnoreError();
-  int64_t time_ms = 2'000'000;
-  for (auto _ : bench) {
-    bench.PauseTiming();
-    ++time_ms;
-    for (int i = 0; i < nodes; ++i) state.Apply(Packet(1000 + i, time_ms));
-    bench.ResumeTiming();
-    StoreBatch batch = state.TakeDirty();
-    if (!(*store)->Write(batch).ok()) bench.SkipWithError("write failed");
-  }
-  bench.SetItemsProcessed(bench.iterations() * nodes);
+  RunFlushes(bench, **store);
   std::error_code ignored;
   std::filesystem::remove_all(dir, ignored);
 }
 BENCHMARK(BM_FlushNodes)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+// PostgreSQL: a private local server (over TCP on 127.0.0.1, its data under /tmp), configured
+// by the second argument:
+//   0  fsync off, as the tests run it;
+//   1  fsync on, synchronous_commit off: a commit does not wait for its WAL flush (what
+//      SQLite's synchronous=NORMAL does);
+//   2  the server's defaults: every commit waits for its WAL fsync.
+void BM_FlushNodesPostgres(benchmark::State& bench) {
+  wm::testing::PostgresOptions options;
+  options.fsync = bench.range(1) != 0;
+  if (bench.range(1) == 1) options.settings = {{"synchronous_commit", "off"}};
+  auto server = wm::testing::PostgresProcess::Start(options);
+  if (!server.ok()) {
+    bench.SkipWithError(std::string(server.status().message()).c_str());
+    return;
+  }
+  auto store = PostgresRegistryStore::Open((*server)->conninfo());
+  if (!store.ok()) {
+    bench.SkipWithError(std::string(store.status().message()).c_str());
+    return;
+  }
+  RunFlushes(bench, **store);
+}
+BENCHMARK(BM_FlushNodesPostgres)
+    ->ArgNames({"nodes", "durability"})
+    ->ArgsProduct({{1000, 10000}, {0, 1, 2}})
+    ->UseRealTime()  // the work is the server's: the benchmark's own CPU time says little
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace wm::registry

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "libs/config/backend_client.h"
 #include "libs/grpcutil/channel.h"
 #include "libs/observability/logging.h"
 #include "libs/observability/metrics.h"
+#include "services/registry/postgres_store.h"
+#include "services/registry/sqlite_store.h"
 #include "spdlog/spdlog.h"
 
 namespace wm::registry {
@@ -37,7 +40,16 @@ void AddRegistrySettings(config::Schema& schema) {
                               "registry follows");
   schema.Add({.key = "registry_db",
               .default_value = "wm-registry.db",
-              .help = "SQLite file holding the inventory across restarts (created if missing)"});
+              .help = "SQLite file holding the inventory across restarts (created if missing); "
+                      "not used when registry_postgres is set"});
+  schema.Add({.key = "registry_postgres",
+              .help = "PostgreSQL database holding the inventory instead of registry_db, which "
+                      "several registry replicas can share: a libpq connection string "
+                      "(\"host=db port=5432 dbname=wm user=wm password=...\") or a "
+                      "postgresql:// URL. The registry_* tables are created if missing. The "
+                      "password may also come from libpq's PGPASSWORD or PGPASSFILE. Empty: "
+                      "SQLite",
+              .secret = true});
   schema.Add({.key = "node_stale_after_s",
               .type = config::SettingType::kInt,
               .default_value = "3600",
@@ -47,8 +59,9 @@ void AddRegistrySettings(config::Schema& schema) {
   schema.Add({.key = "registry_flush_ms",
               .type = config::SettingType::kInt,
               .default_value = "200",
-              .help = "Milliseconds between writes of the changes to registry_db (one "
-                      "transaction each); at most this much is lost if the process dies",
+              .help = "Milliseconds between writes of the changes to registry_db or "
+                      "registry_postgres (one transaction each); at most this much is lost if "
+                      "the process dies",
               .min = 10,
               .max = 60000});
   schema.Add({.key = "watch_queue_size",
@@ -75,7 +88,10 @@ absl::StatusOr<std::unique_ptr<RegistryApp>> RegistryApp::Create(const config::S
   absl::StatusOr<std::string> ingest = grpcutil::AddressFromSettings(settings, "wm_ingest");
   if (!ingest.ok()) return ingest.status();
   const std::string db_path = settings.GetString("registry_db");
-  if (db_path.empty()) return absl::InvalidArgumentError("setting registry_db is empty");
+  const std::string postgres = settings.GetString("registry_postgres");
+  if (db_path.empty() && postgres.empty()) {
+    return absl::InvalidArgumentError("setting registry_db is empty");
+  }
 
   std::unique_ptr<RegistryApp> app(new RegistryApp());
   app->grpc_options_ = *std::move(grpc_options);
@@ -84,13 +100,16 @@ absl::StatusOr<std::unique_ptr<RegistryApp>> RegistryApp::Create(const config::S
   app->http_host_ = settings.GetString("http_host");
   app->http_port_setting_ = static_cast<int>(settings.GetInt("http_port"));
   app->db_path_ = db_path;
+  app->postgres_ = postgres;
   app->flush_interval_ = absl::Milliseconds(settings.GetInt("registry_flush_ms"));
   const absl::Duration stale_after = absl::Seconds(settings.GetInt("node_stale_after_s"));
   app->sweep_interval_ = SweepInterval(stale_after);
   app->drain_timeout_ = absl::Seconds(settings.GetDouble("drain_timeout_s"));
 
   app->registry_ = observability::NewMetricsRegistry(kService);
-  app->readiness_.Declare(kStateLoaded, "loading the inventory from registry_db");
+  app->readiness_.Declare(kStateLoaded, postgres.empty()
+                                            ? "loading the inventory from registry_db"
+                                            : "loading the inventory from registry_postgres");
   app->readiness_.Declare(kIngestStream, "connecting to wm-ingest");
   app->metrics_ = std::make_unique<RegistryMetrics>(*app->registry_);
   app->feed_ = std::make_unique<ChangeFeed>(settings.GetInt("watch_queue_size"),
@@ -115,17 +134,29 @@ RegistryApp::~RegistryApp() { Stop(); }
 
 absl::Status RegistryApp::Start() {
   const absl::Time load_start = absl::Now();
-  absl::StatusOr<std::unique_ptr<SqliteRegistryStore>> store = SqliteRegistryStore::Open(db_path_);
-  if (!store.ok()) return store.status();
-  store_ = *std::move(store);
+  // What logs name the store by: never the connection string, which may hold a password.
+  std::string store_name;
+  if (!postgres_.empty()) {
+    absl::StatusOr<std::unique_ptr<PostgresRegistryStore>> store =
+        PostgresRegistryStore::Open(postgres_);
+    if (!store.ok()) return store.status();
+    store_name = absl::StrCat("registry_postgres=\"", (*store)->target(), "\"");
+    store_ = *std::move(store);
+  } else {
+    absl::StatusOr<std::unique_ptr<SqliteRegistryStore>> store =
+        SqliteRegistryStore::Open(db_path_);
+    if (!store.ok()) return store.status();
+    store_name = "registry_db=" + db_path_;
+    store_ = *std::move(store);
+  }
   absl::StatusOr<RegistrySnapshot> snapshot = store_->Load();
   if (!snapshot.ok()) return snapshot.status();
   state_->Restore(*snapshot);
   state_->SweepStale();  // nodes that fell silent while the registry was not running
   const RegistryCounts counts = state_->Counts();
   metrics_->SetCounts(counts);
-  spdlog::info("registry_loaded path={} gateways={} sinks={} nodes={} stale_nodes={} load_ms={}",
-               db_path_, snapshot->gateways.size(), counts.sinks, snapshot->nodes.size(),
+  spdlog::info("registry_loaded {} gateways={} sinks={} nodes={} stale_nodes={} load_ms={}",
+               store_name, snapshot->gateways.size(), counts.sinks, snapshot->nodes.size(),
                counts.nodes_stale, absl::ToInt64Milliseconds(absl::Now() - load_start));
   snapshot = RegistrySnapshot();  // the state holds it now
   readiness_.Set(kStateLoaded, true);
@@ -149,8 +180,8 @@ absl::Status RegistryApp::Start() {
       spdlog::info("nodes_marked_stale count={}", marked);
     }
   });
-  spdlog::info("started service={} grpc_port={} http_port={} wm_ingest={} registry_db={}", kService,
-               grpc_port_, http_port_, follower_options_.address, db_path_);
+  spdlog::info("started service={} grpc_port={} http_port={} wm_ingest={} {}", kService, grpc_port_,
+               http_port_, follower_options_.address, store_name);
   return absl::OkStatus();
 }
 

@@ -15,13 +15,13 @@
 #include "services/registry/registry_metrics.h"
 #include "services/registry/registry_service.h"
 #include "services/registry/registry_state.h"
-#include "services/registry/sqlite_store.h"
+#include "services/registry/registry_store.h"
 #include "services/registry/store_flusher.h"
 
 namespace wm::registry {
 
 // Declares every setting wm-registry accepts (gRPC server and client, HTTP, logging and its
-// own: wm_ingest, registry_db, node_stale_after_s, ...).
+// own: wm_ingest, registry_db or registry_postgres, node_stale_after_s, ...).
 void AddRegistrySettings(config::Schema& schema);
 
 // wm-registry assembled from its settings: the store, the in-memory inventory restored from
@@ -39,8 +39,8 @@ class RegistryApp {
   ~RegistryApp();
 
   // Opens the store and loads the inventory, starts the gRPC and HTTP servers, then follows
-  // wm-ingest (connecting in the background). Errors name what failed (the database file,
-  // a port).
+  // wm-ingest (connecting in the background). Errors name what failed (the database file or
+  // server, never its password; a port).
   absl::Status Start();
   // Graceful stop: readiness goes false, the ingest stream is cancelled, the last changes are
   // written, WatchChanges streams send what they queued and end, servers close. Idempotent.
@@ -58,6 +58,7 @@ class RegistryApp {
   std::string http_host_;
   int http_port_setting_ = 0;
   std::string db_path_;
+  std::string postgres_;  // secret: may hold a password
   absl::Duration flush_interval_;
   absl::Duration sweep_interval_;
   absl::Duration drain_timeout_;
@@ -70,7 +71,7 @@ class RegistryApp {
   std::unique_ptr<RegistryService> service_;
   std::unique_ptr<grpcutil::GrpcServer> grpc_server_;
   std::unique_ptr<observability::HttpServer> http_server_;
-  std::unique_ptr<SqliteRegistryStore> store_;
+  std::unique_ptr<RegistryStore> store_;
   std::unique_ptr<StoreFlusher> flusher_;
   std::unique_ptr<IngestFollower> follower_;
   std::unique_ptr<PeriodicTask> flush_task_;

@@ -44,9 +44,9 @@ struct StoreBatch {
   bool empty() const { return size() == 0; }
 };
 
-// Where the registry keeps its inventory across restarts. SqliteRegistryStore is the default;
-// an implementation for a database shared by several replicas can follow behind this
-// interface. Calls come from one thread at a time.
+// Where the registry keeps its inventory across restarts: SqliteRegistryStore (a file, the
+// default) or PostgresRegistryStore (a database several replicas can share). Calls come from one
+// thread at a time.
 class RegistryStore {
  public:
   virtual ~RegistryStore() = default;

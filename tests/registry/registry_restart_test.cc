@@ -14,6 +14,7 @@
 #include "libs/testing/subprocess.h"
 #include "tests/ingest/gateway_messages.h"
 #include "tests/registry/gateway_script.h"
+#include "tests/registry/played_gateway.h"
 #include "tests/registry/registry_stack.h"
 
 namespace wm::registry {
@@ -21,7 +22,9 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using ::wm::testing::GatewayPacket;
+using ::wm::testing::ListedNodeCounts;
+using ::wm::testing::NodeCounts;
+using ::wm::testing::PlayedGateway;
 using ::wm::testing::PlayedSink;
 using ::wm::testing::RegistryStack;
 using ::wm::testing::WaitUntil;
@@ -53,50 +56,17 @@ class RegistryRestartTest : public ::testing::Test {
     auto stack = RegistryStack::Start(std::move(registry_args));
     ASSERT_TRUE(stack.ok()) << stack.status();
     stack_ = *std::move(stack);
+    gateway_ = std::make_unique<PlayedGateway>(*stack_, kNetwork);
   }
 
-  void PublishPacket(uint32_t node, uint32_t src_ep = 10, uint32_t dst_ep = 10,
-                     const std::string& payload = "app") {
-    GatewayPacket packet{.gateway_id = "gw-1",
-                         .network_address = kNetwork,
-                         .event_id = ++event_id_,
-                         .source_address = node,
-                         .source_endpoint = src_ep,
-                         .destination_endpoint = dst_ep,
-                         .payload = payload};
-    ASSERT_TRUE(stack_->Publish(packet.Topic(), packet.Bytes()).ok());
-  }
-
+  void PublishPacket(uint32_t node) { ASSERT_TRUE(gateway_->Packet(node).ok()); }
   void PublishStatus(const std::vector<PlayedSink>& sinks) {
-    ASSERT_TRUE(stack_
-                    ->Publish(wm::testing::GatewayStatusTopic("gw-1"),
-                              wm::testing::OnlineStatusBytes("gw-1", sinks, ++event_id_),
-                              /*retained=*/true)
-                    .ok());
+    ASSERT_TRUE(gateway_->Status(sinks).ok());
   }
-
-  // Ten nodes, two packets each, node diagnostics from node 1.
-  void PublishTenNodes() {
-    ASSERT_NO_FATAL_FAILURE(PublishStatus({{"sink0", kNetwork, 1, 5}}));
-    for (uint32_t node = 1; node <= 10; ++node) {
-      ASSERT_NO_FATAL_FAILURE(PublishPacket(node));
-      if (node == 1) {
-        ASSERT_NO_FATAL_FAILURE(
-            PublishPacket(node, 253, 255, wm::testing::NodeDiagnosticsPayload(0x82, 95)));
-      } else {
-        ASSERT_NO_FATAL_FAILURE(PublishPacket(node));
-      }
-    }
-  }
+  void PublishTenNodes() { ASSERT_TRUE(gateway_->TenNodes().ok()); }
 
   // Node count and packet total the registry answers with.
-  std::pair<size_t, uint64_t> ListedNodes() {
-    absl::StatusOr<std::vector<wm::v1::Node>> nodes = stack_->ListAllNodes();
-    if (!nodes.ok()) return {0, 0};
-    uint64_t packets = 0;
-    for (const wm::v1::Node& node : *nodes) packets += node.packets();
-    return {nodes->size(), packets};
-  }
+  NodeCounts ListedNodes() { return ListedNodeCounts(stack_->registry_client()); }
 
   std::vector<std::string> SinkIds() {
     std::vector<std::string> ids;
@@ -108,13 +78,13 @@ class RegistryRestartTest : public ::testing::Test {
   }
 
   std::unique_ptr<RegistryStack> stack_;
-  uint64_t event_id_ = 0;
+  std::unique_ptr<PlayedGateway> gateway_;
 };
 
 TEST_F(RegistryRestartTest, KeepsItsNodesAcrossKill9) {
   ASSERT_NO_FATAL_FAILURE(StartStack());
   ASSERT_NO_FATAL_FAILURE(PublishTenNodes());
-  ASSERT_TRUE(WaitUntil([&] { return ListedNodes() == std::make_pair<size_t, uint64_t>(10, 20); }));
+  ASSERT_TRUE(WaitUntil([&] { return ListedNodes() == NodeCounts(10, 20); }));
   // Written within a flush interval, without a transaction per packet.
   ASSERT_TRUE(WaitUntil([&] { return StoredNodes(stack_->db_path()) == "10|20.0"; }))
       << StoredNodes(stack_->db_path());
@@ -122,7 +92,7 @@ TEST_F(RegistryRestartTest, KeepsItsNodesAcrossKill9) {
   ASSERT_TRUE(stack_->KillRegistry().ok());
   ASSERT_TRUE(stack_->StartRegistry().ok());
   // Nothing replays packets: what the registry lists now came from its file.
-  EXPECT_EQ(ListedNodes(), (std::make_pair<size_t, uint64_t>(10, 20)));
+  EXPECT_EQ(ListedNodes(), NodeCounts(10, 20));
   absl::StatusOr<wm::v1::Node> node = stack_->GetNode(kNetwork, 1);
   ASSERT_TRUE(node.ok()) << node.status();
   EXPECT_EQ(node->voltage_mv(), 2950u);
@@ -141,7 +111,7 @@ TEST_F(RegistryRestartTest, SigtermWritesEverythingAndExitsZeroPromptly) {
   // Flushes far apart: only the final one on SIGTERM can have written the nodes.
   ASSERT_NO_FATAL_FAILURE(StartStack({"--registry_flush_ms=60000"}));
   ASSERT_NO_FATAL_FAILURE(PublishTenNodes());
-  ASSERT_TRUE(WaitUntil([&] { return ListedNodes() == std::make_pair<size_t, uint64_t>(10, 20); }));
+  ASSERT_TRUE(WaitUntil([&] { return ListedNodes() == NodeCounts(10, 20); }));
   grpc::ClientContext watch_context;
   auto watch = stack_->registry_client().WatchChanges(&watch_context, {});
   watch->WaitForInitialMetadata();
@@ -157,17 +127,17 @@ TEST_F(RegistryRestartTest, SigtermWritesEverythingAndExitsZeroPromptly) {
   EXPECT_EQ(StoredNodes(stack_->db_path()), "10|20.0");
 
   ASSERT_TRUE(stack_->StartRegistry().ok());
-  EXPECT_EQ(ListedNodes(), (std::make_pair<size_t, uint64_t>(10, 20)));
+  EXPECT_EQ(ListedNodes(), NodeCounts(10, 20));
 }
 
 TEST_F(RegistryRestartTest, FollowsIngestThroughARestart) {
   ASSERT_NO_FATAL_FAILURE(StartStack());
   ASSERT_NO_FATAL_FAILURE(PublishTenNodes());
-  ASSERT_TRUE(WaitUntil([&] { return ListedNodes() == std::make_pair<size_t, uint64_t>(10, 20); }));
+  ASSERT_TRUE(WaitUntil([&] { return ListedNodes() == NodeCounts(10, 20); }));
 
   ASSERT_TRUE(stack_->StopIngest().ok());
   ASSERT_TRUE(stack_->registry().WaitNotReady(kTimeout).ok()) << "readiness follows the stream";
-  EXPECT_EQ(ListedNodes(), (std::make_pair<size_t, uint64_t>(10, 20))) << "still answering";
+  EXPECT_EQ(ListedNodes(), NodeCounts(10, 20)) << "still answering";
   EXPECT_EQ(stack_->registry().Metric("wm_registry_ingest_connected"), 0);
   // While ingest is away the gateway gains a sink: its retained status says so.
   ASSERT_NO_FATAL_FAILURE(PublishStatus({{"sink0", kNetwork, 1, 5}, {"sink1", kNetwork, 2, 5}}));

@@ -123,6 +123,16 @@ absl::Status RegistryStack::StartRegistry() {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::unique_ptr<ServiceProcess>> RegistryStack::StartAnotherRegistry(
+    const std::vector<std::string>& args) {
+  std::vector<std::string> all = {"--wm_ingest=" + ingest_address(), "--registry_flush_ms=50"};
+  all.insert(all.end(), args.begin(), args.end());
+  auto registry = ServiceProcess::Start(kRegistry, all);
+  if (!registry.ok()) return registry.status();
+  if (absl::Status s = (*registry)->WaitReady(kStartTimeout); !s.ok()) return s;
+  return registry;
+}
+
 absl::Status RegistryStack::KillRegistry() {
   if (absl::Status s = registry_->process().Signal(SIGKILL); !s.ok()) return s;
   return registry_->process().Wait(kStartTimeout).status();
@@ -166,11 +176,17 @@ absl::StatusOr<std::vector<wm::v1::Network>> RegistryStack::ListNetworks() {
 
 absl::StatusOr<std::vector<wm::v1::Node>> RegistryStack::ListAllNodes(
     wm::v1::ListNodesRequest request, int* pages) {
+  return wm::testing::ListAllNodes(*client_, std::move(request), pages);
+}
+
+absl::StatusOr<std::vector<wm::v1::Node>> ListAllNodes(wm::v1::Registry::Stub& client,
+                                                       wm::v1::ListNodesRequest request,
+                                                       int* pages) {
   std::vector<wm::v1::Node> nodes;
   int calls = 0;
   while (true) {
     wm::v1::ListNodesResponse response;
-    grpc::Status status = client_->ListNodes(CallContext().get(), request, &response);
+    grpc::Status status = client.ListNodes(CallContext().get(), request, &response);
     if (!status.ok()) return grpcutil::FromGrpcStatus(status);
     ++calls;
     nodes.insert(nodes.end(), response.nodes().begin(), response.nodes().end());

@@ -29,7 +29,8 @@ class RegistryStack {
  public:
   // Starts everything and waits until ingest and the registry are ready. `registry_args` are
   // added to the registry's command line (after the defaults: wm_ingest, registry_db and a
-  // 50 ms flush interval), `ingest_args` to ingest's.
+  // 50 ms flush interval; --registry_postgres=... puts the inventory in PostgreSQL instead),
+  // `ingest_args` to ingest's.
   static absl::StatusOr<std::unique_ptr<RegistryStack>> Start(
       std::vector<std::string> registry_args = {}, std::vector<std::string> ingest_args = {});
 
@@ -42,6 +43,11 @@ class RegistryStack {
 
   // wm-registry: started again on the same database (new ports; registry_client() follows).
   absl::Status StartRegistry();
+  // Another wm-registry following the same wm-ingest, with `args` after wm_ingest and the
+  // 50 ms flush interval (and none of registry_args: give it a database of its own or, with
+  // --registry_postgres, the shared one), ready when returned. The test owns it.
+  absl::StatusOr<std::unique_ptr<ServiceProcess>> StartAnotherRegistry(
+      const std::vector<std::string>& args);
   // SIGKILL: no flush, no goodbye.
   absl::Status KillRegistry();
   // SIGTERM; the exit code.
@@ -78,6 +84,11 @@ class RegistryStack {
   std::unique_ptr<ServiceProcess> registry_;
   std::unique_ptr<wm::v1::Registry::Stub> client_;
 };
+
+// Every page of a listing from any registry; `pages` (optional) counts the calls.
+absl::StatusOr<std::vector<wm::v1::Node>> ListAllNodes(wm::v1::Registry::Stub& client,
+                                                       wm::v1::ListNodesRequest request = {},
+                                                       int* pages = nullptr);
 
 // Polls `condition` every 20 ms until it holds; false after `timeout`.
 bool WaitUntil(const std::function<bool()>& condition, absl::Duration timeout = absl::Seconds(20));
