@@ -33,7 +33,14 @@ bool SameFacts(const wm::v1::Gateway& a, const wm::v1::Gateway& b) {
 }  // namespace
 
 RegistryState::RegistryState(RegistryStateOptions options, ChangeFeed* feed)
-    : node_stale_after_(options.node_stale_after), clock_(std::move(options.clock)), feed_(feed) {}
+    : node_stale_after_(options.node_stale_after), clock_(std::move(options.clock)), feed_(feed) {
+  // Change sequences go on increasing across restarts: each run starts at its start time in
+  // microseconds, above every number an earlier run handed out unless that run averaged more
+  // than a million changes a second. A client that listed before a restart and watches after
+  // it therefore still applies the new run's changes (their sequence is above its list's).
+  const int64_t start_us = absl::ToUnixMicros(clock_());
+  change_sequence_ = start_us > 0 ? static_cast<uint64_t>(start_us) : 0;
+}
 
 void RegistryState::Restore(const RegistrySnapshot& snapshot) {
   absl::MutexLock lock(&mu_);

@@ -426,6 +426,23 @@ TEST_F(RegistryStateTest, NodesAddedWhilePagingAppearIfAfterTheCursor) {
   EXPECT_TRUE(next.next_page_token().empty());
 }
 
+TEST_F(RegistryStateTest, ChangeSequencesGoOnIncreasingAcrossRestarts) {
+  // Before the restart: a client lists, then the registry makes more changes.
+  const std::vector<wm::v1::SinkConfig> sinks = {SinkConfigOf("sink0", kNetwork, 1)};
+  state_.Apply(StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE, sinks, 1000));
+  const uint64_t listed = state_.change_sequence();
+  for (uint32_t node = 1; node <= 100; ++node)
+    state_.Apply(PacketEvent("gw-1", "sink0", kNetwork, node));
+
+  // The next run, started a second later, numbers its first change above all of them, so the
+  // client still applies it.
+  now_ += absl::Seconds(1);
+  RegistryState restarted(RegistryStateOptions{.clock = [this] { return now_; }}, nullptr);
+  restarted.Apply(StatusEvent("gw-2", wm::v1::GATEWAY_STATE_ONLINE, sinks, 2000));
+  EXPECT_GT(restarted.change_sequence(), state_.change_sequence());
+  EXPECT_GT(restarted.change_sequence(), listed);
+}
+
 TEST_F(RegistryStateTest, ChangesAreCountedAndPublishedToWatchers) {
   std::shared_ptr<ChangeWatcher> watcher = feed_.Watch({});
   ASSERT_NE(watcher, nullptr);
