@@ -131,7 +131,7 @@ absl::StatusOr<std::unique_ptr<CommandApp>> CommandApp::Create(const config::Set
         return mqtt->Publish(std::move(topic), std::move(payload), qos, retained);
       },
       app->directory_, *app->limiter_, *app->correlator_, app->request_ids_, app->timers_,
-      app->metrics_.get());
+      app->metrics_.get(), [mqtt] { return mqtt->IsConnected(); });
   app->env_.reset(new CommandEnv{*app->requester_, app->directory_, app->replies_, app->timers_,
                                  *app->idempotency_, *app->metrics_, app->calls_, app->request_ids_,
                                  [mqtt](std::string topic, std::string payload, int qos,

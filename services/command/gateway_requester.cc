@@ -30,8 +30,9 @@ absl::Status PublishError(const absl::Status& status) {
 GatewayRequester::GatewayRequester(Publisher publish, GatewayDirectory& directory,
                                    InflightLimiter& limiter, ReqIdCorrelator& correlator,
                                    wirepas::RequestIdGenerator& request_ids, TimerQueue& timers,
-                                   CommandMetrics* metrics)
+                                   CommandMetrics* metrics, std::function<bool()> connected)
     : publish_(std::move(publish)),
+      connected_(std::move(connected)),
       directory_(directory),
       limiter_(limiter),
       correlator_(correlator),
@@ -47,6 +48,11 @@ std::string GatewayRequester::SlotKey(wirepas::Method method, std::string_view g
 }
 
 void GatewayRequester::Send(GatewayRequest request, Done done) {
+  if (connected_ && !connected_()) {
+    done(GatewayReply{absl::UnavailableError(
+        "wm-command is not connected to the MQTT broker; try again once it is")});
+    return;
+  }
   switch (directory_.StateOf(request.gateway_id)) {
     case wm::v1::GATEWAY_STATE_OFFLINE:
       done(GatewayReply{absl::FailedPreconditionError(absl::StrCat(

@@ -69,10 +69,14 @@ class GatewayRequester {
  public:
   using Done = std::function<void(GatewayReply)>;
 
-  // Every reference must outlive the requester. `metrics` may be null.
+  // Every reference must outlive the requester. `metrics` may be null. `connected` (optional)
+  // tells whether the MQTT connection is up: while it is down, requests fail at once with
+  // Unavailable, before the gateway states known from the broker (stale until it is back) are
+  // looked at.
   GatewayRequester(Publisher publish, GatewayDirectory& directory, InflightLimiter& limiter,
                    ReqIdCorrelator& correlator, wirepas::RequestIdGenerator& request_ids,
-                   TimerQueue& timers, CommandMetrics* metrics);
+                   TimerQueue& timers, CommandMetrics* metrics,
+                   std::function<bool()> connected = nullptr);
   GatewayRequester(const GatewayRequester&) = delete;
   GatewayRequester& operator=(const GatewayRequester&) = delete;
 
@@ -92,6 +96,7 @@ class GatewayRequester {
   void Publish(GatewayRequest request, std::string slot, Done done);
 
   Publisher publish_;
+  std::function<bool()> connected_;
   GatewayDirectory& directory_;
   InflightLimiter& limiter_;
   ReqIdCorrelator& correlator_;

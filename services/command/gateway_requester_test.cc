@@ -33,7 +33,8 @@ class GatewayRequesterTest : public ::testing::Test {
               published_.push_back(std::move(p));
               return absl::OkStatus();
             },
-            directory_, limiter_, correlator_, ids_, timers_, &metrics_) {}
+            directory_, limiter_, correlator_, ids_, timers_, &metrics_,
+            [this] { return connected_; }) {}
 
   GatewayRequest SendData(const std::string& sink = "sink0") {
     GatewayRequest request;
@@ -112,6 +113,7 @@ class GatewayRequesterTest : public ::testing::Test {
   prometheus::Registry registry_;
   CommandMetrics metrics_{registry_};
   absl::Status publish_status_;
+  bool connected_ = true;
   std::vector<Published> published_;
   std::vector<std::optional<GatewayReply>> replies_;
   GatewayRequester requester_;
@@ -181,6 +183,20 @@ TEST_F(GatewayRequesterTest, OfflineGatewayFailsFastWithoutPublishing) {
   PublishStatus(gwapi::ON);
   Send(SendData());
   EXPECT_EQ(published_.size(), 1u);
+}
+
+TEST_F(GatewayRequesterTest, WithoutTheBrokerRequestsAreUnavailableWhateverTheStaleState) {
+  PublishStatus(gwapi::OFF);  // what the broker said last: it may have changed since
+  connected_ = false;
+  Send(SendData());
+  ASSERT_TRUE(replies_[0].has_value());
+  EXPECT_TRUE(absl::IsUnavailable(replies_[0]->status)) << replies_[0]->status;
+  EXPECT_FALSE(replies_[0]->published);
+  EXPECT_TRUE(published_.empty());
+
+  connected_ = true;
+  Send(SendData());
+  EXPECT_TRUE(absl::IsFailedPrecondition(replies_[1]->status)) << replies_[1]->status;
 }
 
 TEST_F(GatewayRequesterTest, GatewayGoingOfflineFailsItsPendingRequests) {

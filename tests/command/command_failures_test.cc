@@ -20,7 +20,7 @@
 #include "libs/wirepas/topic.h"
 #include "protos/wm/v1/commands.grpc.pb.h"
 #include "tests/command/command_stack.h"
-#include "tests/harness/command_stack_fixture.h"
+#include "tests/command/command_stack_fixture.h"
 #include "tools/gateway_sim/broker_observer.h"
 
 namespace wm::testing {

@@ -22,7 +22,7 @@
 #include "protos/wm/v1/commands.grpc.pb.h"
 #include "tests/command/command_stack.h"
 #include "tests/gw_cli/cli_runner.h"
-#include "tests/harness/command_stack_fixture.h"
+#include "tests/command/command_stack_fixture.h"
 #include "tools/gateway_sim/broker_observer.h"
 #include "tools/gateway_sim/crc16.h"
 

@@ -1,4 +1,4 @@
-#include "tests/harness/command_stack_fixture.h"
+#include "tests/command/command_stack_fixture.h"
 
 #include <iostream>
 #include <utility>
