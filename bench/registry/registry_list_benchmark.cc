@@ -2,8 +2,8 @@
 // not a test).
 //
 //   bazel build -c opt //services/registry:wm-registry //bench/registry:registry_list_benchmark
-//   bazel-bin/bench/registry/registry_list_benchmark \
-//       --registry_binary=bazel-bin/services/registry/wm-registry --nodes=100000
+//   bazel-bin/bench/registry/registry_list_benchmark
+//       --registry_binary=bazel-bin/services/registry/wm-registry --nodes=100000   (one line)
 //
 // Writes `nodes` nodes (over 10 gateways x 4 sinks, 5 networks, every diagnostics value set)
 // into a new database through the registry's own store, starts wm-registry on it (pointed at
