@@ -68,8 +68,9 @@ pids+=($!)
 pids+=($!)
 wait_for_port "$REGISTRY_GRPC"
 wait_for_port "$COMMAND_GRPC"
-echo "run: wm-registry gRPC 127.0.0.1:$REGISTRY_GRPC (state in $RUN_DIR/wm-registry.db)," \
-  "wm-command gRPC 127.0.0.1:$COMMAND_GRPC"
+echo "run: wm-registry gRPC 127.0.0.1:$REGISTRY_GRPC, metrics" \
+  "http://127.0.0.1:$REGISTRY_HTTP/metrics (state in $RUN_DIR/wm-registry.db)"
+echo "run: wm-command gRPC 127.0.0.1:$COMMAND_GRPC, metrics http://127.0.0.1:$COMMAND_HTTP/metrics"
 
 if [ -z "$SETTINGS" ]; then
   "$BIN/tools/gateway_sim/wm-gateway-sim" "${MQTT_FLAGS[@]}" --rate=20 \
