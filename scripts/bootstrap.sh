@@ -16,6 +16,9 @@ PACKAGES=(
   # a private PostgreSQL server per test (initdb, postgres in /usr/lib/postgresql/15/bin), run
   # as another user through util-linux's unshare or setpriv when the tests run as root
   postgresql-15 util-linux
+  # promtool (in Debian's prometheus package): //tests/deploy checks deploy/prometheus (config,
+  # rules, their unit tests) and every service's /metrics with it
+  prometheus
   # the local stack
   mosquitto mosquitto-clients
 )

@@ -73,10 +73,12 @@ echo "run: wm-registry gRPC 127.0.0.1:$REGISTRY_GRPC, metrics" \
 echo "run: wm-command gRPC 127.0.0.1:$COMMAND_GRPC, metrics http://127.0.0.1:$COMMAND_HTTP/metrics"
 
 if [ -z "$SETTINGS" ]; then
-  "$BIN/tools/gateway_sim/wm-gateway-sim" "${MQTT_FLAGS[@]}" --rate=20 \
+  SIM_HTTP=$(pick_port 9110)
+  "$BIN/tools/gateway_sim/wm-gateway-sim" "${MQTT_FLAGS[@]}" --rate=20 --http_port="$SIM_HTTP" \
     >"$RUN_DIR/wm-gateway-sim.log" 2>&1 &
   pids+=($!)
-  echo "run: wm-gateway-sim publishing 20 packets/s (logs in $RUN_DIR)"
+  echo "run: wm-gateway-sim publishing 20 packets/s, metrics http://127.0.0.1:$SIM_HTTP/metrics" \
+    "(logs in $RUN_DIR)"
 fi
 
 GW_CLI="$BIN/tools/gw_cli/wm-gw-cli"
