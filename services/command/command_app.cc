@@ -117,7 +117,8 @@ absl::StatusOr<std::unique_ptr<CommandApp>> CommandApp::Create(const config::Set
   app->readiness_.Declare(kMqttReady, "connecting to the MQTT broker");
   app->metrics_ = std::make_unique<CommandMetrics>(*app->registry_);
   app->limiter_ = std::make_unique<InflightLimiter>(
-      static_cast<int>(settings.GetInt("max_inflight_per_sink")), app->timers_);
+      static_cast<int>(settings.GetInt("max_inflight_per_sink")), app->timers_,
+      &app->metrics_->waiting);
   app->correlator_ = std::make_unique<ReqIdCorrelator>(app->timers_);
   app->idempotency_ = std::make_unique<IdempotencyCache>(
       app->timers_,

@@ -26,6 +26,11 @@ CommandMetrics::CommandMetrics(prometheus::Registry& registry)
                    .Help("Gateway requests published and not answered yet")
                    .Register(registry)
                    .Add({})),
+      waiting(prometheus::BuildGauge()
+                  .Name("wm_command_waiting")
+                  .Help("Gateway requests waiting for an in-flight slot of their sink")
+                  .Register(registry)
+                  .Add({})),
       late_responses(SimpleCounter(registry, "wm_command_late_responses_total",
                                    "Gateway answers that came after their request timed out")),
       duplicate_responses(SimpleCounter(registry, "wm_command_duplicate_responses_total",

@@ -29,6 +29,8 @@ class CommandMetrics {
 
   // wm_command_inflight: gateway requests published and not answered yet.
   prometheus::Gauge& inflight;
+  // wm_command_waiting: gateway requests waiting for one of their sink's in-flight slots.
+  prometheus::Gauge& waiting;
   // wm_command_late_responses_total: answers that came after their request timed out.
   prometheus::Counter& late_responses;
   // wm_command_duplicate_responses_total: second copies of answers already delivered.

@@ -7,8 +7,15 @@
 
 namespace wm::command {
 
-InflightLimiter::InflightLimiter(int max_per_key, TimerQueue& timers)
-    : max_per_key_(max_per_key < 1 ? 1 : max_per_key), timers_(timers) {}
+InflightLimiter::InflightLimiter(int max_per_key, TimerQueue& timers,
+                                 prometheus::Gauge* waiting_gauge)
+    : max_per_key_(max_per_key < 1 ? 1 : max_per_key),
+      timers_(timers),
+      waiting_gauge_(waiting_gauge) {}
+
+void InflightLimiter::PublishWaitingLocked() {
+  if (waiting_gauge_ != nullptr) waiting_gauge_->Set(static_cast<double>(waiting_));
+}
 
 void InflightLimiter::Acquire(const std::string& key, absl::Time deadline, Granted granted) {
   uint64_t waiter_id = 0;
@@ -22,6 +29,7 @@ void InflightLimiter::Acquire(const std::string& key, absl::Time deadline, Grant
       waiter_id = next_waiter_id_++;
       entry.waiters.push_back(Waiter{waiter_id, std::move(granted), 0});
       ++waiting_;
+      PublishWaitingLocked();
     }
   }
   if (waiter_id == 0) {
@@ -55,6 +63,7 @@ void InflightLimiter::Release(const std::string& key) {
     timer = entry.waiters.front().timer;
     entry.waiters.pop_front();
     --waiting_;
+    PublishWaitingLocked();
   }
   if (timer != 0) timers_.Cancel(timer);
   next(absl::OkStatus());
@@ -72,6 +81,7 @@ void InflightLimiter::Expire(const std::string& key, uint64_t waiter_id) {
         expired = std::move(w->granted);
         waiters.erase(w);
         --waiting_;
+        PublishWaitingLocked();
         break;
       }
     }
@@ -97,6 +107,7 @@ void InflightLimiter::FailWaiters(const absl::Status& status) {
       }
     }
     waiting_ = 0;
+    PublishWaitingLocked();
   }
   for (Waiter& waiter : failed) {
     if (waiter.timer != 0) timers_.Cancel(waiter.timer);

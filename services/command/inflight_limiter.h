@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "prometheus/gauge.h"
 #include "services/command/timer_queue.h"
 
 namespace wm::command {
@@ -31,8 +32,9 @@ class InflightLimiter {
  public:
   using Granted = std::function<void(absl::Status)>;
 
-  // `max_per_key` >= 1. `timers` must outlive the limiter.
-  InflightLimiter(int max_per_key, TimerQueue& timers);
+  // `max_per_key` >= 1. `timers` must outlive the limiter, and `waiting_gauge` (optional,
+  // wm_command_waiting) too: it follows waiting().
+  InflightLimiter(int max_per_key, TimerQueue& timers, prometheus::Gauge* waiting_gauge = nullptr);
   InflightLimiter(const InflightLimiter&) = delete;
   InflightLimiter& operator=(const InflightLimiter&) = delete;
 
@@ -60,9 +62,11 @@ class InflightLimiter {
   };
 
   void Expire(const std::string& key, uint64_t waiter_id);
+  void PublishWaitingLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const int max_per_key_;
   TimerQueue& timers_;
+  prometheus::Gauge* const waiting_gauge_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Key> keys_ ABSL_GUARDED_BY(mu_);
   uint64_t next_waiter_id_ ABSL_GUARDED_BY(mu_) = 1;

@@ -19,7 +19,8 @@ class InflightLimiterTest : public ::testing::Test {
 
   FakeClock clock_;
   TimerQueue timers_{clock_.AsClock()};
-  InflightLimiter limiter_{2, timers_};
+  prometheus::Gauge waiting_gauge_;
+  InflightLimiter limiter_{2, timers_, &waiting_gauge_};
   std::vector<int> granted_;
   std::vector<int> refused_;
 };
@@ -32,9 +33,11 @@ TEST_F(InflightLimiterTest, BeyondTheLimitCallsWaitTheirTurnInOrder) {
   EXPECT_EQ(granted_, (std::vector<int>{1, 2}));
   EXPECT_EQ(limiter_.in_use("gw/sink0"), 2);
   EXPECT_EQ(limiter_.waiting(), 2u);
+  EXPECT_EQ(waiting_gauge_.Value(), 2);
 
   limiter_.Release("gw/sink0");
   EXPECT_EQ(granted_, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(waiting_gauge_.Value(), 1);
   EXPECT_EQ(limiter_.in_use("gw/sink0"), 2);
   limiter_.Release("gw/sink0");
   EXPECT_EQ(granted_, (std::vector<int>{1, 2, 3, 4}));
@@ -61,6 +64,7 @@ TEST_F(InflightLimiterTest, WaiterWithoutATurnBeforeItsDeadlineFails) {
   timers_.RunDue();
   EXPECT_EQ(refused_, (std::vector<int>{3}));
   EXPECT_EQ(limiter_.waiting(), 1u);
+  EXPECT_EQ(waiting_gauge_.Value(), 1);
   // The expired waiter does not take the next slot; the later one does.
   limiter_.Release("gw/sink0");
   EXPECT_EQ(granted_, (std::vector<int>{1, 2, 4}));
@@ -73,9 +77,11 @@ TEST_F(InflightLimiterTest, FailWaitersRefusesEveryWaiter) {
   Acquire("gw/sink0", 2);
   Acquire("gw/sink0", 3);
   Acquire("gw/sink1", 4);
+  EXPECT_EQ(waiting_gauge_.Value(), 1);
   limiter_.FailWaiters(absl::UnavailableError("stopping"));
   EXPECT_EQ(refused_, (std::vector<int>{3}));
   EXPECT_EQ(limiter_.waiting(), 0u);
+  EXPECT_EQ(waiting_gauge_.Value(), 0);
 }
 
 }  // namespace
