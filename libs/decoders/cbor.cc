@@ -4,6 +4,28 @@
 #include <cstring>
 
 namespace wm::decoders {
+
+std::string_view CborMajorTypeName(CborMajorType major) {
+  switch (major) {
+    case CborMajorType::kUnsigned:
+      return "an unsigned integer";
+    case CborMajorType::kNegative:
+      return "a negative integer";
+    case CborMajorType::kBytes:
+      return "a byte string";
+    case CborMajorType::kText:
+      return "a text string";
+    case CborMajorType::kArray:
+      return "an array";
+    case CborMajorType::kMap:
+      return "a map";
+    case CborMajorType::kTag:
+      return "a tag";
+    case CborMajorType::kSimple:
+      return "a simple value or float";
+  }
+  return "an unknown item";
+}
 namespace {
 
 // Half-precision float to double (RFC 8949 Appendix D).

@@ -34,6 +34,9 @@ enum class CborMajorType : uint8_t {
   kSimple = 7,  // simple values and floats
 };
 
+// "an unsigned integer", "a byte string", ...: for error messages about an unexpected item.
+std::string_view CborMajorTypeName(CborMajorType major);
+
 // The head of one CBOR data item as read by CborReader::Next.
 struct CborItem {
   CborMajorType major = CborMajorType::kUnsigned;

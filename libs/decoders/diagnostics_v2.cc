@@ -229,27 +229,6 @@ const VectorField<DiagnosticsV2CcaChannel, 2> kCcaChannels = {
 
 // ---- Helpers --------------------------------------------------------------------------------
 
-std::string_view MajorTypeName(CborMajorType major) {
-  switch (major) {
-    case CborMajorType::kUnsigned:
-      return "an unsigned integer";
-    case CborMajorType::kNegative:
-      return "a negative integer";
-    case CborMajorType::kBytes:
-      return "a byte string";
-    case CborMajorType::kText:
-      return "a text string";
-    case CborMajorType::kArray:
-      return "an array";
-    case CborMajorType::kMap:
-      return "a map";
-    case CborMajorType::kTag:
-      return "a tag";
-    case CborMajorType::kSimple:
-      return "a simple value or float";
-  }
-  return "an unknown item";
-}
 
 // The integer `item` holds, if it is one within [min, max].
 bool IntegerIn(const CborItem& item, int64_t min, int64_t max, int64_t* value) {
@@ -381,7 +360,7 @@ DecodeStatus DiagnosticsV2Decoder::Decode() {
   if (map.major != CborMajorType::kMap) {
     return DecodeError{
         kReasonBadValue, 0,
-        "diagnostics v2 payload must be a CBOR map, got " + std::string(MajorTypeName(map.major))};
+        "diagnostics v2 payload must be a CBOR map, got " + std::string(CborMajorTypeName(map.major))};
   }
   for (uint64_t i = 0; i < map.argument; ++i) {
     CborItem key;
@@ -394,7 +373,7 @@ DecodeStatus DiagnosticsV2Decoder::Decode() {
           kReasonBadValue, static_cast<uint32_t>(key.offset),
           "diagnostics v2: map key at offset " + std::to_string(key.offset) +
               (integer ? " is outside int32"
-                       : " is " + std::string(MajorTypeName(key.major)) + ", not an integer")};
+                       : " is " + std::string(CborMajorTypeName(key.major)) + ", not an integer")};
     }
     if (auto error = ReadEntry(static_cast<int32_t>(id))) return error;
   }
