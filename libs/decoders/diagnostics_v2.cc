@@ -229,7 +229,6 @@ const VectorField<DiagnosticsV2CcaChannel, 2> kCcaChannels = {
 
 // ---- Helpers --------------------------------------------------------------------------------
 
-
 // The integer `item` holds, if it is one within [min, max].
 bool IntegerIn(const CborItem& item, int64_t min, int64_t max, int64_t* value) {
   if (item.major == CborMajorType::kUnsigned) {
@@ -358,9 +357,9 @@ DecodeStatus DiagnosticsV2Decoder::Decode() {
   CborItem map;
   if (!reader_.Next(&map)) return CborFailure();
   if (map.major != CborMajorType::kMap) {
-    return DecodeError{
-        kReasonBadValue, 0,
-        "diagnostics v2 payload must be a CBOR map, got " + std::string(CborMajorTypeName(map.major))};
+    return DecodeError{kReasonBadValue, 0,
+                       "diagnostics v2 payload must be a CBOR map, got " +
+                           std::string(CborMajorTypeName(map.major))};
   }
   for (uint64_t i = 0; i < map.argument; ++i) {
     CborItem key;

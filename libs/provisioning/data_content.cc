@@ -46,7 +46,6 @@ absl::Status CheckUserSpecific(uint32_t id, const UserSpecificValue& value) {
   return absl::OkStatus();
 }
 
-
 absl::Status WrongType(std::string_view field, std::string_view expected, const CborItem& item) {
   return Invalid(field, absl::StrCat("must be ", ToAbsl(expected), ", got ",
                                      ToAbsl(CborMajorTypeName(item.major))));
