@@ -34,6 +34,12 @@ inline constexpr uint32_t kBroadcastAddress = 0xFFFFFFFF;
 // downlink's way to the node (4..40 ticks per hop), a few ms of processing and the uplink's
 // travel time: answers from a broadcast arrive spread out, nearest nodes first on average.
 // Answers longer than the sink's MTU are split between frames into several packets.
+//
+// An accepted provisioning frame (source endpoint 255, destination endpoint 246; see
+// provisioning_node.h) goes to the sink's joining node with the destination address (within
+// the hop limit, if any), which handles it with HandleProvisioningDownlink. Its DATA_ACK or
+// NACK is a received_data packet 246->255 at QoS 1 (high priority), timed like an MSAP answer.
+// What each node did is in Response::provisioning (an unknown address too).
 Response HandleSendData(const wirepas::Topic& topic, const wirepas::GenericMessage& request,
                         GatewayState& state, absl::Time now);
 

@@ -2,14 +2,19 @@
 
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/decoders/msap_encoder.h"
 #include "libs/decoders/msap_responses.h"
+#include "libs/decoders/provisioning_frame.h"
+#include "libs/provisioning/frames.h"
 #include "libs/wirepas/message.h"
 #include "libs/wirepas/topic.h"
 #include "tools/gateway_sim/handler_testing.h"
+#include "tools/gateway_sim/provisioning_node.h"
 
 namespace wm::gateway_sim {
 namespace {
@@ -225,6 +230,125 @@ TEST(SendDataTest, AnUndecodableRemoteRequestIsAcceptedButNotAnswered) {
   const Response response = Send(state, Msap(kBroadcastAddress, std::string("\x19\x05", 2)));
   EXPECT_EQ(Res(response), gwapi::OK);
   EXPECT_THAT(response.node_packets, IsEmpty());
+}
+
+// A test gateway whose sink0 has an unsecured joining node 3000, two hops away, that has sent
+// START for session 5.
+GatewayState StateWithJoiningNode() {
+  GatewayState state = TestGatewayState();
+  JoiningNodeState joining;
+  joining.node.address = 3000;
+  joining.node.hop_count = 2;
+  joining.node.uid = "sim-000bb8";
+  joining.node.method = 0;
+  SimRandom random(1);
+  StartProvisioning(joining, 5, random);
+  state.FindSink("sink0")->joining_nodes.push_back(joining);
+  return state;
+}
+
+// An unsecured DATA for node 3000, session 5, that gives it network 0x123456 on channel 5.
+std::string UnsecuredData() {
+  const std::string content = std::string(
+      "\xa4"  // a map of 4
+      "\x00\x50"
+      "eeeeeeeeeeeeeeee"  // 0: encryption key
+      "\x01\x50"
+      "aaaaaaaaaaaaaaaa"          // 1: authentication key
+      "\x02\x1a\x00\x12\x34\x56"  // 2: network address
+      "\x03\x05",                 // 3: network channel
+      1 + 2 * 18 + 6 + 2);
+  return provisioning::EncodeDataFrame({3000, 5, provisioning::kKeyIndexUnsecured, 77}, content);
+}
+
+wirepas::GenericMessage Provisioning(uint32_t destination, const std::string& payload) {
+  return SendData(destination, 255, 246, payload);
+}
+
+TEST(SendDataTest, AJoiningNodeAnswersItsDataWithDataAck) {
+  GatewayState state = StateWithJoiningNode();
+  const Response response = Send(state, Provisioning(3000, UnsecuredData()));
+  EXPECT_EQ(Res(response), gwapi::OK);
+  ASSERT_EQ(response.node_packets.size(), 1u);
+  const NodePacket& packet = response.node_packets[0];
+  EXPECT_EQ(packet.topic, "gw-event/received_data/sim-gw-1/sink0/1193046/246/255");
+  const gwapi::PacketReceivedEvent& event = packet.message.wirepas().packet_received_event();
+  EXPECT_EQ(event.source_address(), 3000u);
+  EXPECT_EQ(event.destination_address(), 1000u);
+  EXPECT_EQ(event.source_endpoint(), 246u);
+  EXPECT_EQ(event.destination_endpoint(), 255u);
+  EXPECT_EQ(event.qos(), 1u);
+  EXPECT_EQ(event.hop_count(), 2u);
+  EXPECT_GE(event.travel_time_ms(), 2u * 4 * 1000 / 128);
+  EXPECT_GT(packet.delay, absl::Milliseconds(event.travel_time_ms()));
+  EXPECT_EQ(event.payload(), provisioning::EncodeDataAckFrame(3000, 5));
+  wm::v1::ProvisioningFrame ack;
+  EXPECT_FALSE(decoders::DecodeProvisioningFrame(event.payload(), &ack).has_value());
+  EXPECT_TRUE(ack.has_data_ack());
+
+  ASSERT_EQ(response.provisioning.size(), 1u);
+  const ProvisioningNodeEvent& done = response.provisioning[0];
+  EXPECT_EQ(done.sink_id, "sink0");
+  EXPECT_EQ(done.address, 3000u);
+  EXPECT_EQ(done.uid, "sim-000bb8");
+  EXPECT_EQ(done.outcome.result, DownlinkResult::kProvisioned);
+  EXPECT_EQ(done.network_address, 0x123456u);
+  EXPECT_EQ(done.network_channel, 5u);
+  EXPECT_TRUE(state.FindSink("sink0")->joining_nodes[0].provisioned);
+
+  // A provisioned node has no session left: the same DATA changes nothing.
+  const Response again = Send(state, Provisioning(3000, UnsecuredData()));
+  EXPECT_THAT(again.node_packets, IsEmpty());
+  ASSERT_EQ(again.provisioning.size(), 1u);
+  EXPECT_EQ(again.provisioning[0].outcome.ignored, "no_session");
+}
+
+TEST(SendDataTest, AProvisioningFrameForNoJoiningNodeOfTheSinkIsCountedAndUnanswered) {
+  GatewayState state = StateWithJoiningNode();
+  for (const auto& [address, topic] : std::vector<std::pair<uint32_t, std::string>>{
+           {3001, kSink0Topic},
+           {2001, kSink0Topic},  // a node in the network
+           {3000, "gw-request/send_data/sim-gw-1/sink1"}}) {
+    const Response response = Send(state, Provisioning(address, UnsecuredData()), topic);
+    EXPECT_EQ(Res(response), gwapi::OK);
+    EXPECT_THAT(response.node_packets, IsEmpty()) << address;
+    ASSERT_EQ(response.provisioning.size(), 1u);
+    EXPECT_EQ(response.provisioning[0].outcome.result, DownlinkResult::kIgnored);
+    EXPECT_EQ(response.provisioning[0].outcome.ignored, "unknown_node");
+    EXPECT_EQ(response.provisioning[0].uid, "");
+  }
+  EXPECT_TRUE(state.FindSink("sink0")->joining_nodes[0].pending.has_value());
+}
+
+TEST(SendDataTest, AJoiningNodeBeyondTheHopLimitGetsNothing) {
+  GatewayState state = StateWithJoiningNode();
+  wirepas::GenericMessage near = Provisioning(3000, UnsecuredData());
+  Req(near).set_hop_limit(1);
+  Response response = Send(state, near);
+  EXPECT_THAT(response.node_packets, IsEmpty());
+  ASSERT_EQ(response.provisioning.size(), 1u);
+  EXPECT_EQ(response.provisioning[0].outcome.ignored, "beyond_hop_limit");
+  EXPECT_FALSE(state.FindSink("sink0")->joining_nodes[0].provisioned);
+
+  // A rejected send_data reaches nobody.
+  wirepas::GenericMessage bad_qos = Provisioning(3000, UnsecuredData());
+  Req(bad_qos).set_qos(2);
+  response = Send(state, bad_qos);
+  EXPECT_EQ(Res(response), gwapi::INVALID_QOS);
+  EXPECT_THAT(response.provisioning, IsEmpty());
+  EXPECT_FALSE(state.FindSink("sink0")->joining_nodes[0].provisioned);
+}
+
+TEST(SendDataTest, AJoiningNodeNacksDataItCannotRead) {
+  GatewayState state = StateWithJoiningNode();
+  const std::string garbage =
+      provisioning::EncodeDataFrame({3000, 5, provisioning::kKeyIndexUnsecured, 1}, "not cbor");
+  const Response response = Send(state, Provisioning(3000, garbage));
+  ASSERT_EQ(response.node_packets.size(), 1u);
+  EXPECT_EQ(response.node_packets[0].message.wirepas().packet_received_event().payload(),
+            provisioning::EncodeNackFrame(3000, 5, provisioning::NackReason::kInvalidData));
+  ASSERT_EQ(response.provisioning.size(), 1u);
+  EXPECT_EQ(response.provisioning[0].outcome.result, DownlinkResult::kNackSent);
 }
 
 }  // namespace

@@ -11,6 +11,13 @@ const MeshNode* SinkState::FindNode(uint32_t address) const {
   return it != nodes.end() && it->address == address ? &*it : nullptr;
 }
 
+JoiningNodeState* SinkState::FindJoiningNode(uint32_t address) {
+  for (JoiningNodeState& joining : joining_nodes) {
+    if (joining.node.address == address) return &joining;
+  }
+  return nullptr;
+}
+
 SinkState* GatewayState::FindSink(std::string_view sink_id) {
   for (SinkState& sink : sinks) {
     if (sink.config.sink_id() == sink_id) return &sink;
@@ -48,6 +55,10 @@ GatewayState NewGatewayState(const SimGateway& gateway, const GatewayIdentity& i
     }
     std::sort(sink.nodes.begin(), sink.nodes.end(),
               [](const MeshNode& a, const MeshNode& b) { return a.address < b.address; });
+    sink.joining_nodes.reserve(sim_sink.joining_nodes.size());
+    for (const SimJoiningNode& joining : sim_sink.joining_nodes) {
+      sink.joining_nodes.push_back(JoiningNodeState{joining});
+    }
     state.sinks.push_back(std::move(sink));
   }
   return state;

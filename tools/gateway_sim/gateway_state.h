@@ -8,6 +8,7 @@
 
 #include "libs/wirepas/message.h"
 #include "tools/gateway_sim/gateway_status.h"
+#include "tools/gateway_sim/provisioning_node.h"
 #include "tools/gateway_sim/sim_random.h"
 #include "tools/gateway_sim/topology.h"
 
@@ -42,9 +43,15 @@ struct SinkState {
   std::optional<ChunkedUpload> upload;
   // The nodes routing to this sink, sorted by address.
   std::vector<MeshNode> nodes;
+  // The nodes asking to join through this sink's mesh, in topology order (SimSink's
+  // joining_nodes): their provisioning sessions, which START frames open and downlinks to
+  // endpoint 246 move on.
+  std::vector<JoiningNodeState> joining_nodes;
 
   // The node with `address`; nullptr when none of this sink's nodes has it.
   const MeshNode* FindNode(uint32_t address) const;
+  // The joining node with `address`; nullptr when none of this sink's joining nodes has it.
+  JoiningNodeState* FindJoiningNode(uint32_t address);
 };
 
 // The state of one simulated gateway that request handlers read and change. The simulator
@@ -64,8 +71,9 @@ struct GatewayState {
   std::vector<gwapi::SinkReadConfig> Configs() const;
 };
 
-// The state of `gateway` as it starts: each sink's configuration from BuildSinkReadConfig and
-// its nodes; `seed` seeds GatewayState::random.
+// The state of `gateway` as it starts: each sink's configuration from BuildSinkReadConfig, its
+// nodes and its joining nodes (none provisioned, no session); `seed` seeds
+// GatewayState::random.
 GatewayState NewGatewayState(const SimGateway& gateway, const GatewayIdentity& identity,
                              uint64_t seed);
 

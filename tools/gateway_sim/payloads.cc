@@ -357,15 +357,15 @@ std::string TestNetworkPayload(const SimNode& node, uint32_t counter, SimRandom&
 }
 
 std::string ProvisioningStartPayload(const SimJoiningNode& node, uint8_t session_id,
-                                     SimRandom& random) {
+                                     std::string_view iv) {
   LittleEndianWriter w(1 + 4 + 1 + 1 + 16 + node.uid.size());
   w.U8(1);              // 0 msg_type START
   w.U32(node.address);  // 1..4 node_address
   w.U8(session_id);     // 5 session_id
   w.U8(node.method);    // 6 method
   std::string bytes = w.Take();
-  bytes += random.Bytes(16);  // 7..22 IV
-  bytes += node.uid;          // 23.. UID
+  bytes += iv;        // 7..22 IV
+  bytes += node.uid;  // 23.. UID
   return bytes;
 }
 

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "tools/gateway_sim/sim_random.h"
 #include "tools/gateway_sim/topology.h"
@@ -105,9 +106,10 @@ std::string RuuviPayload(const SimNode& node, uint16_t counter, SimRandom& rando
 std::string TestNetworkPayload(const SimNode& node, uint32_t counter, SimRandom& random);
 
 // Provisioning START frame (246->255, spec §4): msg_type 1, the node's address (u32 LE),
-// `session_id`, its method, a random 16-byte IV and its UID.
+// `session_id`, its method, `iv` (16 bytes, fresh for every START: see StartProvisioning in
+// provisioning_node.h) and its UID.
 std::string ProvisioningStartPayload(const SimJoiningNode& node, uint8_t session_id,
-                                     SimRandom& random);
+                                     std::string_view iv);
 
 // Hardware and stack constants shared by sinks and nodes of the simulated network.
 inline constexpr uint32_t kHwMagic = 0x0A;       // nRF52840-class radio

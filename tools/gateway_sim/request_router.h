@@ -12,11 +12,13 @@
 #include "libs/wirepas/topic.h"
 #include "tools/gateway_sim/gateway_state.h"
 #include "tools/gateway_sim/gateway_status.h"
+#include "tools/gateway_sim/provisioning_node.h"
 
 namespace wm::gateway_sim {
 
-// A packet a node sends in answer to a request (an MSAP reply, 240->255): a received_data
-// message published `delay` after the request was handled.
+// A packet a node sends in answer to a request (an MSAP reply, 240->255, or a joining node's
+// DATA_ACK or NACK, 246->255): a received_data message published `delay` after the request was
+// handled.
 struct NodePacket {
   absl::Duration delay;
   std::string topic;
@@ -32,8 +34,12 @@ struct Response {
   // response the gateway announces the change (spec §3.1): a new retained status and req_id 0
   // get_configs and set_config responses (see BuildConfigChangeAnnouncement).
   std::vector<std::string> changed_sinks;
-  // What nodes send in answer (send_data to their MSAP endpoint).
+  // What nodes send in answer (send_data to their MSAP endpoint, or a joining node's answer
+  // to a provisioning frame).
   std::vector<NodePacket> node_packets;
+  // What joining nodes did with provisioning frames (send_data 255->246), for counters and log
+  // lines.
+  std::vector<ProvisioningNodeEvent> provisioning;
 };
 
 // Answers one request. When it is called, `request` carries the method's request payload with

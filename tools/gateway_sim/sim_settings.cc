@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -38,6 +39,21 @@ void AddGatewaySimSettings(config::Schema& schema) {
               .help = "Nodes per sink asking to be provisioned (START frames, 246->255).",
               .min = 0,
               .max = 1000});
+  schema.Add({.key = "provisioning_method",
+              .default_value = "secured",
+              .help = "Provisioning method of the joining nodes: secured (factory key), "
+                      "unsecured, or mixed (about 70% secured).",
+              .choices = {"secured", "unsecured", "mixed"}});
+  schema.Add({.key = "provisioning_factory_key",
+              .default_value = "",
+              .help = "Factory key of the secured joining nodes, 32 bytes as 64 hex digits "
+                      "(\"0x\" prefix and spaces allowed); empty = derived from the seed.",
+              .secret = true});
+  schema.Add({.key = "provisioning_config_out",
+              .default_value = "",
+              .help = "Write a provisioning_config.yml that authorises every joining node "
+                      "(UID, method, factory key, fresh network keys, network address and "
+                      "channel) to this path at start."});
   schema.Add({.key = "gateway_id_prefix",
               .default_value = "sim-gw-",
               .help = "Gateway ids are <prefix>1, <prefix>2, ... (also the MQTT client ids)."});
@@ -159,6 +175,41 @@ absl::StatusOr<std::vector<gwapi::GatewayFeature>> ParseGatewayFeatures(std::str
   return features;
 }
 
+absl::StatusOr<std::string> ParseFactoryKey(std::string_view text) {
+  std::string digits;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '0' && i + 1 < text.size() && (text[i + 1] == 'x' || text[i + 1] == 'X')) {
+      ++i;
+      continue;
+    }
+    if (text[i] == ' ') continue;
+    digits.push_back(text[i]);
+  }
+  // The value is a secret: the error names the setting and the rule, never the text.
+  const absl::Status bad =
+      absl::InvalidArgumentError(absl::StrCat("provisioning_factory_key: must be ", kFactoryKeySize,
+                                              " bytes as ", 2 * kFactoryKeySize, " hex digits"));
+  if (digits.size() != 2 * kFactoryKeySize) return bad;
+  for (char c : digits) {
+    if (!absl::ascii_isxdigit(static_cast<unsigned char>(c))) return bad;
+  }
+  return absl::HexStringToBytes(digits);
+}
+
+namespace {
+
+// The provisioning_method setting (its choices are checked when settings load).
+absl::StatusOr<JoiningMethod> ParseJoiningMethod(std::string_view text) {
+  if (text == "secured") return JoiningMethod::kSecured;
+  if (text == "unsecured") return JoiningMethod::kUnsecured;
+  if (text == "mixed") return JoiningMethod::kMixed;
+  return absl::InvalidArgumentError(absl::StrCat("provisioning_method: \"",
+                                                 absl::string_view(text.data(), text.size()),
+                                                 "\" is not secured, unsecured or mixed"));
+}
+
+}  // namespace
+
 absl::StatusOr<SimulatorOptions> SimulatorOptionsFromSettings(const config::Settings& settings) {
   absl::StatusOr<PayloadMix> mix = ParsePayloadMix(settings.GetString("payload_mix"));
   if (!mix.ok()) return mix.status();
@@ -167,12 +218,23 @@ absl::StatusOr<SimulatorOptions> SimulatorOptionsFromSettings(const config::Sett
   if (!features.ok()) return features.status();
   absl::StatusOr<DropRatios> drop = ParseDropResponses(settings.GetString("drop_responses"));
   if (!drop.ok()) return drop.status();
+  absl::StatusOr<JoiningMethod> method =
+      ParseJoiningMethod(settings.GetString("provisioning_method"));
+  if (!method.ok()) return method.status();
+  std::string factory_key;
+  if (const std::string text = settings.GetString("provisioning_factory_key"); !text.empty()) {
+    absl::StatusOr<std::string> key = ParseFactoryKey(text);
+    if (!key.ok()) return key.status();
+    factory_key = *std::move(key);
+  }
   SimulatorOptions options;
   options.topology.gateways = static_cast<int>(settings.GetInt("gateways"));
   options.topology.sinks_per_gateway = static_cast<int>(settings.GetInt("sinks_per_gateway"));
   options.topology.nodes_per_sink = static_cast<int>(settings.GetInt("nodes_per_sink"));
   options.topology.joining_nodes_per_sink =
       static_cast<int>(settings.GetInt("joining_nodes_per_sink"));
+  options.topology.joining_method = *method;
+  options.topology.factory_key = std::move(factory_key);
   options.topology.gateway_id_prefix = settings.GetString("gateway_id_prefix");
   options.topology.network_address = static_cast<uint64_t>(settings.GetInt("network_address"));
   options.topology.network_per_gateway = settings.GetBool("network_per_gateway");
@@ -192,6 +254,7 @@ absl::StatusOr<SimulatorOptions> SimulatorOptionsFromSettings(const config::Sett
   options.responses.drop_ratio = *drop;
   options.responses.delay = absl::Milliseconds(settings.GetInt("response_delay_ms"));
   options.scratchpad_file = settings.GetString("scratchpad_file");
+  options.provisioning_config_out = settings.GetString("provisioning_config_out");
   return options;
 }
 

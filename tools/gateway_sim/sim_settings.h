@@ -15,6 +15,9 @@ namespace wm::gateway_sim {
 //   topology: gateways (2), sinks_per_gateway (2), nodes_per_sink (20),
 //     joining_nodes_per_sink (1), gateway_id_prefix ("sim-gw-"), network_address
 //     (1193046 = 0x123456), network_per_gateway (false), seed (1);
+//   provisioning: provisioning_method (secured, unsecured or mixed; secured),
+//     provisioning_factory_key (secret; 64 hex digits, "" = FactoryKeyFromSeed(seed)),
+//     provisioning_config_out ("" = none; see SimulatorOptions::provisioning_config_out);
 //   traffic: rate (10 packets/s over all gateways, 0 = full speed), count (0 = forever),
 //     exit_after_count (false), duplicate_ratio (0), garbage_ratio (0),
 //     garbage_malformed_topic (false), payload_mix (PayloadMix's defaults, see
@@ -33,9 +36,13 @@ void AddGatewaySimSettings(config::Schema& schema);
 // naming an unknown name.
 absl::StatusOr<std::vector<gwapi::GatewayFeature>> ParseGatewayFeatures(std::string_view text);
 
+// Parses the provisioning_factory_key setting: 32 bytes as 64 hex digits, "0x" prefixes and
+// spaces allowed. InvalidArgument naming the setting, never the text (a secret).
+absl::StatusOr<std::string> ParseFactoryKey(std::string_view text);
+
 // The simulator options the settings describe (the `mqtt` member is left at its defaults).
-// InvalidArgument, naming the setting, when payload_mix, features or drop_responses is not
-// valid; Simulator::Create checks
+// InvalidArgument, naming the setting, when payload_mix, features, drop_responses,
+// provisioning_method or provisioning_factory_key is not valid; Simulator::Create checks
 // the combination (e.g. a gateway_id_prefix with '/').
 absl::StatusOr<SimulatorOptions> SimulatorOptionsFromSettings(const config::Settings& settings);
 

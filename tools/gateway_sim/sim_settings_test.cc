@@ -69,6 +69,60 @@ TEST(SimSettingsTest, PayloadMixAndJoiningNodesComeFromTheirKeys) {
   EXPECT_EQ(options->topology.joining_nodes_per_sink, 3);
 }
 
+TEST(SimSettingsTest, ProvisioningDefaultsToSecuredWithTheSeedsKeyAndNoConfigFile) {
+  absl::StatusOr<config::Settings> settings = Load({});
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  absl::StatusOr<SimulatorOptions> options = SimulatorOptionsFromSettings(*settings);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->topology.joining_method, JoiningMethod::kSecured);
+  EXPECT_EQ(options->topology.factory_key, "") << "derived from the seed by BuildTopology";
+  EXPECT_EQ(options->provisioning_config_out, "");
+}
+
+TEST(SimSettingsTest, ProvisioningSettingsComeFromTheirKeys) {
+  const std::string hex = "000102030405060708090a0b0c0d0e0f101112131415161718191A1B1C1D1E1F";
+  std::string key;
+  for (int i = 0; i < 32; ++i) key.push_back(static_cast<char>(i));
+  const std::string spaced =
+      "0x00 0x01 0x02 0x03 0x04 0x05 0x06 0x07 0x08 0x09 0x0a 0x0b 0x0c 0x0d 0x0e 0x0f "
+      "0x10 0x11 0x12 0x13 0x14 0x15 0x16 0x17 0x18 0x19 0x1a 0x1b 0x1c 0x1d 0x1e 0x1f";
+  for (const std::string& written : {hex, "0x" + hex, spaced}) {
+    absl::StatusOr<config::Settings> settings =
+        Load({"--provisioning_method=mixed", "--provisioning_config_out=/tmp/p.yml"},
+             {{"WM_SERVICES_PROVISIONING_FACTORY_KEY", written}});
+    ASSERT_TRUE(settings.ok()) << settings.status();
+    absl::StatusOr<SimulatorOptions> options = SimulatorOptionsFromSettings(*settings);
+    ASSERT_TRUE(options.ok()) << options.status();
+    EXPECT_EQ(options->topology.joining_method, JoiningMethod::kMixed);
+    EXPECT_EQ(options->topology.factory_key, key) << written;
+    EXPECT_EQ(options->provisioning_config_out, "/tmp/p.yml");
+  }
+  absl::StatusOr<config::Settings> settings = Load({"--provisioning_method=unsecured"});
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(SimulatorOptionsFromSettings(*settings)->topology.joining_method,
+            JoiningMethod::kUnsecured);
+  EXPECT_FALSE(Load({"--provisioning_method=maybe"}).ok());
+}
+
+TEST(SimSettingsTest, TheFactoryKeyIsASecretNeverEchoed) {
+  config::Schema schema;
+  AddGatewaySimSettings(schema);
+  ASSERT_NE(schema.Find("provisioning_factory_key"), nullptr);
+  EXPECT_TRUE(schema.Find("provisioning_factory_key")->secret);
+  for (const std::string bad : {std::string(62, 'a'), std::string(66, 'a'),
+                                std::string(63, 'a') + "g", std::string("not-a-key")}) {
+    absl::StatusOr<config::Settings> settings = Load({"--provisioning_factory_key=" + bad});
+    ASSERT_TRUE(settings.ok()) << settings.status();
+    absl::StatusOr<SimulatorOptions> options = SimulatorOptionsFromSettings(*settings);
+    ASSERT_FALSE(options.ok()) << bad;
+    EXPECT_EQ(options.status().code(), absl::StatusCode::kInvalidArgument);
+    const std::string message(options.status().message());
+    EXPECT_NE(message.find("provisioning_factory_key"), std::string::npos) << message;
+    EXPECT_EQ(message.find(bad), std::string::npos) << "the key leaked: " << message;
+    EXPECT_EQ(message.find("aaaa"), std::string::npos) << "the key leaked: " << message;
+  }
+}
+
 TEST(SimSettingsTest, ABadPayloadMixIsAnErrorNamingTheKey) {
   absl::StatusOr<config::Settings> settings = Load({}, {{"WM_SERVICES_PAYLOAD_MIX", "ruuvi=x"}});
   ASSERT_TRUE(settings.ok()) << settings.status();

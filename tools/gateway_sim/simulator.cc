@@ -14,9 +14,11 @@
 #include "libs/wirepas/message.h"
 #include "libs/wirepas/topic.h"
 #include "spdlog/spdlog.h"
+#include "third_party/system/string_view_compat.h"
 #include "tools/gateway_sim/config_handlers.h"
 #include "tools/gateway_sim/gateway_handlers.h"
 #include "tools/gateway_sim/payload_mix.h"
+#include "tools/gateway_sim/provisioning_config_file.h"
 
 namespace wm::gateway_sim {
 namespace {
@@ -77,10 +79,33 @@ struct Simulator::Metrics {
                      .Register(registry)),
         node_packets(prometheus::BuildCounter()
                          .Name("wm_sim_node_packets_published_total")
-                         .Help("Nodes' answers to MSAP requests published (received_data "
-                               "240->255)")
+                         .Help("Nodes' answers to MSAP requests (received_data 240->255) "
+                               "and joining nodes' answers to provisioning DATA (246->255) "
+                               "published")
                          .Register(registry)
                          .Add({})),
+        provisioned(prometheus::BuildCounter()
+                        .Name("wm_sim_nodes_provisioned_total")
+                        .Help("Joining nodes that accepted a provisioning DATA and answered "
+                              "DATA_ACK")
+                        .Register(registry)
+                        .Add({})),
+        nacks_sent(prometheus::BuildCounter()
+                       .Name("wm_sim_provisioning_nacks_sent_total")
+                       .Help("Provisioning DATA frames joining nodes rejected with a NACK, by "
+                             "reason (invalid_key, invalid_data)")
+                       .Register(registry)),
+        nacks_received(prometheus::BuildCounter()
+                           .Name("wm_sim_provisioning_nacks_received_total")
+                           .Help("Provisioning server NACKs that ended a joining node's "
+                                 "session, by reason (not_authorized, method_not_supported, "
+                                 "invalid_data, invalid_key, unknown)")
+                           .Register(registry)),
+        provisioning_ignored(prometheus::BuildCounter()
+                                 .Name("wm_sim_provisioning_downlinks_ignored_total")
+                                 .Help("Provisioning frames (send_data 255->246) that changed "
+                                       "nothing, by reason")
+                                 .Register(registry)),
         window_full(prometheus::BuildCounter()
                         .Name("wm_sim_publish_window_full_total")
                         .Help("Times publishing paused because a gateway's window of "
@@ -102,6 +127,11 @@ struct Simulator::Metrics {
                   .Help("Simulated nodes (sinks not counted)")
                   .Register(registry)
                   .Add({})),
+        joining(prometheus::BuildGauge()
+                    .Name("wm_sim_joining_nodes")
+                    .Help("Simulated joining nodes not provisioned yet")
+                    .Register(registry)
+                    .Add({})),
         unique(packets.Add({{"kind", "unique"}})),
         duplicate(packets.Add({{"kind", "duplicate"}})),
         garbage(packets.Add({{"kind", "garbage"}})) {}
@@ -126,10 +156,15 @@ struct Simulator::Metrics {
   prometheus::Family<prometheus::Counter>& unsolicited;
   prometheus::Family<prometheus::Counter>& not_sent;
   prometheus::Counter& node_packets;
+  prometheus::Counter& provisioned;
+  prometheus::Family<prometheus::Counter>& nacks_sent;
+  prometheus::Family<prometheus::Counter>& nacks_received;
+  prometheus::Family<prometheus::Counter>& provisioning_ignored;
   prometheus::Counter& window_full;
   prometheus::Gauge& connected;
   prometheus::Gauge& gateways;
   prometheus::Gauge& nodes;
+  prometheus::Gauge& joining;
   // Per-kind counters of `packets`, looked up once (publishing is the hot path).
   prometheus::Counter& unique;
   prometheus::Counter& duplicate;
@@ -170,6 +205,16 @@ absl::StatusOr<std::unique_ptr<Simulator>> Simulator::Create(SimulatorOptions op
   }
   absl::StatusOr<Topology> topology = BuildTopology(options.topology);
   if (!topology.ok()) return topology.status();
+  if (!options.provisioning_config_out.empty()) {
+    SimRandom key_random(EntropySeed());
+    if (absl::Status status =
+            WriteProvisioningConfig(options.provisioning_config_out, *topology, key_random);
+        !status.ok()) {
+      return status;
+    }
+    spdlog::info("provisioning config written path={} joining_nodes={}",
+                 options.provisioning_config_out, topology->JoiningNodeCount());
+  }
   std::unique_ptr<Simulator> simulator(new Simulator(std::move(options), std::move(*topology),
                                                      registry, readiness, std::move(clock)));
   if (absl::Status status = simulator->CreateClients(); !status.ok()) return status;
@@ -195,9 +240,15 @@ Simulator::Simulator(SimulatorOptions options, Topology topology, prometheus::Re
   metrics_->own_registry = std::move(own_registry);
   metrics_->gateways.Set(static_cast<double>(topology_.gateways.size()));
   metrics_->nodes.Set(static_cast<double>(topology_.NodeCount()));
+  metrics_->joining.Set(static_cast<double>(topology_.JoiningNodeCount()));
+  // Joining nodes live in their sink's state, where provisioning downlinks reach them; the
+  // publishing thread alone sends their STARTs and handles the downlinks.
   traffic_ = std::make_unique<TrafficGenerator>(
       topology_, options_.traffic, SimRandom(options_.topology.seed ^ 0x7AFF1Cu),
-      SimRandom(options_.event_id_seed != 0 ? options_.event_id_seed : EntropySeed()), clock_);
+      SimRandom(options_.event_id_seed != 0 ? options_.event_id_seed : EntropySeed()), clock_,
+      [this](size_t gateway, size_t sink, size_t node) {
+        return &gateways_[gateway]->state.sinks[sink].joining_nodes[node];
+      });
 }
 
 absl::Status Simulator::CreateClients() {
@@ -262,12 +313,13 @@ absl::Status Simulator::Start() {
     features.push_back(gwapi::GatewayFeature_Name(feature));
   }
   spdlog::info(
-      "simulator started gateways={} sinks_per_gateway={} nodes={} rate={} count={} "
-      "duplicate_ratio={} garbage_ratio={} payload_mix={} features={} max_scratchpad_size={} "
-      "response_delay_ms={}",
+      "simulator started gateways={} sinks_per_gateway={} nodes={} joining_nodes={} rate={} "
+      "count={} duplicate_ratio={} garbage_ratio={} payload_mix={} features={} "
+      "max_scratchpad_size={} response_delay_ms={}",
       topology_.gateways.size(), options_.topology.sinks_per_gateway, topology_.NodeCount(),
-      options_.rate, options_.traffic.count, options_.traffic.duplicate_ratio,
-      options_.traffic.garbage_ratio, FormatPayloadMix(options_.traffic.payload_mix),
+      topology_.JoiningNodeCount(), options_.rate, options_.traffic.count,
+      options_.traffic.duplicate_ratio, options_.traffic.garbage_ratio,
+      FormatPayloadMix(options_.traffic.payload_mix),
       features.empty() ? "none" : absl::StrJoin(features, ","),
       options_.identity.max_scratchpad_size, absl::ToInt64Milliseconds(options_.responses.delay));
   publisher_ = std::thread([this] { PublishLoop(); });
@@ -444,6 +496,7 @@ void Simulator::HandleRequest(size_t g, const mqtt::MqttMessage& request) {
     return;
   }
   const absl::Time now = clock_();
+  NoteProvisioning(g, response->provisioning);
   for (const NodePacket& packet : response->node_packets) {
     absl::StatusOr<std::string> bytes = wirepas::SerializeGenericMessage(packet.message);
     if (!bytes.ok()) {
@@ -516,6 +569,58 @@ void Simulator::AnnounceConfigChange(size_t g, const std::vector<std::string>& c
     if (PublishControl(g, response->topic, std::move(*bytes), 2, /*retained=*/false)) {
       metrics_->unsolicited.Add({{"method", std::string(wirepas::MethodName(topic->method))}})
           .Increment();
+    }
+  }
+}
+
+void Simulator::NoteProvisioning(size_t g, const std::vector<ProvisioningNodeEvent>& events) {
+  const std::string& gw_id = gateways_[g]->state.gw_id;
+  for (const ProvisioningNodeEvent& event : events) {
+    const DownlinkOutcome& outcome = event.outcome;
+    const std::string where = absl::StrCat(
+        "gw_id=", gw_id, " sink_id=", event.sink_id, " address=", event.address,
+        " uid=", event.uid.empty() ? "none" : event.uid, " session_id=", outcome.session_id);
+    switch (outcome.result) {
+      case DownlinkResult::kProvisioned: {
+        ++provisioned_;
+        metrics_->provisioned.Increment();
+        metrics_->joining.Decrement();
+        const auto or_none = [](const std::optional<uint32_t>& value) {
+          return value.has_value() ? absl::StrCat(*value) : std::string("none");
+        };
+        // Once per node; the keys stay with the node.
+        spdlog::info("node provisioned {} method={} network_address={} network_channel={}", where,
+                     event.method == 1 ? "secured" : "unsecured", or_none(event.network_address),
+                     or_none(event.network_channel));
+        break;
+      }
+      case DownlinkResult::kNackSent: {
+        ++provisioning_nacks_sent_;
+        const std::string_view reason = NackReasonLabel(static_cast<uint32_t>(
+            outcome.nack_sent.value_or(provisioning::NackReason::kInvalidData)));
+        metrics_->nacks_sent.Add({{"reason", std::string(reason)}}).Increment();
+        provisioning_log_.Warn(
+            absl::StrCat("nack_sent_", ToAbsl(reason)),
+            absl::StrCat("provisioning data rejected ", where, " reason=", ToAbsl(reason)));
+        break;
+      }
+      case DownlinkResult::kNackReceived: {
+        ++provisioning_nacks_received_;
+        const std::string_view reason = NackReasonLabel(outcome.nack_received);
+        metrics_->nacks_received.Add({{"reason", std::string(reason)}}).Increment();
+        provisioning_log_.Log(
+            spdlog::level::info, absl::StrCat("nack_received_", ToAbsl(reason)),
+            absl::StrCat("provisioning nack received ", where, " reason=", ToAbsl(reason)));
+        break;
+      }
+      case DownlinkResult::kIgnored: {
+        ++provisioning_ignored_;
+        metrics_->provisioning_ignored.Add({{"reason", std::string(outcome.ignored)}}).Increment();
+        provisioning_log_.Warn(absl::StrCat("ignored_", ToAbsl(outcome.ignored)),
+                               absl::StrCat("provisioning frame ignored ", where,
+                                            " reason=", ToAbsl(outcome.ignored)));
+        break;
+      }
     }
   }
 }
@@ -636,6 +741,10 @@ SimulatorSummary Simulator::Summary() const {
   summary.requests_ignored = requests_ignored_.load();
   summary.responses_dropped = responses_dropped_.load();
   summary.node_packets = node_packets_.load();
+  summary.provisioned = provisioned_.load();
+  summary.provisioning_nacks_sent = provisioning_nacks_sent_.load();
+  summary.provisioning_nacks_received = provisioning_nacks_received_.load();
+  summary.provisioning_ignored = provisioning_ignored_.load();
   return summary;
 }
 
@@ -643,9 +752,11 @@ std::string Simulator::SummaryLine() const {
   const SimulatorSummary s = Summary();
   return absl::StrFormat(
       "summary unique=%d duplicates=%d garbage=%d responses=%d statuses=%d requests_ignored=%d "
-      "responses_dropped=%d node_packets=%d",
+      "responses_dropped=%d node_packets=%d provisioned=%d provisioning_nacks_sent=%d "
+      "provisioning_nacks_received=%d provisioning_ignored=%d",
       s.unique, s.duplicates, s.garbage, s.responses, s.statuses, s.requests_ignored,
-      s.responses_dropped, s.node_packets);
+      s.responses_dropped, s.node_packets, s.provisioned, s.provisioning_nacks_sent,
+      s.provisioning_nacks_received, s.provisioning_ignored);
 }
 
 }  // namespace wm::gateway_sim

@@ -24,6 +24,7 @@
 #include "prometheus/registry.h"
 #include "tools/gateway_sim/gateway_status.h"
 #include "tools/gateway_sim/pacer.h"
+#include "tools/gateway_sim/provisioning_node.h"
 #include "tools/gateway_sim/request_router.h"
 #include "tools/gateway_sim/response_policy.h"
 #include "tools/gateway_sim/sim_random.h"
@@ -57,6 +58,9 @@ struct SimulatorOptions {
   // "{gw_id}" and "{sink_id}" replaced by the gateway's and the sink's ids; a clear empties the
   // file.
   std::string scratchpad_file;
+  // When set, Create writes a provisioning config that authorises every joining node to this
+  // path (see WriteProvisioningConfig in provisioning_config_file.h), with fresh network keys.
+  std::string provisioning_config_out;
   // Broker connection shared by every gateway; each gateway sets its own client id (its
   // gateway id), last will and window.
   mqtt::MqttOptions mqtt;
@@ -73,6 +77,15 @@ struct SimulatorSummary {
   int64_t requests_ignored = 0;   // requests that got no answer (malformed, unknown method)
   int64_t responses_dropped = 0;  // answers left out by the response policy
   int64_t node_packets = 0;       // nodes' answers to MSAP requests (received_data 240->255)
+                                  // and joining nodes' answers to DATA (246->255)
+  // Joining nodes that accepted a DATA and answered DATA_ACK.
+  int64_t provisioned = 0;
+  // DATA frames joining nodes rejected with a NACK.
+  int64_t provisioning_nacks_sent = 0;
+  // Server NACKs that ended a joining node's session.
+  int64_t provisioning_nacks_received = 0;
+  // Provisioning downlinks that changed nothing (unknown node, another session, ...).
+  int64_t provisioning_ignored = 0;
 };
 
 // G simulated gateways, each with its own MQTT connection (client id = gateway id):
@@ -84,6 +97,12 @@ struct SimulatorSummary {
 //   a sink's configuration, a new retained status and req_id 0 get_configs and set_config
 //   responses; nodes' answers to MSAP requests, each published when its delay has passed;
 //   answers dropped or delayed as options.responses says;
+// - joining nodes that play the node side of provisioning: their STARTs (traffic) open
+//   sessions, a provisioning server's DATA or NACK (send_data 255->246 to the node's address
+//   on its sink) is answered DATA_ACK or NACK (received_data 246->255, timed like MSAP
+//   answers), and a provisioned node sends no more START (see provisioning_node.h); counted in
+//   wm_sim_nodes_provisioned_total and wm_sim_provisioning_*, one log line per node
+//   provisioned, never a key;
 // - no received_data from a sink whose stack a set_config stopped (the mesh cannot deliver
 //   through it), until a set_config starts it again;
 // - on Stop, OFFLINE (or an empty status) published by the gateway itself, then a clean
@@ -131,7 +150,8 @@ class Simulator {
 
   SimulatorSummary Summary() const;
   // "summary unique=.. duplicates=.. garbage=.. responses=.. statuses=.. requests_ignored=..
-  // responses_dropped=.. node_packets=.."
+  // responses_dropped=.. node_packets=.. provisioned=.. provisioning_nacks_sent=..
+  // provisioning_nacks_received=.. provisioning_ignored=.."
   std::string SummaryLine() const;
 
   const Topology& topology() const { return topology_; }
@@ -172,6 +192,8 @@ class Simulator {
   void PublishAnswer(size_t gateway, const Response& response);
   // Publishes a new retained status and req_id 0 responses after `changed_sinks` changed.
   void AnnounceConfigChange(size_t gateway, const std::vector<std::string>& changed_sinks);
+  // Counts and logs what joining nodes did with provisioning downlinks.
+  void NoteProvisioning(size_t gateway, const std::vector<ProvisioningNodeEvent>& events);
   // Writes the stored scratchpads of `sinks` to options_.scratchpad_file.
   void WriteScratchpads(size_t gateway, const std::vector<std::string>& sinks);
   // Publishes the delayed work whose time has come.
@@ -195,6 +217,8 @@ class Simulator {
   std::unique_ptr<Metrics> metrics_;
   RequestRouter router_;
   observability::RateLimitedLog ignored_log_{absl::Minutes(1)};
+  // Provisioning NACKs and ignored downlinks come from outside: rate-limited per kind.
+  observability::RateLimitedLog provisioning_log_{absl::Minutes(1)};
   std::vector<std::unique_ptr<Gateway>> gateways_;
   SimRandom status_ids_;
   SimRandom drop_random_;
@@ -218,6 +242,10 @@ class Simulator {
   std::atomic<int64_t> requests_ignored_{0};
   std::atomic<int64_t> responses_dropped_{0};
   std::atomic<int64_t> node_packets_{0};
+  std::atomic<int64_t> provisioned_{0};
+  std::atomic<int64_t> provisioning_nacks_sent_{0};
+  std::atomic<int64_t> provisioning_nacks_received_{0};
+  std::atomic<int64_t> provisioning_ignored_{0};
 };
 
 }  // namespace wm::gateway_sim

@@ -1,6 +1,7 @@
 #include "tools/gateway_sim/topology.h"
 
 #include <algorithm>
+#include <string>
 #include <unordered_set>
 #include <utility>
 
@@ -133,12 +134,18 @@ void AddAdvertiserTags(std::vector<SimNode>& nodes, SimRandom& random) {
   }
 }
 
-SimJoiningNode NewJoiningNode(uint32_t address, SimRandom& random) {
+SimJoiningNode NewJoiningNode(uint32_t address, JoiningMethod method,
+                              const std::string& factory_key, SimRandom& random) {
   SimJoiningNode node;
   node.address = address;
   node.hop_count = static_cast<uint32_t>(random.Uniform(1, 3));
   node.uid = absl::StrFormat("sim-%06x", address);
-  node.method = random.Chance(0.7) ? 1 : 0;
+  // Drawn whatever the method, so that the method does not change the rest of the network.
+  const bool secured_if_mixed = random.Chance(0.7);
+  const bool secured =
+      method == JoiningMethod::kSecured || (method == JoiningMethod::kMixed && secured_if_mixed);
+  node.method = secured ? 1 : 0;
+  if (secured) node.factory_key = factory_key;
   return node;
 }
 
@@ -148,6 +155,20 @@ uint32_t MeshTravelTimeMs(uint32_t hop_count, SimRandom& random) {
   uint64_t ticks = 0;
   for (uint32_t hop = 0; hop < hop_count; ++hop) ticks += random.Uniform(4, 80);
   return static_cast<uint32_t>(ticks * 1000 / 128);
+}
+
+std::string FactoryKeyFromSeed(uint64_t seed) {
+  // A stream of its own: the key does not depend on the network's size.
+  SimRandom random(seed ^ 0xFAC7081EB1u);
+  return random.Bytes(kFactoryKeySize);
+}
+
+size_t Topology::JoiningNodeCount() const {
+  size_t count = 0;
+  for (const SimGateway& gateway : gateways) {
+    for (const SimSink& sink : gateway.sinks) count += sink.joining_nodes.size();
+  }
+  return count;
 }
 
 size_t Topology::NodeCount() const {
@@ -178,6 +199,12 @@ absl::StatusOr<Topology> BuildTopology(const TopologyOptions& options) {
         absl::StrCat("network_address must be in 1..", kMaxNetworkAddress,
                      options.network_per_gateway ? " for every gateway's network" : ""));
   }
+  if (!options.factory_key.empty() && options.factory_key.size() != kFactoryKeySize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("factory key must be ", kFactoryKeySize, " bytes"));
+  }
+  const std::string factory_key =
+      options.factory_key.empty() ? FactoryKeyFromSeed(options.seed) : options.factory_key;
   const uint64_t joining = options.nodes_per_sink > 0 ? options.joining_nodes_per_sink : 0;
   const uint64_t per_network = static_cast<uint64_t>(options.sinks_per_gateway) *
                                (options.nodes_per_sink + 1 + joining) *
@@ -214,7 +241,8 @@ absl::StatusOr<Topology> BuildTopology(const TopologyOptions& options) {
       BuildRoutes(sink.node_address, sink.nodes, random);
       AddAdvertiserTags(sink.nodes, random);
       for (uint64_t j = 0; j < joining; ++j) {
-        sink.joining_nodes.push_back(NewJoiningNode(pools[network].Draw(random), random));
+        sink.joining_nodes.push_back(NewJoiningNode(pools[network].Draw(random),
+                                                    options.joining_method, factory_key, random));
       }
       gateway.sinks.push_back(std::move(sink));
     }

@@ -10,6 +10,16 @@
 
 namespace wm::gateway_sim {
 
+// Size of a joining node's factory key (the secured provisioning method, spec §4).
+inline constexpr size_t kFactoryKeySize = 32;
+
+// How joining nodes ask to be provisioned.
+enum class JoiningMethod : uint8_t {
+  kSecured,    // every joining node uses the secured method (factory key)
+  kUnsecured,  // every joining node uses the unsecured method
+  kMixed,      // about 70% secured, drawn per node from the seed
+};
+
 // The shape of the simulated network: G gateways x S sinks x N nodes.
 struct TopologyOptions {
   int gateways = 2;
@@ -25,6 +35,10 @@ struct TopologyOptions {
   // Nodes per sink that are not in the network yet and ask to be provisioned (START frames).
   // Only sinks with nodes get them: a joining node is heard through the sink's mesh.
   int joining_nodes_per_sink = 1;
+  JoiningMethod joining_method = JoiningMethod::kSecured;
+  // The factory key of every secured joining node (one per simulator, as a batch of devices
+  // shares one): kFactoryKeySize bytes, or empty for FactoryKeyFromSeed(seed). A secret.
+  std::string factory_key;
   // Same seed, same network: addresses, channels, routes, firmware versions, endpoints.
   uint64_t seed = 1;
 };
@@ -81,6 +95,9 @@ struct SimJoiningNode {
   // Its unique id, as a provisioning config lists it ("sim-" and six hex digits).
   std::string uid;
   uint8_t method = 1;  // 0 unsecured, 1 secured
+  // Secured: the kFactoryKeySize-byte key it opens DATA frames with; empty when unsecured.
+  // A secret: never log it.
+  std::string factory_key;
 };
 
 // One sink of a gateway, with the nodes that route their packets to it.
@@ -106,7 +123,14 @@ struct Topology {
 
   // Number of nodes over all gateways and sinks (sinks and joining nodes not counted).
   size_t NodeCount() const;
+  // Number of joining nodes over all gateways and sinks.
+  size_t JoiningNodeCount() const;
 };
+
+// The factory key joining nodes use when none is given: kFactoryKeySize bytes that follow from
+// `seed` alone (the same seed gives the same key, so a config written by one run authorises
+// the nodes of the next).
+std::string FactoryKeyFromSeed(uint64_t seed);
 
 // The travel time a packet over `hop_count` hops reports, in whole milliseconds: each hop takes
 // 4..80 ticks of 1/128 s (the unit the mesh measures in), converted as the gateway does.
@@ -119,11 +143,12 @@ uint32_t MeshTravelTimeMs(uint32_t hop_count, SimRandom& random);
 // diagnostics), an application (about 60% sensors, 15% Ruuvi tags, 15% positioning tags, 10%
 // test network) and its diagnostics format (about 30% of stack-5 nodes use diagnostics v2).
 // Routers hear 2..6 advertiser tags each. Every sink with nodes also gets
-// joining_nodes_per_sink joining nodes.
+// joining_nodes_per_sink joining nodes, each with the method joining_method says and, when
+// secured, the factory key.
 // InvalidArgument for counts below 1 (nodes_per_sink and joining_nodes_per_sink may be 0), a
 // prefix that cannot be used in a topic, a network address that is 0 or above 24 bits (also
-// for the last gateway with network_per_gateway), or more than 1,000,000 addresses in one
-// network (joining nodes included).
+// for the last gateway with network_per_gateway), more than 1,000,000 addresses in one
+// network (joining nodes included), or a factory key that is neither empty nor 32 bytes.
 absl::StatusOr<Topology> BuildTopology(const TopologyOptions& options);
 
 }  // namespace wm::gateway_sim

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <map>
 #include <set>
+#include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -223,8 +224,67 @@ TEST(TopologyTest, RejectsBadOptions) {
   options.joining_nodes_per_sink = -1;
   EXPECT_EQ(BuildTopology(options).status().code(), absl::StatusCode::kInvalidArgument);
   options = {};
+  options.factory_key = std::string(31, 'k');
+  EXPECT_EQ(BuildTopology(options).status().code(), absl::StatusCode::kInvalidArgument);
+  options = {};
   options.nodes_per_sink = 0;
   EXPECT_TRUE(BuildTopology(options).ok());
+}
+
+// The methods and factory keys of every joining node of a topology built with `options`.
+std::map<uint8_t, std::set<std::string>> KeysByMethod(const TopologyOptions& options) {
+  absl::StatusOr<Topology> topology = BuildTopology(options);
+  EXPECT_TRUE(topology.ok()) << topology.status();
+  std::map<uint8_t, std::set<std::string>> keys;
+  if (!topology.ok()) return keys;
+  for (const SimGateway& gateway : topology->gateways) {
+    for (const SimSink& sink : gateway.sinks) {
+      for (const SimJoiningNode& node : sink.joining_nodes)
+        keys[node.method].insert(node.factory_key);
+    }
+  }
+  return keys;
+}
+
+TEST(TopologyTest, JoiningNodesAreSecuredWithOneFactoryKeyByDefault) {
+  TopologyOptions options;
+  options.joining_nodes_per_sink = 3;
+  const std::map<uint8_t, std::set<std::string>> keys = KeysByMethod(options);
+  ASSERT_EQ(keys.size(), 1u);
+  ASSERT_EQ(keys.count(1), 1u) << "secured";
+  ASSERT_EQ(keys.at(1).size(), 1u) << "one key per simulator";
+  EXPECT_EQ(*keys.at(1).begin(), FactoryKeyFromSeed(options.seed));
+  EXPECT_EQ(FactoryKeyFromSeed(1).size(), kFactoryKeySize);
+  EXPECT_EQ(FactoryKeyFromSeed(1), FactoryKeyFromSeed(1));
+  EXPECT_NE(FactoryKeyFromSeed(1), FactoryKeyFromSeed(2));
+
+  options.factory_key = std::string(kFactoryKeySize, '\x11');
+  EXPECT_EQ(*KeysByMethod(options).at(1).begin(), options.factory_key);
+}
+
+TEST(TopologyTest, UnsecuredOrMixedJoiningNodesOnTheSameNetwork) {
+  TopologyOptions options;
+  options.joining_nodes_per_sink = 3;
+  const absl::StatusOr<Topology> secured = BuildTopology(options);
+  options.joining_method = JoiningMethod::kUnsecured;
+  const absl::StatusOr<Topology> unsecured = BuildTopology(options);
+  std::map<uint8_t, std::set<std::string>> keys = KeysByMethod(options);
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys.at(0), std::set<std::string>{""}) << "no factory key without the secured method";
+
+  options.joining_method = JoiningMethod::kMixed;
+  keys = KeysByMethod(options);
+  ASSERT_EQ(keys.size(), 2u);
+  EXPECT_EQ(keys.at(0), std::set<std::string>{""});
+  EXPECT_EQ(keys.at(1), std::set<std::string>{FactoryKeyFromSeed(options.seed)});
+
+  // The method changes nothing else.
+  ASSERT_TRUE(secured.ok() && unsecured.ok());
+  EXPECT_EQ(secured->gateways[1].sinks[1].joining_nodes[2].address,
+            unsecured->gateways[1].sinks[1].joining_nodes[2].address);
+  EXPECT_EQ(secured->gateways[1].sinks[1].nodes[5].address,
+            unsecured->gateways[1].sinks[1].nodes[5].address);
+  EXPECT_EQ(secured->JoiningNodeCount(), 12u);
 }
 
 }  // namespace

@@ -17,12 +17,14 @@ constexpr size_t kRecentPackets = 64;
 }  // namespace
 
 TrafficGenerator::TrafficGenerator(const Topology& topology, TrafficOptions options,
-                                   SimRandom traffic_random, SimRandom event_ids, Clock clock)
+                                   SimRandom traffic_random, SimRandom event_ids, Clock clock,
+                                   JoiningNodeLookup joining_nodes)
     : topology_(topology),
       options_(options),
       random_(std::move(traffic_random)),
       event_ids_(std::move(event_ids)),
-      clock_(std::move(clock)) {
+      clock_(std::move(clock)),
+      joining_lookup_(std::move(joining_nodes)) {
   for (size_t g = 0; g < topology_.gateways.size(); ++g) {
     const SimGateway& gateway = topology_.gateways[g];
     for (size_t s = 0; s < gateway.sinks.size(); ++s) {
@@ -40,6 +42,13 @@ TrafficGenerator::TrafficGenerator(const Topology& topology, TrafficOptions opti
   joining_sessions_.resize(joining_nodes_.size());
   for (uint8_t& session : joining_sessions_) {
     session = static_cast<uint8_t>(random_.Uniform(0, 0xFF));
+  }
+  if (!joining_lookup_) {
+    own_joining_.reserve(joining_nodes_.size());
+    for (const NodeRef& ref : joining_nodes_) {
+      own_joining_.push_back(JoiningNodeState{
+          topology_.gateways[ref.gateway].sinks[ref.sink].joining_nodes[ref.node]});
+    }
   }
   IndexSenders();
 }
@@ -89,14 +98,43 @@ void TrafficGenerator::IndexSenders() {
       kinds_.push_back({kind, cumulated});
     }
   }
+  double without = 0;
+  for (size_t k = 0; k < kPayloadKindCount; ++k) {
+    const auto kind = static_cast<PayloadKind>(k);
+    const double weight = options_.payload_mix.weight(kind);
+    if (kind != PayloadKind::kProvisioningStart && weight > 0 && !senders_[k].empty()) {
+      without += weight;
+      kinds_without_provisioning_.push_back({kind, without});
+    }
+  }
+}
+
+const std::vector<TrafficGenerator::KindChoice>& TrafficGenerator::Kinds() const {
+  return all_joined_ ? kinds_without_provisioning_ : kinds_;
 }
 
 PayloadKind TrafficGenerator::DrawKind() {
-  const double draw = random_.UnitDouble() * kinds_.back().cumulated_weight;
-  for (const KindChoice& choice : kinds_) {
+  const std::vector<KindChoice>& kinds = Kinds();
+  const double draw = random_.UnitDouble() * kinds.back().cumulated_weight;
+  for (const KindChoice& choice : kinds) {
     if (draw < choice.cumulated_weight) return choice.kind;
   }
-  return kinds_.back().kind;  // rounding at the very top
+  return kinds.back().kind;  // rounding at the very top
+}
+
+JoiningNodeState& TrafficGenerator::JoiningState(size_t index) {
+  if (!joining_lookup_) return own_joining_[index];
+  const NodeRef& ref = joining_nodes_[index];
+  return *joining_lookup_(ref.gateway, ref.sink, ref.node);
+}
+
+std::optional<size_t> TrafficGenerator::PickJoiningNode(const std::vector<size_t>& senders) {
+  const size_t first = random_.Uniform(0, senders.size() - 1);
+  for (size_t i = 0; i < senders.size(); ++i) {
+    const size_t index = senders[(first + i) % senders.size()];
+    if (!JoiningState(index).provisioned) return index;
+  }
+  return std::nullopt;
 }
 
 int64_t TrafficGenerator::Due(int64_t unique, double ratio) {
@@ -107,7 +145,7 @@ int64_t TrafficGenerator::Due(int64_t unique, double ratio) {
 
 bool TrafficGenerator::Done() const {
   if (duplicates_owed_ > 0 || garbage_owed_ > 0) return false;
-  if (kinds_.empty()) return true;
+  if (Kinds().empty()) return true;
   return options_.count > 0 && counts_.unique >= options_.count;
 }
 
@@ -121,7 +159,9 @@ std::optional<OutgoingPacket> TrafficGenerator::Next() {
     return NextGarbage();
   }
   if (Done()) return std::nullopt;
-  OutgoingPacket packet = NextUnique();
+  std::optional<OutgoingPacket> unique = NextUnique();
+  if (!unique.has_value()) return std::nullopt;
+  OutgoingPacket packet = *std::move(unique);
   duplicates_owed_ += Due(counts_.unique, options_.duplicate_ratio) -
                       Due(counts_.unique - 1, options_.duplicate_ratio);
   garbage_owed_ +=
@@ -133,21 +173,30 @@ std::optional<OutgoingPacket> TrafficGenerator::Next() {
   return packet;
 }
 
-OutgoingPacket TrafficGenerator::NextUnique() {
-  const PayloadKind kind = DrawKind();
+std::optional<OutgoingPacket> TrafficGenerator::NextUnique() {
+  PayloadKind kind = DrawKind();
+  if (kind == PayloadKind::kProvisioningStart) {
+    const std::optional<size_t> joining =
+        PickJoiningNode(senders_[static_cast<size_t>(PayloadKind::kProvisioningStart)]);
+    if (joining.has_value()) {
+      const size_t index = *joining;
+      const NodeRef& ref = joining_nodes_[index];
+      JoiningNodeState& state = JoiningState(index);
+      // Each START opens a new session (a node that got no answer starts over).
+      UniqueContent content;
+      content.src_ep = kProvisioningEndpoint;
+      content.dst_ep = kDiagnosticsDestinationEndpoint;
+      content.payload = StartProvisioning(state, joining_sessions_[index]++, random_);
+      return BuildPacket(ref.gateway, ref.sink, state.node.address, state.node.hop_count,
+                         std::move(content));
+    }
+    // Every joining node is in the network now: the others' traffic goes on.
+    all_joined_ = true;
+    if (Kinds().empty()) return std::nullopt;
+    kind = DrawKind();
+  }
   const std::vector<size_t>& senders = senders_[static_cast<size_t>(kind)];
   const size_t index = senders[random_.Uniform(0, senders.size() - 1)];
-  if (kind == PayloadKind::kProvisioningStart) {
-    const NodeRef& ref = joining_nodes_[index];
-    const SimSink& sink = topology_.gateways[ref.gateway].sinks[ref.sink];
-    const SimJoiningNode& node = sink.joining_nodes[ref.node];
-    // Each START opens a new session (a node that got no answer starts over).
-    UniqueContent content;
-    content.src_ep = kProvisioningEndpoint;
-    content.dst_ep = kDiagnosticsDestinationEndpoint;
-    content.payload = ProvisioningStartPayload(node, joining_sessions_[index]++, random_);
-    return BuildPacket(ref.gateway, ref.sink, node.address, node.hop_count, std::move(content));
-  }
   const NodeRef& ref = nodes_[index];
   const SimSink& sink = topology_.gateways[ref.gateway].sinks[ref.sink];
   const SimNode& node = sink.nodes[ref.node];

@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "libs/wirepas/message.h"
 #include "tools/gateway_sim/payload_mix.h"
+#include "tools/gateway_sim/provisioning_node.h"
 #include "tools/gateway_sim/sim_random.h"
 #include "tools/gateway_sim/topology.h"
 
@@ -39,6 +40,12 @@ struct TrafficOptions {
   double booted_share = 0.25;
 };
 
+// Where the generator finds the provisioning state of joining node `node` of sink `sink` of
+// gateway `gateway` (indexes into the topology), e.g. the simulator's GatewayState, so that
+// the nodes remember the sessions their STARTs open and stop once provisioned.
+using JoiningNodeLookup =
+    std::function<JoiningNodeState*(size_t gateway, size_t sink, size_t node)>;
+
 // Kinds of packets the generator produces.
 enum class PacketKind { kUnique, kDuplicate, kGarbage };
 
@@ -63,7 +70,9 @@ struct TrafficCounts {
 // every header field filled (random event_id, travel time from the node's hop count, rx time,
 // qos, hop count, network address) and realistic payloads of every kind in the payload mix,
 // plus the configured duplicates and garbage. A topology without nodes, or a mix whose kinds
-// no node sends, gives no packets. Not thread-safe.
+// no node sends, gives no packets. Joining nodes send START (StartProvisioning) until they
+// are provisioned; once every joining node is, provisioning_start is left out of the mix.
+// Not thread-safe.
 //
 //   TrafficGenerator traffic(topology, options, SimRandom(seed), SimRandom(entropy), absl::Now);
 //   while (std::optional<OutgoingPacket> packet = traffic.Next()) Publish(*packet);
@@ -73,9 +82,11 @@ class TrafficGenerator {
 
   // `topology` must outlive the generator. `traffic_random` decides nodes, endpoints and
   // values (reproducible from a seed); `event_ids` draws event ids (seed it from entropy so
-  // that two runs do not reuse ids a backend has already seen).
+  // that two runs do not reuse ids a backend has already seen). `joining_nodes` gives the
+  // joining nodes' state, which must outlive the generator and be changed only on the thread
+  // that calls Next(); without it, the generator keeps its own (never provisioned).
   TrafficGenerator(const Topology& topology, TrafficOptions options, SimRandom traffic_random,
-                   SimRandom event_ids, Clock clock);
+                   SimRandom event_ids, Clock clock, JoiningNodeLookup joining_nodes = nullptr);
 
   // The next packet; nullopt once `count` unique packets and the duplicates and garbage due
   // for them have been produced (never with count 0).
@@ -115,7 +126,15 @@ class TrafficGenerator {
   // The kinds that some node sends, and which node can send each.
   void IndexSenders();
   PayloadKind DrawKind();
-  OutgoingPacket NextUnique();
+  // The kinds to draw from: without provisioning_start once every joining node is provisioned.
+  const std::vector<KindChoice>& Kinds() const;
+  // The state of joining node `index` (into joining_nodes_).
+  JoiningNodeState& JoiningState(size_t index);
+  // A joining node that still asks to join, from `senders` (the draw first, then the next ones
+  // in turn); nullopt when every one is provisioned.
+  std::optional<size_t> PickJoiningNode(const std::vector<size_t>& senders);
+  // nullopt when the drawn kind had no sender left and no other kind remains.
+  std::optional<OutgoingPacket> NextUnique();
   // Content of a packet of `kind` from mesh node `index` (boot diagnostics when pending).
   UniqueContent NodeContent(PayloadKind kind, size_t index);
   OutgoingPacket BuildPacket(size_t gateway, size_t sink, uint32_t source_address,
@@ -134,9 +153,15 @@ class TrafficGenerator {
   std::vector<NodeTraffic> node_traffic_;
   std::vector<NodeRef> joining_nodes_;
   std::vector<uint8_t> joining_sessions_;  // the next session id of each joining node
+  JoiningNodeLookup joining_lookup_;
+  // The joining nodes' state when no lookup is given, by index into joining_nodes_.
+  std::vector<JoiningNodeState> own_joining_;
+  // Set once every joining node was found provisioned (it never reverts).
+  bool all_joined_ = false;
   // Per kind, the indexes of the nodes (joining nodes for provisioning_start) that send it.
   std::array<std::vector<size_t>, kPayloadKindCount> senders_;
   std::vector<KindChoice> kinds_;
+  std::vector<KindChoice> kinds_without_provisioning_;
   // Recently sent unique packets, candidates for duplicates.
   std::deque<OutgoingPacket> recent_;
   int64_t duplicates_owed_ = 0;

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <set>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -9,6 +10,7 @@
 #include "libs/wirepas/topic.h"
 #include "tools/gateway_sim/payload_mix.h"
 #include "tools/gateway_sim/payloads.h"
+#include "tools/gateway_sim/provisioning_node.h"
 
 namespace wm::gateway_sim {
 namespace {
@@ -409,6 +411,100 @@ TEST(TrafficTest, NoNodesNoPackets) {
   TrafficGenerator traffic = Generator(topology, {});
   EXPECT_TRUE(traffic.Done());
   EXPECT_FALSE(traffic.Next().has_value());
+}
+
+// The joining nodes of `topology` as the simulator keeps them, by gateway, sink and node.
+struct JoiningStates {
+  explicit JoiningStates(const Topology& topology) {
+    for (const SimGateway& gateway : topology.gateways) {
+      states.emplace_back();
+      for (const SimSink& sink : gateway.sinks) {
+        states.back().emplace_back();
+        for (const SimJoiningNode& node : sink.joining_nodes) {
+          states.back().back().push_back(JoiningNodeState{node});
+        }
+      }
+    }
+  }
+  JoiningNodeLookup Lookup() {
+    return [this](size_t g, size_t s, size_t n) { return &states[g][s][n]; };
+  }
+  std::vector<std::vector<std::vector<JoiningNodeState>>> states;
+};
+
+TEST(TrafficTest, AStartOpensTheSessionTheNodeRemembers) {
+  const Topology topology = SmallTopology();
+  JoiningStates joining(topology);
+  TrafficOptions options;
+  options.payload_mix = *ParsePayloadMix("provisioning_start=1");
+  TrafficGenerator traffic(
+      topology, options, SimRandom(1), SimRandom(2), [] { return kNow; }, joining.Lookup());
+  wirepas::GenericMessage storage;
+  for (int i = 0; i < 20; ++i) {
+    const std::optional<OutgoingPacket> packet = traffic.Next();
+    ASSERT_TRUE(packet.has_value());
+    const gwapi::PacketReceivedEvent& event = EventOf(*packet, storage);
+    const JoiningNodeState& state =
+        joining.states[packet->gateway][packet->sink][0];  // one joining node per sink
+    ASSERT_EQ(event.source_address(), state.node.address);
+    ASSERT_TRUE(state.pending.has_value());
+    EXPECT_EQ(state.pending->session_id, static_cast<uint8_t>(event.payload()[5]));
+    EXPECT_EQ(state.pending->iv, event.payload().substr(7, 16));
+  }
+}
+
+TEST(TrafficTest, ProvisionedNodesSendNoMoreStart) {
+  const Topology topology = SmallTopology();
+  JoiningStates joining(topology);
+  TrafficOptions options;
+  options.payload_mix = *ParsePayloadMix("provisioning_start=1,app_data=1");
+  TrafficGenerator traffic(
+      topology, options, SimRandom(1), SimRandom(2), [] { return kNow; }, joining.Lookup());
+  // Three of the four joining nodes are provisioned.
+  std::set<uint32_t> provisioned;
+  for (size_t g = 0; g < 2; ++g) {
+    for (size_t s = 0; s < 2; ++s) {
+      if (g == 1 && s == 1) continue;
+      joining.states[g][s][0].provisioned = true;
+      provisioned.insert(joining.states[g][s][0].node.address);
+    }
+  }
+  const uint32_t asking = joining.states[1][1][0].node.address;
+  wirepas::GenericMessage storage;
+  int starts = 0;
+  for (const OutgoingPacket& packet : Drain(traffic, 400)) {
+    const gwapi::PacketReceivedEvent& event = EventOf(packet, storage);
+    if (event.source_endpoint() != kProvisioningEndpoint) continue;
+    EXPECT_EQ(event.source_address(), asking);
+    ++starts;
+  }
+  EXPECT_GT(starts, 100) << "the one still asking takes every START";
+
+  // Once every one is in, the other kinds go on alone.
+  joining.states[1][1][0].provisioned = true;
+  const std::vector<OutgoingPacket> after = Drain(traffic, 200);
+  ASSERT_EQ(after.size(), 200u);
+  for (const OutgoingPacket& packet : after) {
+    EXPECT_NE(EventOf(packet, storage).source_endpoint(), kProvisioningEndpoint);
+  }
+  EXPECT_FALSE(traffic.Done());
+}
+
+TEST(TrafficTest, AMixOfStartsAloneEndsOnceEveryJoiningNodeIsProvisioned) {
+  const Topology topology = SmallTopology();
+  JoiningStates joining(topology);
+  TrafficOptions options;
+  options.payload_mix = *ParsePayloadMix("provisioning_start=1");
+  TrafficGenerator traffic(
+      topology, options, SimRandom(1), SimRandom(2), [] { return kNow; }, joining.Lookup());
+  EXPECT_EQ(Drain(traffic, 10).size(), 10u);
+  for (auto& gateway : joining.states) {
+    for (auto& sink : gateway) {
+      for (JoiningNodeState& state : sink) state.provisioned = true;
+    }
+  }
+  EXPECT_FALSE(traffic.Next().has_value());
+  EXPECT_TRUE(traffic.Done());
 }
 
 }  // namespace
