@@ -1,46 +1,7 @@
 // wm-command: wm.v1.Commands over gRPC in, gateway API requests over MQTT out.
-#include <cstdio>
-
-#include "libs/config/settings.h"
-#include "libs/observability/logging.h"
-#include "libs/observability/process.h"
-#include "libs/observability/termination.h"
+#include "libs/observability/service_main.h"
 #include "services/command/command_app.h"
-#include "spdlog/spdlog.h"
 
 int main(int argc, char** argv) {
-  wm::observability::PrepareServiceProcess();
-  auto termination = wm::observability::Termination::Install();
-  if (!termination.ok()) {
-    std::fprintf(stderr, "wm-command: %s\n", std::string(termination.status().message()).c_str());
-    return 1;
-  }
-  wm::config::Schema schema;
-  wm::command::AddCommandSettings(schema);
-  auto settings = wm::config::Settings::FromCommandLine(schema, argc, argv);
-  if (!settings.ok()) {
-    std::fprintf(stderr, "wm-command: %s\n", std::string(settings.status().message()).c_str());
-    return 2;
-  }
-  if (settings->help_requested()) {
-    std::fputs(wm::config::Settings::Usage(schema, "wm-command").c_str(), stdout);
-    return 0;
-  }
-  if (auto s = wm::observability::SetUpLogging(*settings, "wm-command"); !s.ok()) {
-    std::fprintf(stderr, "wm-command: %s\n", std::string(s.message()).c_str());
-    return 2;
-  }
-  auto app = wm::command::CommandApp::Create(*settings);
-  if (!app.ok()) {
-    spdlog::error("bad settings: {}", std::string(app.status().message()));
-    return 2;
-  }
-  if (auto s = (*app)->Start(); !s.ok()) {
-    spdlog::error("start failed: {}", std::string(s.message()));
-    return 1;
-  }
-  auto cause = (*termination)->Wait();
-  spdlog::info("stopping reason=\"{}\"", cause.detail);
-  (*app)->Stop();
-  return 0;
+  return wm::observability::RunService<wm::command::CommandApp>(argc, argv, "wm-command", wm::command::AddCommandSettings);
 }
