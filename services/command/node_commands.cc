@@ -248,6 +248,42 @@ class StreamCancellation {
   std::weak_ptr<NodeCommandRun> run_ ABSL_GUARDED_BY(mu_);
 };
 
+// Copies where a node's answer came from into a streamed message (PingReply,
+// NodeScratchpadStatus).
+template <typename Message>
+void SetReplyOrigin(const NodeReply& reply, Message* message) {
+  message->set_source_address(reply.source_address);
+  message->set_hop_count(reply.hop_count);
+  message->set_travel_time_ms(reply.travel_time_ms);
+  message->set_gateway_id(reply.gateway_id);
+  message->set_sink_id(reply.sink_id);
+  message->set_network_address(reply.network_address);
+}
+
+// Streams each downlink's result as a `sent` message of the call's response type.
+template <typename Response>
+std::function<void(const wm::v1::DownlinkResult&)> StreamSent(
+    std::shared_ptr<StreamOut<Response>> out) {
+  return [out = std::move(out)](const wm::v1::DownlinkResult& sent) {
+    Response message;
+    *message.mutable_sent() = sent;
+    out->Push(std::move(message));
+  };
+}
+
+// Starts a streamed node command whose end finishes `call`, unless the client has already
+// cancelled it.
+void StartStreamedRun(CommandEnv& env, NodeCommandRun::Options options, NodeCommandRun::Hooks hooks,
+                      std::shared_ptr<CommandCall> call,
+                      const std::shared_ptr<StreamCancellation>& cancellation) {
+  hooks.on_end = [call = std::move(call)](const absl::Status& status, bool published) {
+    call->Finish(status, published);
+  };
+  std::shared_ptr<NodeCommandRun> run =
+      NodeCommandRun::Start(env, std::move(options), std::move(hooks));
+  if (!cancellation->Attach(run)) run->Cancel(absl::CancelledError("the client cancelled"));
+}
+
 // The replies of a network: by its address when known, else through the gateway itself.
 NodeReplyFilter FilterFor(const std::string& gateway_id, const wm::v1::SinkConfig* sink) {
   NodeReplyFilter filter;
@@ -424,35 +460,21 @@ grpc::ServerWriteReactor<wm::v1::PingResponse>* NodeCommands::Ping(
                              : absl::Milliseconds(request->quiet_period_ms());
   options.end = std::min(started + timing.request_timeout, timing.call_deadline);
   NodeCommandRun::Hooks hooks;
-  hooks.on_sent = [out = out](const wm::v1::DownlinkResult& sent) {
-    wm::v1::PingResponse message;
-    *message.mutable_sent() = sent;
-    out->Push(std::move(message));
-  };
+  hooks.on_sent = StreamSent(out);
   hooks.on_reply = [out = out, reference, started](const NodeReply& reply) {
     for (const wm::v1::MsapResponseFrame& frame : reply.frames.frames()) {
       if (!frame.has_ping() || frame.ping().reference() != reference) continue;
       wm::v1::PingResponse message;
       wm::v1::PingReply* ping = message.mutable_reply();
-      ping->set_source_address(reply.source_address);
+      SetReplyOrigin(reply, ping);
       ping->set_round_trip_ms(static_cast<uint32_t>(
           std::max<int64_t>(0, absl::ToInt64Milliseconds(reply.received_at - started))));
-      ping->set_hop_count(reply.hop_count);
-      ping->set_travel_time_ms(reply.travel_time_ms);
-      ping->set_gateway_id(reply.gateway_id);
-      ping->set_sink_id(reply.sink_id);
-      ping->set_network_address(reply.network_address);
       out->Push(std::move(message));
       return true;
     }
     return false;
   };
-  hooks.on_end = [call](const absl::Status& status, bool published) {
-    call->Finish(status, published);
-  };
-  std::shared_ptr<NodeCommandRun> run =
-      NodeCommandRun::Start(env_, std::move(options), std::move(hooks));
-  if (!cancellation->Attach(run)) run->Cancel(absl::CancelledError("the client cancelled"));
+  StartStreamedRun(env_, std::move(options), std::move(hooks), call, cancellation);
   return reactor;
 }
 
@@ -502,34 +524,20 @@ NodeCommands::GetNodesScratchpadStatus(grpc::CallbackServerContext* context,
     options.quiet_period = quiet;
     options.end = std::min(started + timing.request_timeout, timing.call_deadline);
     NodeCommandRun::Hooks hooks;
-    hooks.on_sent = [out](const wm::v1::DownlinkResult& sent) {
-      Response message;
-      *message.mutable_sent() = sent;
-      out->Push(std::move(message));
-    };
+    hooks.on_sent = StreamSent(out);
     hooks.on_reply = [out](const NodeReply& reply) {
       for (const wm::v1::MsapResponseFrame& frame : reply.frames.frames()) {
         if (!frame.has_scratchpad_status()) continue;
         Response message;
         wm::v1::NodeScratchpadStatus* node = message.mutable_node();
-        node->set_source_address(reply.source_address);
+        SetReplyOrigin(reply, node);
         *node->mutable_status() = frame.scratchpad_status();
-        node->set_hop_count(reply.hop_count);
-        node->set_travel_time_ms(reply.travel_time_ms);
-        node->set_gateway_id(reply.gateway_id);
-        node->set_sink_id(reply.sink_id);
-        node->set_network_address(reply.network_address);
         out->Push(std::move(message));
         return true;
       }
       return false;
     };
-    hooks.on_end = [call](const absl::Status& status, bool published) {
-      call->Finish(status, published);
-    };
-    std::shared_ptr<NodeCommandRun> run =
-        NodeCommandRun::Start(env, std::move(options), std::move(hooks));
-    if (!cancellation->Attach(run)) run->Cancel(absl::CancelledError("the client cancelled"));
+    StartStreamedRun(env, std::move(options), std::move(hooks), call, cancellation);
   });
   return reactor;
 }
