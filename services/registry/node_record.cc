@@ -81,24 +81,29 @@ bool MergePacket(const PacketObservation& packet, NodeRecord* node) {
   bool changed = false;
   ++node->packets;
   node->last_seen_ms = std::max(node->last_seen_ms, packet.seen_ms);
-  if (packet.rx_ms >= node->last_rx_ms) {
+  const int64_t rx = packet.rx_ms;
+  // A packet without a reception time (0) is ordered by arrival: it is the newest, and it
+  // leaves the times as they were, so that an older timed packet arriving after it stays older
+  // (docs/ordering.md).
+  const bool untimed = rx <= 0;
+  if (untimed || rx >= node->last_rx_ms) {
     changed |= packet.route != node->route;
     node->route = packet.route;
-    node->last_rx_ms = packet.rx_ms;
+    node->last_rx_ms = std::max(node->last_rx_ms, rx);
     node->hop_count = Saturate<uint8_t>(packet.hop_count);
     node->travel_time_ms = packet.travel_time_ms;
   }
-  const int64_t rx = packet.rx_ms;
-  if (Take(packet.role, rx >= node->role_rx_ms, kHasRole, &node->role, node, &changed)) {
+  if (Take(packet.role, untimed || rx >= node->role_rx_ms, kHasRole, &node->role, node,
+           &changed)) {
     node->role_rx_ms = std::max(node->role_rx_ms, rx);
   }
-  if (Take(packet.voltage_mv, rx >= node->voltage_rx_ms, kHasVoltage, &node->voltage_mv, node,
-           &changed)) {
+  if (Take(packet.voltage_mv, untimed || rx >= node->voltage_rx_ms, kHasVoltage,
+           &node->voltage_mv, node, &changed)) {
     node->voltage_rx_ms = std::max(node->voltage_rx_ms, rx);
   }
   // Firmware, boot count and scratchpad sequence travel together (boot diagnostics) and
   // share one reception time.
-  const bool boot_newer = rx >= node->boot_rx_ms;
+  const bool boot_newer = untimed || rx >= node->boot_rx_ms;
   bool boot_taken = false;
   boot_taken |= Take(packet.firmware, boot_newer, kHasFirmware, &node->firmware, node, &changed);
   boot_taken |=

@@ -45,7 +45,8 @@ enum NodeValueBit : uint8_t {
 //
 // Times ending in _ms are milliseconds since the Unix epoch. `*_rx_ms` are gateway-clock
 // reception times: gateways publish a backlog newest first (spec §3.5), so a value is replaced
-// only by one from a packet received at the same time or later.
+// only by one from a packet received at the same time or later, or from a packet without a
+// reception time, which is ordered by arrival (docs/ordering.md).
 struct NodeRecord {
   int64_t first_seen_ms = 0;
   int64_t last_seen_ms = 0;
@@ -75,7 +76,7 @@ struct NodeRecord {
 struct PacketObservation {
   uint32_t route = 0;
   int64_t seen_ms = 0;  // when the backend heard it (ingest's clock)
-  int64_t rx_ms = 0;    // when the gateway received it (gateway's clock)
+  int64_t rx_ms = 0;    // when the gateway received it (gateway's clock); 0: unknown
   uint32_t travel_time_ms = 0;
   uint32_t hop_count = 0;
   std::optional<uint8_t> role;

@@ -128,6 +128,38 @@ TEST(MergePacketTest, AnOlderPacketFromABacklogDoesNotOverwriteNewerValues) {
   EXPECT_EQ(node.boot_count, 4u);
 }
 
+TEST(MergePacketTest, APacketWithoutAReceptionTimeIsOrderedByArrival) {
+  NodeRecord node;
+  PacketObservation timed = Packet(5000, /*route=*/1);
+  timed.voltage_mv = 2900;
+  MergePacket(timed, &node);
+
+  // rx time 0: the gateway gave none; arriving last, it is the newest.
+  PacketObservation untimed = Packet(0, /*route=*/2);
+  untimed.seen_ms = 9000;
+  untimed.voltage_mv = 3100;
+  untimed.hop_count = 4;
+  EXPECT_TRUE(MergePacket(untimed, &node));
+  EXPECT_EQ(node.voltage_mv, 3100);
+  EXPECT_EQ(node.route, 2u);
+  EXPECT_EQ(node.hop_count, 4);
+  EXPECT_EQ(node.last_rx_ms, 5000) << "the gateway times stay for the next timed packet";
+  EXPECT_EQ(node.voltage_rx_ms, 5000);
+
+  // A timed packet older than the one the untimed packet followed stays older...
+  PacketObservation backlog = Packet(4000, /*route=*/1);
+  backlog.voltage_mv = 2500;
+  EXPECT_FALSE(MergePacket(backlog, &node));
+  EXPECT_EQ(node.voltage_mv, 3100);
+  EXPECT_EQ(node.route, 2u);
+  // ...and a newer one is taken.
+  PacketObservation later = Packet(6000, /*route=*/1);
+  later.voltage_mv = 2800;
+  EXPECT_TRUE(MergePacket(later, &node));
+  EXPECT_EQ(node.voltage_mv, 2800);
+  EXPECT_EQ(node.voltage_rx_ms, 6000);
+}
+
 TEST(MergePacketTest, HearingAStaleNodeIsAChange) {
   NodeRecord node;
   MergePacket(Packet(1000), &node);

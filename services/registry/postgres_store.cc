@@ -58,6 +58,20 @@ CREATE TABLE registry_nodes (
   PRIMARY KEY (network_address, address)
 ) WITH (fillfactor = 80);  -- room on each page for updates in place (HOT): rows change often
 )sql",
+    // 1 -> 2: when each gateway's state, info and sink list, and each sink's configuration,
+    // were last set, on the gateway's clock and on ingest's (docs/ordering.md). Rows written
+    // before have no times: the next message of their gateway is newer by reception.
+    R"sql(
+ALTER TABLE registry_gateways
+  ADD COLUMN state_gateway_ms bigint NOT NULL DEFAULT 0,
+  ADD COLUMN state_received_ms bigint NOT NULL DEFAULT 0,
+  ADD COLUMN info_gateway_ms bigint NOT NULL DEFAULT 0,
+  ADD COLUMN info_received_ms bigint NOT NULL DEFAULT 0,
+  ADD COLUMN sinks_gateway_ms bigint NOT NULL DEFAULT 0,
+  ADD COLUMN sinks_received_ms bigint NOT NULL DEFAULT 0;
+-- the reception time is reported_ms
+ALTER TABLE registry_sinks ADD COLUMN reported_gateway_ms bigint NOT NULL DEFAULT 0;
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == PostgresRegistryStore::kSchemaVersion,
               "one migration per schema version");
@@ -94,17 +108,25 @@ WHERE stored.last_seen_ms <= excluded.last_seen_ms
 )sql";
 
 constexpr char kUpsertGateway[] = R"sql(
-INSERT INTO registry_gateways AS stored (gateway_id, last_seen_ms, record) VALUES ($1, $2, $3)
-ON CONFLICT (gateway_id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms,
-                                       record = excluded.record
+INSERT INTO registry_gateways AS stored (
+  gateway_id, last_seen_ms, record, state_gateway_ms, state_received_ms, info_gateway_ms,
+  info_received_ms, sinks_gateway_ms, sinks_received_ms)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (gateway_id) DO UPDATE SET
+  last_seen_ms = excluded.last_seen_ms, record = excluded.record,
+  state_gateway_ms = excluded.state_gateway_ms, state_received_ms = excluded.state_received_ms,
+  info_gateway_ms = excluded.info_gateway_ms, info_received_ms = excluded.info_received_ms,
+  sinks_gateway_ms = excluded.sinks_gateway_ms, sinks_received_ms = excluded.sinks_received_ms
 WHERE stored.last_seen_ms <= excluded.last_seen_ms
 )sql";
 
 constexpr char kUpsertSink[] = R"sql(
-INSERT INTO registry_sinks AS stored (gateway_id, sink_id, reported_ms, record)
-VALUES ($1, $2, $3, $4)
+INSERT INTO registry_sinks AS stored (gateway_id, sink_id, reported_ms, record,
+                                      reported_gateway_ms)
+VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (gateway_id, sink_id) DO UPDATE SET reported_ms = excluded.reported_ms,
-                                                record = excluded.record
+                                                record = excluded.record,
+                                                reported_gateway_ms = excluded.reported_gateway_ms
 WHERE stored.reported_ms <= excluded.reported_ms
 )sql";
 
@@ -405,29 +427,37 @@ absl::StatusOr<RegistrySnapshot> PostgresRegistryStore::LoadLocked() {
   RegistrySnapshot snapshot;
   {
     Result rows(PQexecParams(conn_,
-                             "SELECT gateway_id, record FROM registry_gateways ORDER BY gateway_id",
+                             "SELECT gateway_id, record, state_gateway_ms, state_received_ms, "
+                             "info_gateway_ms, info_received_ms, sinks_gateway_ms, "
+                             "sinks_received_ms FROM registry_gateways ORDER BY gateway_id",
                              0, nullptr, nullptr, nullptr, nullptr, /*resultFormat=*/1));
     if (!rows.ok()) return ErrorLocked(rows.get(), "cannot read gateways");
-    for (int row = 0; row < PQntuples(rows.get()); ++row) {
-      wm::v1::Gateway gateway;
-      const std::string id = BinaryBytes(rows.get(), row, 0);
-      if (!gateway.ParseFromString(BinaryBytes(rows.get(), row, 1))) {
+    const PGresult* r = rows.get();
+    for (int row = 0; row < PQntuples(r); ++row) {
+      StoredGateway stored;
+      const std::string id = BinaryBytes(r, row, 0);
+      if (!stored.gateway.ParseFromString(BinaryBytes(r, row, 1))) {
         spdlog::warn("registry_postgres_bad_row target=\"{}\" table=registry_gateways gateway={}",
                      target_, id);
         continue;
       }
-      gateway.set_id(id);
-      snapshot.gateways.push_back(std::move(gateway));
+      stored.gateway.set_id(id);
+      stored.state = {BinaryInt(r, row, 2), BinaryInt(r, row, 3)};
+      stored.info = {BinaryInt(r, row, 4), BinaryInt(r, row, 5)};
+      stored.sinks = {BinaryInt(r, row, 6), BinaryInt(r, row, 7)};
+      snapshot.gateways.push_back(std::move(stored));
     }
   }
   {
     Result rows(PQexecParams(
         conn_,
-        "SELECT gateway_id, sink_id, record FROM registry_sinks ORDER BY gateway_id, sink_id", 0,
-        nullptr, nullptr, nullptr, nullptr, /*resultFormat=*/1));
+        "SELECT gateway_id, sink_id, record, reported_gateway_ms FROM registry_sinks "
+        "ORDER BY gateway_id, sink_id",
+        0, nullptr, nullptr, nullptr, nullptr, /*resultFormat=*/1));
     if (!rows.ok()) return ErrorLocked(rows.get(), "cannot read sinks");
     for (int row = 0; row < PQntuples(rows.get()); ++row) {
-      wm::v1::Sink sink;
+      StoredSink stored;
+      wm::v1::Sink& sink = stored.sink;
       const std::string gateway_id = BinaryBytes(rows.get(), row, 0);
       const std::string sink_id = BinaryBytes(rows.get(), row, 1);
       if (!sink.ParseFromString(BinaryBytes(rows.get(), row, 2))) {
@@ -438,7 +468,8 @@ absl::StatusOr<RegistrySnapshot> PostgresRegistryStore::LoadLocked() {
       }
       sink.set_gateway_id(gateway_id);
       sink.set_sink_id(sink_id);
-      snapshot.sinks.push_back(std::move(sink));
+      stored.reported_gateway_ms = BinaryInt(rows.get(), row, 3);
+      snapshot.sinks.push_back(std::move(stored));
     }
   }
   const std::string declare =
@@ -502,16 +533,26 @@ absl::Status PostgresRegistryStore::WriteLocked(const StoreBatch& batch) {
                                nullptr, values, nullptr, nullptr, 0));
     if (!result.ok()) return ErrorLocked(result.get(), "cannot delete gateway " + id);
   }
-  for (const wm::v1::Gateway& gateway : batch.gateways) {
+  for (const StoredGateway& entry : batch.gateways) {
+    const wm::v1::Gateway& gateway = entry.gateway;
     wm::v1::Gateway stored = gateway;
     stored.clear_sink_ids();  // derived from the sinks table
     stored.clear_id();        // the key column holds it
     const std::string record = stored.SerializeAsString();
-    const std::string last_seen = absl::StrCat(static_cast<int64_t>(gateway.last_seen_ms_epoch()));
-    const char* values[] = {gateway.id().c_str(), last_seen.c_str(), record.data()};
-    const int lengths[] = {0, 0, static_cast<int>(record.size())};
-    const int formats[] = {0, 0, 1};
-    Result result(PQexecParams(conn_, kUpsertGateway, 3, nullptr, values, lengths, formats, 0));
+    const std::string times[] = {
+        absl::StrCat(static_cast<int64_t>(gateway.last_seen_ms_epoch())),
+        absl::StrCat(entry.state.gateway_ms),
+        absl::StrCat(entry.state.received_ms),
+        absl::StrCat(entry.info.gateway_ms),
+        absl::StrCat(entry.info.received_ms),
+        absl::StrCat(entry.sinks.gateway_ms),
+        absl::StrCat(entry.sinks.received_ms)};
+    const char* values[] = {gateway.id().c_str(), times[0].c_str(), record.data(),
+                            times[1].c_str(),     times[2].c_str(), times[3].c_str(),
+                            times[4].c_str(),     times[5].c_str(), times[6].c_str()};
+    const int lengths[] = {0, 0, static_cast<int>(record.size()), 0, 0, 0, 0, 0, 0};
+    const int formats[] = {0, 0, 1, 0, 0, 0, 0, 0, 0};
+    Result result(PQexecParams(conn_, kUpsertGateway, 9, nullptr, values, lengths, formats, 0));
     if (!result.ok()) return ErrorLocked(result.get(), "cannot write gateway " + gateway.id());
   }
   for (const auto& [gateway_id, sink_id] : batch.removed_sinks) {
@@ -523,18 +564,20 @@ absl::Status PostgresRegistryStore::WriteLocked(const StoreBatch& batch) {
       return ErrorLocked(result.get(), "cannot delete sink " + gateway_id + "/" + sink_id);
     }
   }
-  for (const wm::v1::Sink& sink : batch.sinks) {
+  for (const StoredSink& entry : batch.sinks) {
+    const wm::v1::Sink& sink = entry.sink;
     wm::v1::Sink stored = sink;
     stored.clear_node_count();  // derived from the nodes
     stored.clear_gateway_id();
     stored.clear_sink_id();
     const std::string record = stored.SerializeAsString();
     const std::string reported = absl::StrCat(static_cast<int64_t>(sink.reported_ms_epoch()));
+    const std::string reported_gateway = absl::StrCat(entry.reported_gateway_ms);
     const char* values[] = {sink.gateway_id().c_str(), sink.sink_id().c_str(), reported.c_str(),
-                            record.data()};
-    const int lengths[] = {0, 0, 0, static_cast<int>(record.size())};
-    const int formats[] = {0, 0, 0, 1};
-    Result result(PQexecParams(conn_, kUpsertSink, 4, nullptr, values, lengths, formats, 0));
+                            record.data(), reported_gateway.c_str()};
+    const int lengths[] = {0, 0, 0, static_cast<int>(record.size()), 0};
+    const int formats[] = {0, 0, 0, 1, 0};
+    Result result(PQexecParams(conn_, kUpsertSink, 5, nullptr, values, lengths, formats, 0));
     if (!result.ok()) {
       return ErrorLocked(result.get(),
                          "cannot write sink " + sink.gateway_id() + "/" + sink.sink_id());

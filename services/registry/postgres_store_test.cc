@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -35,7 +36,8 @@ class PostgresStoreEnvironment {
   }
   absl::Status DamageGateway(const std::string& id) {
     return server_
-        ->Query("INSERT INTO registry_gateways VALUES ('" + id + "', 0, '\\xffffffff'::bytea)")
+        ->Query("INSERT INTO registry_gateways (gateway_id, last_seen_ms, record) VALUES ('" + id +
+                "', 0, '\\xffffffff'::bytea)")
         .status();
   }
   absl::Status SetSchemaVersion(int version) {
@@ -107,10 +109,12 @@ TEST_F(PostgresRegistryStoreTest, AnOlderWriteNeverMovesARowBackwards) {
   ASSERT_NE(ahead, nullptr);
   ASSERT_NE(behind, nullptr);
   StoreBatch newer = SampleStoreBatch();
-  newer.gateways[0].set_last_seen_ms_epoch(9000);
-  newer.gateways[0].set_state(wm::v1::GATEWAY_STATE_OFFLINE);
-  newer.sinks[0].set_reported_ms_epoch(9000);
-  newer.sinks[0].mutable_config()->set_network_address(0x654321);
+  newer.gateways[0].gateway.set_last_seen_ms_epoch(9000);
+  newer.gateways[0].gateway.set_state(wm::v1::GATEWAY_STATE_OFFLINE);
+  newer.gateways[0].state = {1'800'000'009'000, 9000};
+  newer.sinks[0].sink.set_reported_ms_epoch(9000);
+  newer.sinks[0].sink.mutable_config()->set_network_address(0x654321);
+  newer.sinks[0].reported_gateway_ms = 1'800'000'009'000;
   newer.nodes = ManyNodes(3, 5000, 50);
   ASSERT_TRUE(ahead->Write(newer).ok());
 
@@ -124,16 +128,78 @@ TEST_F(PostgresRegistryStoreTest, AnOlderWriteNeverMovesARowBackwards) {
   absl::StatusOr<RegistrySnapshot> snapshot = Open()->Load();
   ASSERT_TRUE(snapshot.ok()) << snapshot.status();
   ASSERT_EQ(snapshot->gateways.size(), 1u);
-  EXPECT_EQ(snapshot->gateways[0].state(), wm::v1::GATEWAY_STATE_OFFLINE);
-  EXPECT_EQ(snapshot->gateways[0].last_seen_ms_epoch(), 9000u);
+  EXPECT_EQ(snapshot->gateways[0].gateway.state(), wm::v1::GATEWAY_STATE_OFFLINE);
+  EXPECT_EQ(snapshot->gateways[0].gateway.last_seen_ms_epoch(), 9000u);
+  EXPECT_EQ(snapshot->gateways[0].state, (FactTime{1'800'000'009'000, 9000}));
   ASSERT_EQ(snapshot->sinks.size(), 1u);
-  EXPECT_EQ(snapshot->sinks[0].config().network_address(), 0x654321u);
+  EXPECT_EQ(snapshot->sinks[0].sink.config().network_address(), 0x654321u);
+  EXPECT_EQ(snapshot->sinks[0].reported_gateway_ms, 1'800'000'009'000);
   std::vector<uint64_t> packets;
   for (const StoredNode& node : snapshot->nodes) {
     if (node.key.network == 9) packets.push_back(node.record.packets);
   }
   // Keys the newer write did not have are inserted.
   EXPECT_THAT(packets, ::testing::ElementsAre(50, 50, 41, 40));
+}
+
+TEST_F(PostgresRegistryStoreTest, ADatabaseOfSchemaVersion1GainsTheFactTimesAndKeepsItsRows) {
+  // The gateways and sinks tables as schema version 1 made them (nodes: unchanged since).
+  ASSERT_TRUE(server()
+                  .Query("CREATE TABLE registry_schema (singleton boolean NOT NULL PRIMARY KEY "
+                         "DEFAULT true CHECK (singleton), version integer NOT NULL);"
+                         "INSERT INTO registry_schema (version) VALUES (1);"
+                         "CREATE TABLE registry_gateways (gateway_id text NOT NULL PRIMARY KEY, "
+                         "last_seen_ms bigint NOT NULL, record bytea NOT NULL);"
+                         "CREATE TABLE registry_sinks (gateway_id text NOT NULL, sink_id text "
+                         "NOT NULL, reported_ms bigint NOT NULL, record bytea NOT NULL, "
+                         "PRIMARY KEY (gateway_id, sink_id));"
+                         "CREATE TABLE registry_nodes (network_address bigint NOT NULL, address "
+                         "bigint NOT NULL, gateway_id text NOT NULL, sink_id text NOT NULL, "
+                         "first_seen_ms bigint NOT NULL, last_seen_ms bigint NOT NULL, packets "
+                         "bigint NOT NULL, last_rx_ms bigint NOT NULL, travel_time_ms bigint NOT "
+                         "NULL, hop_count integer NOT NULL, stale boolean NOT NULL, role integer, "
+                         "voltage_mv integer, firmware bigint, boot_count bigint, "
+                         "scratchpad_sequence bigint, role_rx_ms bigint NOT NULL, voltage_rx_ms "
+                         "bigint NOT NULL, boot_rx_ms bigint NOT NULL, "
+                         "PRIMARY KEY (network_address, address))")
+                  .ok());
+  const StoreBatch sample = SampleStoreBatch();
+  wm::v1::Gateway gateway = sample.gateways[0].gateway;
+  gateway.clear_id();
+  gateway.clear_sink_ids();
+  wm::v1::Sink sink = sample.sinks[0].sink;
+  sink.clear_gateway_id();
+  sink.clear_sink_id();
+  sink.clear_node_count();
+  ASSERT_TRUE(server()
+                  .Query("INSERT INTO registry_gateways VALUES ('gw-1', 5000, '\\x" +
+                         absl::BytesToHexString(gateway.SerializeAsString()) + "'::bytea)")
+                  .ok());
+  ASSERT_TRUE(server()
+                  .Query("INSERT INTO registry_sinks VALUES ('gw-1', 'sink0', 5000, '\\x" +
+                         absl::BytesToHexString(sink.SerializeAsString()) + "'::bytea)")
+                  .ok());
+
+  std::unique_ptr<PostgresRegistryStore> store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(server().Query("SELECT version FROM registry_schema").value_or("?"),
+            std::to_string(PostgresRegistryStore::kSchemaVersion));
+  absl::StatusOr<RegistrySnapshot> snapshot = store->Load();
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  ASSERT_EQ(snapshot->gateways.size(), 1u);
+  EXPECT_EQ(snapshot->gateways[0].gateway.model(), "model-x");
+  EXPECT_EQ(snapshot->gateways[0].state, FactTime{}) << "no time: the next message is newer";
+  EXPECT_EQ(snapshot->gateways[0].sinks, FactTime{});
+  ASSERT_EQ(snapshot->sinks.size(), 1u);
+  EXPECT_EQ(snapshot->sinks[0].reported_gateway_ms, 0);
+
+  ASSERT_TRUE(store->Write(sample).ok());
+  snapshot = store->Load();
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  ASSERT_EQ(snapshot->gateways.size(), 1u);
+  ExpectSameGateway(snapshot->gateways[0], sample.gateways[0]);
+  ASSERT_EQ(snapshot->sinks.size(), 1u);
+  ExpectSameSink(snapshot->sinks[0], sample.sinks[0]);
 }
 
 TEST(PostgresRegistryStoreStatementsTest, NodesGoInAFewStatementsNotOneEach) {

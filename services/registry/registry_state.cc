@@ -51,13 +51,18 @@ void RegistryState::Restore(const RegistrySnapshot& snapshot) {
   node_order_.clear();
   network_nodes_.clear();
   stale_nodes_ = 0;
-  for (const wm::v1::Gateway& gateway : snapshot.gateways) {
+  for (const StoredGateway& stored : snapshot.gateways) {
+    const wm::v1::Gateway& gateway = stored.gateway;
     if (gateway.id().empty()) continue;
     GatewayEntry& entry = gateways_[gateway.id()];
     entry.gateway = gateway;
     entry.gateway.clear_sink_ids();
+    entry.state_time = stored.state;
+    entry.info_time = stored.info;
+    entry.sinks_time = stored.sinks;
   }
-  for (const wm::v1::Sink& sink : snapshot.sinks) {
+  for (const StoredSink& stored : snapshot.sinks) {
+    const wm::v1::Sink& sink = stored.sink;
     auto gateway = gateways_.find(sink.gateway_id());
     if (gateway == gateways_.end() || sink.sink_id().empty()) {
       spdlog::warn("registry_restore_orphan_sink gateway={} sink={}", sink.gateway_id(),
@@ -67,6 +72,7 @@ void RegistryState::Restore(const RegistrySnapshot& snapshot) {
     SinkEntry& entry = gateway->second.sinks[sink.sink_id()];
     entry.sink = sink;
     entry.sink.clear_node_count();
+    entry.reported_gateway_ms = stored.reported_gateway_ms;
     entry.route = RouteLocked(gateway->second, sink.sink_id());
   }
   nodes_.reserve(snapshot.nodes.size());
@@ -95,23 +101,29 @@ int64_t RegistryState::EventTimeMs(const wm::v1::Event& event) const {
 
 void RegistryState::Apply(const wm::v1::Event& event) {
   const int64_t time_ms = EventTimeMs(event);
+  // A gateway time beyond int64 is no time (it would compare as negative).
+  const int64_t gateway_ms = event.gateway_time_ms_epoch() <= INT64_MAX
+                                 ? static_cast<int64_t>(event.gateway_time_ms_epoch())
+                                 : 0;
+  const FactTime fact{gateway_ms, time_ms};
   absl::MutexLock lock(&mu_);
   switch (event.kind()) {
     case wm::v1::EVENT_KIND_GATEWAY_STATUS:
-      if (event.has_status()) ApplyStatusLocked(event, time_ms);
+      if (event.has_status()) ApplyStatusLocked(event, fact);
       break;
     case wm::v1::EVENT_KIND_PACKET_RECEIVED:
       if (event.has_packet()) ApplyPacketLocked(event, time_ms);
       break;
     case wm::v1::EVENT_KIND_RESPONSE:
-      if (event.has_response()) ApplyResponseLocked(event, time_ms);
+      if (event.has_response()) ApplyResponseLocked(event, fact);
       break;
     default:
       break;
   }
 }
 
-void RegistryState::ApplyStatusLocked(const wm::v1::Event& event, int64_t time_ms) {
+void RegistryState::ApplyStatusLocked(const wm::v1::Event& event, FactTime fact) {
+  const int64_t time_ms = fact.received_ms;
   const std::string& id = event.gateway_id();
   if (id.empty()) return;
   const wm::v1::GatewayStatus& status = event.status();
@@ -119,32 +131,53 @@ void RegistryState::ApplyStatusLocked(const wm::v1::Event& event, int64_t time_m
     RemoveGatewayLocked(id, time_ms);
     return;
   }
+  // The last will is built when the gateway starts, so its time is that of the start, older
+  // than everything the gateway said since: the broker publishes it when the connection is
+  // lost, and it is ordered by its reception (docs/ordering.md).
+  if (status.state() == wm::v1::GATEWAY_STATE_OFFLINE) fact.gateway_ms = 0;
   auto [it, added] = gateways_.try_emplace(id);
   GatewayEntry& entry = it->second;
   wm::v1::Gateway& gateway = entry.gateway;
   const wm::v1::Gateway before = gateway;
+  // An ONLINE status that finds the gateway offline is the first of a new connection: the
+  // gateway publishes it on connecting, ahead of any backlog, so it is newer than everything
+  // the gateway said before, whatever its clock says (a restarted gateway's may be behind).
+  const bool reconnected = !added && status.state() == wm::v1::GATEWAY_STATE_ONLINE &&
+                           gateway.state() == wm::v1::GATEWAY_STATE_OFFLINE;
+  auto advanced = [&](const FactTime& applied) {
+    return reconnected ? FactTime{fact.gateway_ms, std::max(applied.received_ms, time_ms)}
+                       : Advance(applied, fact);
+  };
   gateway.set_id(id);
   gateway.set_last_seen_ms_epoch(std::max(gateway.last_seen_ms_epoch(), NonNegative(time_ms)));
-  if (status.state() != wm::v1::GATEWAY_STATE_UNSPECIFIED && status.state() != gateway.state()) {
-    gateway.set_state(status.state());
-    gateway.set_state_since_ms_epoch(NonNegative(time_ms));
+  if (reconnected || NotOlder(fact, entry.state_time)) {
+    entry.state_time = advanced(entry.state_time);
+    if (status.state() != wm::v1::GATEWAY_STATE_UNSPECIFIED &&
+        status.state() != gateway.state()) {
+      gateway.set_state(status.state());
+      gateway.set_state_since_ms_epoch(NonNegative(time_ms));
+    }
   }
-  // A last will carries model and version but neither features nor configurations; fields a
-  // status leaves out keep their value, except what only an ONLINE status reports in full.
-  if (!status.model().empty()) gateway.set_model(status.model());
-  if (!status.firmware().empty()) gateway.set_version(status.firmware());
-  if (status.state() == wm::v1::GATEWAY_STATE_ONLINE) {
-    *gateway.mutable_features() = status.features();
-    if (status.has_max_scratchpad_size()) {
-      gateway.set_max_scratchpad_size(status.max_scratchpad_size());
-    } else {
-      gateway.clear_max_scratchpad_size();
+  if (reconnected || NotOlder(fact, entry.info_time)) {
+    entry.info_time = advanced(entry.info_time);
+    // A last will carries model and version but neither features nor configurations; fields
+    // a status leaves out keep their value, except what only an ONLINE status reports in full.
+    if (!status.model().empty()) gateway.set_model(status.model());
+    if (!status.firmware().empty()) gateway.set_version(status.firmware());
+    if (status.state() == wm::v1::GATEWAY_STATE_ONLINE) {
+      *gateway.mutable_features() = status.features();
+      if (status.has_max_scratchpad_size()) {
+        gateway.set_max_scratchpad_size(status.max_scratchpad_size());
+      } else {
+        gateway.clear_max_scratchpad_size();
+      }
     }
   }
   dirty_gateways_.insert(id);
   std::vector<SinkChange> sink_changes;
   if (status.configs_size() > 0) {
-    ApplySinkConfigsLocked(entry, status.configs(), time_ms, /*complete=*/true, &sink_changes);
+    ApplySinkConfigsLocked(entry, status.configs(), fact, /*complete=*/true,
+                           /*supersedes=*/reconnected, &sink_changes);
   }
   if (added || !SameFacts(before, gateway)) {
     PublishLocked(added ? wm::v1::CHANGE_KIND_ADDED : wm::v1::CHANGE_KIND_UPDATED, time_ms,
@@ -155,7 +188,8 @@ void RegistryState::ApplyStatusLocked(const wm::v1::Event& event, int64_t time_m
   PublishSinkChangesLocked(sink_changes, time_ms);
 }
 
-void RegistryState::ApplyResponseLocked(const wm::v1::Event& event, int64_t time_ms) {
+void RegistryState::ApplyResponseLocked(const wm::v1::Event& event, FactTime fact) {
+  const int64_t time_ms = fact.received_ms;
   if (event.gateway_id().empty()) return;
   GatewayEntry& gateway = TouchGatewayLocked(event.gateway_id(), time_ms);
   const wm::v1::GatewayResponse& response = event.response();
@@ -165,17 +199,45 @@ void RegistryState::ApplyResponseLocked(const wm::v1::Event& event, int64_t time
   switch (response.method()) {
     case wm::v1::GATEWAY_METHOD_GET_CONFIGS:
       // Lists every sink the gateway has (spec §3.3).
-      ApplySinkConfigsLocked(gateway, response.configs(), time_ms, /*complete=*/true,
-                             &sink_changes);
+      ApplySinkConfigsLocked(gateway, response.configs(), fact, /*complete=*/true,
+                             /*supersedes=*/false, &sink_changes);
       break;
     case wm::v1::GATEWAY_METHOD_SET_CONFIG:
-      ApplySinkConfigsLocked(gateway, response.configs(), time_ms, /*complete=*/false,
-                             &sink_changes);
+      ApplySinkConfigsLocked(gateway, response.configs(), fact, /*complete=*/false,
+                             /*supersedes=*/false, &sink_changes);
+      break;
+    case wm::v1::GATEWAY_METHOD_GET_GW_INFO:
+      if (response.has_gateway_info()) {
+        ApplyGatewayInfoLocked(gateway, response.gateway_info(), fact);
+      }
       break;
     default:
       break;
   }
   PublishSinkChangesLocked(sink_changes, time_ms);
+}
+
+void RegistryState::ApplyGatewayInfoLocked(GatewayEntry& entry, const wm::v1::GatewayInfo& info,
+                                           FactTime fact) {
+  if (!NotOlder(fact, entry.info_time)) return;
+  entry.info_time = Advance(entry.info_time, fact);
+  wm::v1::Gateway& gateway = entry.gateway;
+  const wm::v1::Gateway before = gateway;
+  if (!info.model().empty()) gateway.set_model(info.model());
+  if (!info.version().empty()) gateway.set_version(info.version());
+  *gateway.mutable_features() = info.features();
+  if (info.has_max_scratchpad_size()) {
+    gateway.set_max_scratchpad_size(info.max_scratchpad_size());
+  } else {
+    gateway.clear_max_scratchpad_size();
+  }
+  dirty_gateways_.insert(gateway.id());
+  if (!SameFacts(before, gateway)) {
+    PublishLocked(wm::v1::CHANGE_KIND_UPDATED, fact.received_ms,
+                  [&](wm::v1::RegistryChange* change) {
+                    ToGatewayProtoLocked(entry, change->mutable_gateway());
+                  });
+  }
 }
 
 void RegistryState::ApplyPacketLocked(const wm::v1::Event& event, int64_t time_ms) {
@@ -264,18 +326,30 @@ void RegistryState::RemoveGatewayLocked(const std::string& id, int64_t time_ms) 
 
 void RegistryState::ApplySinkConfigsLocked(
     GatewayEntry& gateway, const google::protobuf::RepeatedPtrField<wm::v1::SinkConfig>& configs,
-    int64_t time_ms, bool complete, std::vector<SinkChange>* changes) {
+    FactTime fact, bool complete, bool supersedes, std::vector<SinkChange>* changes) {
   const std::string& gateway_id = gateway.gateway.id();
+  auto newer_than = [&](const FactTime& applied) {
+    return supersedes || NotOlder(fact, applied);
+  };
+  // What an entry's time becomes when this message sets it.
+  auto advanced = [&](const FactTime& applied) {
+    return supersedes ? FactTime{fact.gateway_ms, std::max(applied.received_ms, fact.received_ms)}
+                      : Advance(applied, fact);
+  };
+  // Only a message newer than the newest complete list may add a sink (one that list left
+  // out was gone by then) or, when it is complete itself, replace the list.
+  const bool newest_list = newer_than(gateway.sinks_time);
   absl::flat_hash_set<absl::string_view> reported;
   for (const wm::v1::SinkConfig& config : configs) {
     const std::string& sink_id = config.sink_id();
     if (sink_id.empty()) continue;
     reported.insert(sink_id);
-    auto [it, added] = gateway.sinks.try_emplace(sink_id);
-    SinkEntry& entry = it->second;
-    // An older report than the sink's latest (a status replayed in the snapshot of a new
-    // stream, after a set_config response) does not undo a newer configuration.
-    if (!added && NonNegative(time_ms) < entry.sink.reported_ms_epoch()) continue;
+    auto found = gateway.sinks.find(sink_id);
+    const bool added = found == gateway.sinks.end();
+    // An older report than the sink's latest (a held-back answer, a status replayed in the
+    // snapshot of a new stream) does not undo a newer configuration.
+    if (added ? !newest_list : !newer_than(found->second.reported())) continue;
+    SinkEntry& entry = added ? gateway.sinks[sink_id] : found->second;
     if (added) {
       entry.sink.set_gateway_id(gateway_id);
       entry.sink.set_sink_id(sink_id);
@@ -284,9 +358,11 @@ void RegistryState::ApplySinkConfigsLocked(
     const bool changed =
         added || !google::protobuf::util::MessageDifferencer::Equals(entry.sink.config(), config);
     if (changed) *entry.sink.mutable_config() = config;
-    const uint64_t reported_ms = NonNegative(time_ms);
-    if (changed || reported_ms > entry.sink.reported_ms_epoch()) {
-      entry.sink.set_reported_ms_epoch(std::max(entry.sink.reported_ms_epoch(), reported_ms));
+    const FactTime was = entry.reported();
+    const FactTime now = advanced(was);
+    if (changed || now != was) {
+      entry.reported_gateway_ms = now.gateway_ms;
+      entry.sink.set_reported_ms_epoch(NonNegative(now.received_ms));
       dirty_sinks_.insert({gateway_id, sink_id});
     }
     if (changed) {
@@ -295,10 +371,16 @@ void RegistryState::ApplySinkConfigsLocked(
       ToSinkProtoLocked(entry, &change.sink);
     }
   }
-  if (!complete) return;
+  if (!complete || !newest_list) return;
+  const FactTime listed = advanced(gateway.sinks_time);
+  if (listed != gateway.sinks_time) {
+    gateway.sinks_time = listed;
+    dirty_gateways_.insert(gateway_id);
+  }
   for (auto it = gateway.sinks.begin(); it != gateway.sinks.end();) {
-    if (reported.contains(it->first) ||
-        NonNegative(time_ms) < it->second.sink.reported_ms_epoch()) {
+    // A sink a newer message reported (a set_config answer, a later status) outlives an
+    // older complete list.
+    if (reported.contains(it->first) || !newer_than(it->second.reported())) {
       ++it;
       continue;
     }
@@ -576,7 +658,9 @@ StoreBatch RegistryState::TakeDirty() {
     if (it == gateways_.end()) {
       batch.removed_gateways.push_back(id);
     } else {
-      batch.gateways.push_back(it->second.gateway);
+      const GatewayEntry& entry = it->second;
+      batch.gateways.push_back(
+          {entry.gateway, entry.state_time, entry.info_time, entry.sinks_time});
     }
   }
   for (const auto& [gateway_id, sink_id] : dirty_sinks_) {
@@ -589,7 +673,7 @@ StoreBatch RegistryState::TakeDirty() {
     if (sink == nullptr) {
       batch.removed_sinks.emplace_back(gateway_id, sink_id);
     } else {
-      batch.sinks.push_back(sink->sink);
+      batch.sinks.push_back({sink->sink, sink->reported_gateway_ms});
     }
   }
   batch.nodes.reserve(dirty_nodes_.size());
@@ -606,10 +690,12 @@ StoreBatch RegistryState::TakeDirty() {
 
 void RegistryState::MarkDirty(const StoreBatch& batch) {
   absl::MutexLock lock(&mu_);
-  for (const wm::v1::Gateway& gateway : batch.gateways) dirty_gateways_.insert(gateway.id());
+  for (const StoredGateway& gateway : batch.gateways) {
+    dirty_gateways_.insert(gateway.gateway.id());
+  }
   for (const std::string& id : batch.removed_gateways) dirty_gateways_.insert(id);
-  for (const wm::v1::Sink& sink : batch.sinks) {
-    dirty_sinks_.insert({sink.gateway_id(), sink.sink_id()});
+  for (const StoredSink& sink : batch.sinks) {
+    dirty_sinks_.insert({sink.sink.gateway_id(), sink.sink.sink_id()});
   }
   for (const auto& key : batch.removed_sinks) dirty_sinks_.insert(key);
   for (const StoredNode& node : batch.nodes) dirty_nodes_.insert(node.key);

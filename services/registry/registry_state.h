@@ -20,6 +20,7 @@
 #include "protos/wm/v1/events.pb.h"
 #include "protos/wm/v1/registry.pb.h"
 #include "services/registry/change_feed.h"
+#include "services/registry/fact_time.h"
 #include "services/registry/node_record.h"
 #include "services/registry/registry_store.h"
 
@@ -50,12 +51,18 @@ struct RegistryCounts {
 //     size, and, when it lists sink configurations, the gateway's whole set of sinks; an OFFLINE
 //     status (the last will) carries no configurations and leaves the sinks as they were; an
 //     empty retained status (state REMOVED) deletes the gateway and its sinks;
-//   - a successful get_configs response (any backend's, or an unsolicited req_id 0 one) sets
-//     the whole set of sinks, a successful set_config response one sink's configuration; a
-//     report older than a sink's latest one (by ingest time) leaves that sink alone;
+//   - a successful get_gw_info response sets model, version, features and max scratchpad size;
+//   - a successful get_configs response (any backend's, or an unsolicited req_id 0 one) lists
+//     the whole set of sinks, a successful set_config response one sink's configuration;
 //   - a packet advances its gateway's last seen time and creates or updates its source node,
 //     taking role, voltage, firmware, boot count and scratchpad sequence from node, boot and
 //     v2 diagnostics.
+// Facts are applied in the order the gateway made them, not the order they arrived in
+// (docs/ordering.md): statuses, sink lists and sink configurations by the gateway's time in
+// the message header (FactTime; reception order for a message without one, and for the last
+// will, whose time is stale by design), node values by the packet's rx time. A status or
+// configuration older than the one applied leaves it alone; a complete sink list removes only
+// sinks no newer message reported, and adds none a newer list left out.
 // Every change is counted in a sequence and published to the ChangeFeed; every changed entry
 // is remembered until TakeDirty hands it to the store. Thread-safe: events, sweeps, queries
 // and flushes may come from different threads.
@@ -121,9 +128,20 @@ class RegistryState {
   struct SinkEntry {
     wm::v1::Sink sink;  // without node_count
     uint32_t route = 0;
+    // The gateway's time of the report the configuration was last set by; with
+    // sink.reported_ms_epoch (its reception), when that report was made.
+    int64_t reported_gateway_ms = 0;
+
+    FactTime reported() const {
+      return {reported_gateway_ms, static_cast<int64_t>(sink.reported_ms_epoch())};
+    }
   };
   struct GatewayEntry {
     wm::v1::Gateway gateway;  // without sink_ids
+    // When the state, the info and the complete sink list applied were made (StoredGateway).
+    FactTime state_time;
+    FactTime info_time;
+    FactTime sinks_time;
     absl::btree_map<std::string, SinkEntry> sinks;
     // sink id -> route index, so that a packet finds its route without building a key.
     absl::flat_hash_map<std::string, uint32_t> routes;
@@ -139,22 +157,29 @@ class RegistryState {
   };
 
   int64_t EventTimeMs(const wm::v1::Event& event) const;
-  void ApplyStatusLocked(const wm::v1::Event& event, int64_t time_ms)
+  // `fact` is when the gateway made the message; its received_ms is the event's time_ms.
+  void ApplyStatusLocked(const wm::v1::Event& event, FactTime fact)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ApplyPacketLocked(const wm::v1::Event& event, int64_t time_ms)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void ApplyResponseLocked(const wm::v1::Event& event, int64_t time_ms)
+  void ApplyResponseLocked(const wm::v1::Event& event, FactTime fact)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sets what a get_gw_info answer reports, unless a newer status or answer did.
+  void ApplyGatewayInfoLocked(GatewayEntry& entry, const wm::v1::GatewayInfo& info,
+                              FactTime fact) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The gateway's entry, created (and published as added) when unknown; advances last seen.
   GatewayEntry& TouchGatewayLocked(const std::string& id, int64_t time_ms)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveGatewayLocked(const std::string& id, int64_t time_ms)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Sets the configurations of the sinks listed; with `complete`, removes the others.
+  // Sets the configurations of the sinks listed that no newer message reported; with
+  // `complete`, removes the others that no newer message reported. With `supersedes` (the
+  // first status of a new connection), the list is newer than anything the gateway said
+  // before, whatever its time.
   void ApplySinkConfigsLocked(GatewayEntry& gateway,
                               const google::protobuf::RepeatedPtrField<wm::v1::SinkConfig>& configs,
-                              int64_t time_ms, bool complete, std::vector<SinkChange>* changes)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+                              FactTime fact, bool complete, bool supersedes,
+                              std::vector<SinkChange>* changes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint32_t InternRouteLocked(absl::string_view gateway_id, absl::string_view sink_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint32_t RouteLocked(GatewayEntry& gateway, absl::string_view sink_id)

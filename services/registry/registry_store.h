@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "protos/wm/v1/registry.pb.h"
+#include "services/registry/fact_time.h"
 #include "services/registry/node_record.h"
 
 namespace wm::registry {
@@ -20,20 +21,40 @@ struct StoredNode {
   std::string sink_id;
 };
 
+// A gateway as stored: its record plus when its facts were last applied, so that a message
+// that arrives after a restart is still ordered against them (docs/ordering.md).
+struct StoredGateway {
+  wm::v1::Gateway gateway;
+  // The state last applied (a status).
+  FactTime state;
+  // The model, version, features and max scratchpad size last applied (a status or a
+  // get_gw_info answer).
+  FactTime info;
+  // The complete sink list last applied (a status or a get_configs answer).
+  FactTime sinks;
+};
+
+// A sink as stored: its record plus the gateway's time of the report it was last set by
+// (0: that report carried none); its reception time is the record's reported_ms_epoch.
+struct StoredSink {
+  wm::v1::Sink sink;
+  int64_t reported_gateway_ms = 0;
+};
+
 // Everything a store holds, as RegistryState::Restore takes it. Gateways and sinks carry no
 // derived fields (Gateway.sink_ids, Sink.node_count).
 struct RegistrySnapshot {
-  std::vector<wm::v1::Gateway> gateways;
-  std::vector<wm::v1::Sink> sinks;
+  std::vector<StoredGateway> gateways;
+  std::vector<StoredSink> sinks;
   std::vector<StoredNode> nodes;
 };
 
 // The entries that changed since the previous write, each with its current value or, when it
 // is gone, its key. An entry appears once per batch. Nodes are never removed.
 struct StoreBatch {
-  std::vector<wm::v1::Gateway> gateways;
+  std::vector<StoredGateway> gateways;
   std::vector<std::string> removed_gateways;
-  std::vector<wm::v1::Sink> sinks;
+  std::vector<StoredSink> sinks;
   std::vector<std::pair<std::string, std::string>> removed_sinks;  // (gateway id, sink id)
   std::vector<StoredNode> nodes;
 

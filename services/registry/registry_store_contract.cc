@@ -12,7 +12,11 @@ StoreBatch SampleStoreBatch() {
   gateway.add_features(wm::v1::GATEWAY_FEATURE_CONFIGURATION_DATA_V1);
   gateway.set_last_seen_ms_epoch(5000);
   gateway.add_sink_ids("sink0");  // derived: not stored
-  batch.gateways.push_back(gateway);
+  // Each time distinct, so that a column mixed up shows.
+  batch.gateways.push_back({gateway,
+                            /*state=*/{1'800'000'000'001, 4001},
+                            /*info=*/{1'800'000'000'002, 4002},
+                            /*sinks=*/{1'800'000'000'003, 4003}});
   wm::v1::Sink sink;
   sink.set_gateway_id("gw-1");
   sink.set_sink_id("sink0");
@@ -21,7 +25,7 @@ StoreBatch SampleStoreBatch() {
   sink.mutable_config()->mutable_app_config()->set_data(std::string("\0\1\2", 3));
   sink.set_reported_ms_epoch(5000);
   sink.set_node_count(9);  // derived: not stored
-  batch.sinks.push_back(sink);
+  batch.sinks.push_back({sink, /*reported_gateway_ms=*/1'800'000'000'004});
 
   StoredNode full{{0xFFFFFFFFFFFFFFFFull, 0xFFFFFFFE}, {}, "gw-1", "sink0"};
   full.record.first_seen_ms = 100;
@@ -46,6 +50,26 @@ StoreBatch SampleStoreBatch() {
   bare.record.packets = 1;
   batch.nodes = {full, bare};
   return batch;
+}
+
+void ExpectSameGateway(const StoredGateway& a, const StoredGateway& b) {
+  wm::v1::Gateway x = a.gateway;
+  wm::v1::Gateway y = b.gateway;
+  x.clear_sink_ids();
+  y.clear_sink_ids();
+  EXPECT_EQ(x.DebugString(), y.DebugString());
+  EXPECT_EQ(a.state, b.state);
+  EXPECT_EQ(a.info, b.info);
+  EXPECT_EQ(a.sinks, b.sinks);
+}
+
+void ExpectSameSink(const StoredSink& a, const StoredSink& b) {
+  wm::v1::Sink x = a.sink;
+  wm::v1::Sink y = b.sink;
+  x.clear_node_count();
+  y.clear_node_count();
+  EXPECT_EQ(x.DebugString(), y.DebugString());
+  EXPECT_EQ(a.reported_gateway_ms, b.reported_gateway_ms);
 }
 
 void ExpectSameNode(const StoredNode& a, const StoredNode& b) {

@@ -33,7 +33,9 @@ namespace wm::registry {
 // (the all-ones network) and a bare node.
 StoreBatch SampleStoreBatch();
 
-// Expects every stored field of two nodes to be equal.
+// Expect every stored field of two gateways, sinks, nodes to be equal (derived fields aside).
+void ExpectSameGateway(const StoredGateway& a, const StoredGateway& b);
+void ExpectSameSink(const StoredSink& a, const StoredSink& b);
 void ExpectSameNode(const StoredNode& a, const StoredNode& b);
 
 // `count` nodes in network 9 (addresses 1..count) heard at `seen_ms`, each with `packets`.
@@ -71,13 +73,11 @@ TYPED_TEST_P(RegistryStoreContractTest, WhatIsWrittenIsLoadedByTheNextProcess) {
   absl::StatusOr<RegistrySnapshot> snapshot = store->Load();
   ASSERT_TRUE(snapshot.ok()) << snapshot.status();
   ASSERT_EQ(snapshot->gateways.size(), 1u);
-  wm::v1::Gateway expected_gateway = batch.gateways[0];
-  expected_gateway.clear_sink_ids();
-  EXPECT_EQ(snapshot->gateways[0].DebugString(), expected_gateway.DebugString());
+  EXPECT_TRUE(snapshot->gateways[0].gateway.sink_ids().empty());
+  ExpectSameGateway(snapshot->gateways[0], batch.gateways[0]);
   ASSERT_EQ(snapshot->sinks.size(), 1u);
-  wm::v1::Sink expected_sink = batch.sinks[0];
-  expected_sink.clear_node_count();
-  EXPECT_EQ(snapshot->sinks[0].DebugString(), expected_sink.DebugString());
+  EXPECT_EQ(snapshot->sinks[0].sink.node_count(), 0u);
+  ExpectSameSink(snapshot->sinks[0], batch.sinks[0]);
   ASSERT_EQ(snapshot->nodes.size(), 2u);
   std::sort(snapshot->nodes.begin(), snapshot->nodes.end(),
             [](const StoredNode& a, const StoredNode& b) { return a.key < b.key; });
@@ -94,7 +94,11 @@ TYPED_TEST_P(RegistryStoreContractTest, WritesReplaceAndDelete) {
 
   StoreBatch update;
   update.gateways.push_back(batch.gateways[0]);
-  update.gateways[0].set_state(wm::v1::GATEWAY_STATE_OFFLINE);
+  update.gateways[0].gateway.set_state(wm::v1::GATEWAY_STATE_OFFLINE);
+  update.gateways[0].state = {1'800'000'000'010, 4010};
+  update.sinks.push_back(batch.sinks[0]);
+  update.sinks[0].sink.set_sink_id("sink1");
+  update.sinks[0].reported_gateway_ms = 1'800'000'000'011;
   update.nodes.push_back(batch.nodes[1]);
   update.nodes[0].record.packets = 2;
   update.removed_sinks.emplace_back("gw-1", "sink0");
@@ -103,8 +107,12 @@ TYPED_TEST_P(RegistryStoreContractTest, WritesReplaceAndDelete) {
   absl::StatusOr<RegistrySnapshot> snapshot = store->Load();
   ASSERT_TRUE(snapshot.ok()) << snapshot.status();
   ASSERT_EQ(snapshot->gateways.size(), 1u);
-  EXPECT_EQ(snapshot->gateways[0].state(), wm::v1::GATEWAY_STATE_OFFLINE);
-  EXPECT_TRUE(snapshot->sinks.empty());
+  EXPECT_EQ(snapshot->gateways[0].gateway.state(), wm::v1::GATEWAY_STATE_OFFLINE);
+  EXPECT_EQ(snapshot->gateways[0].state, (FactTime{1'800'000'000'010, 4010}));
+  EXPECT_EQ(snapshot->gateways[0].sinks, batch.gateways[0].sinks);
+  ASSERT_EQ(snapshot->sinks.size(), 1u);
+  EXPECT_EQ(snapshot->sinks[0].sink.sink_id(), "sink1");
+  EXPECT_EQ(snapshot->sinks[0].reported_gateway_ms, 1'800'000'000'011);
   ASSERT_EQ(snapshot->nodes.size(), 2u);
   for (const StoredNode& node : snapshot->nodes) {
     if (node.key.network == 7) {
@@ -169,7 +177,7 @@ TYPED_TEST_P(RegistryStoreContractTest, ADamagedRecordIsSkippedNotFatal) {
   absl::StatusOr<RegistrySnapshot> snapshot = store->Load();
   ASSERT_TRUE(snapshot.ok()) << snapshot.status();
   ASSERT_EQ(snapshot->gateways.size(), 1u);
-  EXPECT_EQ(snapshot->gateways[0].id(), "gw-1");
+  EXPECT_EQ(snapshot->gateways[0].gateway.id(), "gw-1");
   EXPECT_EQ(snapshot->nodes.size(), 2u);
 }
 

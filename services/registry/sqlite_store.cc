@@ -48,9 +48,26 @@ CREATE TABLE nodes (
   PRIMARY KEY (network_address, address)
 ) WITHOUT ROWID;
 )sql",
+    // 1 -> 2: when each gateway's state, info and sink list, and each sink's configuration,
+    // were last set, on the gateway's clock and on ingest's (docs/ordering.md). Rows written
+    // before have no times: the next message of their gateway is newer by reception.
+    R"sql(
+ALTER TABLE gateways ADD COLUMN state_gateway_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE gateways ADD COLUMN state_received_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE gateways ADD COLUMN info_gateway_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE gateways ADD COLUMN info_received_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE gateways ADD COLUMN sinks_gateway_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE gateways ADD COLUMN sinks_received_ms INTEGER NOT NULL DEFAULT 0;
+-- the reception time is the record's reported_ms_epoch
+ALTER TABLE sinks ADD COLUMN reported_gateway_ms INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == SqliteRegistryStore::kSchemaVersion,
               "one migration per schema version");
+
+constexpr char kGatewayColumns[] =
+    "gateway_id, record, state_gateway_ms, state_received_ms, info_gateway_ms, "
+    "info_received_ms, sinks_gateway_ms, sinks_received_ms";
 
 constexpr char kNodeColumns[] =
     "network_address, address, gateway_id, sink_id, first_seen_ms, last_seen_ms, packets, "
@@ -240,10 +257,12 @@ absl::Status SqliteRegistryStore::Prepare() {
       {&statements->commit, "COMMIT"},
       {&statements->rollback, "ROLLBACK"},
       {&statements->upsert_gateway,
-       "INSERT OR REPLACE INTO gateways (gateway_id, record) VALUES (?1, ?2)"},
+       absl::StrCat("INSERT OR REPLACE INTO gateways (", kGatewayColumns,
+                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")},
       {&statements->delete_gateway, "DELETE FROM gateways WHERE gateway_id = ?1"},
       {&statements->upsert_sink,
-       "INSERT OR REPLACE INTO sinks (gateway_id, sink_id, record) VALUES (?1, ?2, ?3)"},
+       "INSERT OR REPLACE INTO sinks (gateway_id, sink_id, record, reported_gateway_ms) "
+       "VALUES (?1, ?2, ?3, ?4)"},
       {&statements->delete_sink, "DELETE FROM sinks WHERE gateway_id = ?1 AND sink_id = ?2"},
       {&statements->upsert_node,
        absl::StrCat("INSERT OR REPLACE INTO nodes (", kNodeColumns,
@@ -264,41 +283,50 @@ absl::StatusOr<RegistrySnapshot> SqliteRegistryStore::Load() {
   RegistrySnapshot snapshot;
   {
     Statement query;
-    if (int rc = query.Prepare(db_, "SELECT gateway_id, record FROM gateways ORDER BY gateway_id");
+    if (int rc = query.Prepare(
+            db_, absl::StrCat("SELECT ", kGatewayColumns, " FROM gateways ORDER BY gateway_id"));
         rc != SQLITE_OK) {
       return Error(rc, "cannot read gateways");
     }
     int rc;
-    while ((rc = sqlite3_step(query.get())) == SQLITE_ROW) {
-      wm::v1::Gateway gateway;
-      if (!gateway.ParseFromString(ColumnBlob(query.get(), 1))) {
+    sqlite3_stmt* row = query.get();
+    while ((rc = sqlite3_step(row)) == SQLITE_ROW) {
+      StoredGateway stored;
+      if (!stored.gateway.ParseFromString(ColumnBlob(row, 1))) {
         spdlog::warn("registry_db_bad_row path={} table=gateways gateway={}", path_,
-                     ColumnText(query.get(), 0));
+                     ColumnText(row, 0));
         continue;
       }
-      gateway.set_id(ColumnText(query.get(), 0));
-      snapshot.gateways.push_back(std::move(gateway));
+      stored.gateway.set_id(ColumnText(row, 0));
+      stored.state = {sqlite3_column_int64(row, 2), sqlite3_column_int64(row, 3)};
+      stored.info = {sqlite3_column_int64(row, 4), sqlite3_column_int64(row, 5)};
+      stored.sinks = {sqlite3_column_int64(row, 6), sqlite3_column_int64(row, 7)};
+      snapshot.gateways.push_back(std::move(stored));
     }
     if (rc != SQLITE_DONE) return Error(rc, "cannot read gateways");
   }
   {
     Statement query;
     if (int rc = query.Prepare(
-            db_, "SELECT gateway_id, sink_id, record FROM sinks ORDER BY gateway_id, sink_id");
+            db_,
+            "SELECT gateway_id, sink_id, record, reported_gateway_ms FROM sinks "
+            "ORDER BY gateway_id, sink_id");
         rc != SQLITE_OK) {
       return Error(rc, "cannot read sinks");
     }
     int rc;
-    while ((rc = sqlite3_step(query.get())) == SQLITE_ROW) {
-      wm::v1::Sink sink;
-      if (!sink.ParseFromString(ColumnBlob(query.get(), 2))) {
+    sqlite3_stmt* row = query.get();
+    while ((rc = sqlite3_step(row)) == SQLITE_ROW) {
+      StoredSink stored;
+      if (!stored.sink.ParseFromString(ColumnBlob(row, 2))) {
         spdlog::warn("registry_db_bad_row path={} table=sinks gateway={} sink={}", path_,
-                     ColumnText(query.get(), 0), ColumnText(query.get(), 1));
+                     ColumnText(row, 0), ColumnText(row, 1));
         continue;
       }
-      sink.set_gateway_id(ColumnText(query.get(), 0));
-      sink.set_sink_id(ColumnText(query.get(), 1));
-      snapshot.sinks.push_back(std::move(sink));
+      stored.sink.set_gateway_id(ColumnText(row, 0));
+      stored.sink.set_sink_id(ColumnText(row, 1));
+      stored.reported_gateway_ms = sqlite3_column_int64(row, 3);
+      snapshot.sinks.push_back(std::move(stored));
     }
     if (rc != SQLITE_DONE) return Error(rc, "cannot read sinks");
   }
@@ -365,13 +393,20 @@ absl::Status SqliteRegistryStore::WriteLocked(const StoreBatch& batch) {
       return Error(rc, "cannot delete gateway " + id);
     }
   }
-  for (const wm::v1::Gateway& gateway : batch.gateways) {
+  for (const StoredGateway& entry : batch.gateways) {
+    const wm::v1::Gateway& gateway = entry.gateway;
     wm::v1::Gateway stored = gateway;
     stored.clear_sink_ids();  // derived from the sinks table
     stored.clear_id();        // the key column holds it
     record = stored.SerializeAsString();
     s.upsert_gateway.BindText(1, gateway.id());
     s.upsert_gateway.BindBlob(2, record);
+    s.upsert_gateway.BindInt(3, entry.state.gateway_ms);
+    s.upsert_gateway.BindInt(4, entry.state.received_ms);
+    s.upsert_gateway.BindInt(5, entry.info.gateway_ms);
+    s.upsert_gateway.BindInt(6, entry.info.received_ms);
+    s.upsert_gateway.BindInt(7, entry.sinks.gateway_ms);
+    s.upsert_gateway.BindInt(8, entry.sinks.received_ms);
     if (int rc = s.upsert_gateway.Run(); rc != SQLITE_OK) {
       return Error(rc, "cannot write gateway " + gateway.id());
     }
@@ -383,7 +418,8 @@ absl::Status SqliteRegistryStore::WriteLocked(const StoreBatch& batch) {
       return Error(rc, "cannot delete sink " + gateway_id + "/" + sink_id);
     }
   }
-  for (const wm::v1::Sink& sink : batch.sinks) {
+  for (const StoredSink& entry : batch.sinks) {
+    const wm::v1::Sink& sink = entry.sink;
     wm::v1::Sink stored = sink;
     stored.clear_node_count();  // derived from the nodes
     stored.clear_gateway_id();
@@ -392,6 +428,7 @@ absl::Status SqliteRegistryStore::WriteLocked(const StoreBatch& batch) {
     s.upsert_sink.BindText(1, sink.gateway_id());
     s.upsert_sink.BindText(2, sink.sink_id());
     s.upsert_sink.BindBlob(3, record);
+    s.upsert_sink.BindInt(4, entry.reported_gateway_ms);
     if (int rc = s.upsert_sink.Run(); rc != SQLITE_OK) {
       return Error(rc, "cannot write sink " + sink.gateway_id() + "/" + sink.sink_id());
     }
