@@ -12,7 +12,10 @@ namespace wm::registry {
 //   - received_ms: wm-ingest's clock, when it received the message.
 //
 //   FactTime fact{event.gateway_time_ms_epoch(), event.ingest_time_ms_epoch()};
-//   if (NotOlder(fact, entry.applied)) { ...apply...; entry.applied = Advance(entry.applied, fact); }
+//   if (NotOlder(fact, entry.applied)) {
+//     ...apply...;
+//     entry.applied = Advance(entry.applied, fact);
+//   }
 struct FactTime {
   int64_t gateway_ms = 0;
   int64_t received_ms = 0;

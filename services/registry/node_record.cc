@@ -93,12 +93,11 @@ bool MergePacket(const PacketObservation& packet, NodeRecord* node) {
     node->hop_count = Saturate<uint8_t>(packet.hop_count);
     node->travel_time_ms = packet.travel_time_ms;
   }
-  if (Take(packet.role, untimed || rx >= node->role_rx_ms, kHasRole, &node->role, node,
-           &changed)) {
+  if (Take(packet.role, untimed || rx >= node->role_rx_ms, kHasRole, &node->role, node, &changed)) {
     node->role_rx_ms = std::max(node->role_rx_ms, rx);
   }
-  if (Take(packet.voltage_mv, untimed || rx >= node->voltage_rx_ms, kHasVoltage,
-           &node->voltage_mv, node, &changed)) {
+  if (Take(packet.voltage_mv, untimed || rx >= node->voltage_rx_ms, kHasVoltage, &node->voltage_mv,
+           node, &changed)) {
     node->voltage_rx_ms = std::max(node->voltage_rx_ms, rx);
   }
   // Firmware, boot count and scratchpad sequence travel together (boot diagnostics) and

@@ -449,11 +449,11 @@ absl::StatusOr<RegistrySnapshot> PostgresRegistryStore::LoadLocked() {
     }
   }
   {
-    Result rows(PQexecParams(
-        conn_,
-        "SELECT gateway_id, sink_id, record, reported_gateway_ms FROM registry_sinks "
-        "ORDER BY gateway_id, sink_id",
-        0, nullptr, nullptr, nullptr, nullptr, /*resultFormat=*/1));
+    Result rows(
+        PQexecParams(conn_,
+                     "SELECT gateway_id, sink_id, record, reported_gateway_ms FROM registry_sinks "
+                     "ORDER BY gateway_id, sink_id",
+                     0, nullptr, nullptr, nullptr, nullptr, /*resultFormat=*/1));
     if (!rows.ok()) return ErrorLocked(rows.get(), "cannot read sinks");
     for (int row = 0; row < PQntuples(rows.get()); ++row) {
       StoredSink stored;
@@ -539,14 +539,13 @@ absl::Status PostgresRegistryStore::WriteLocked(const StoreBatch& batch) {
     stored.clear_sink_ids();  // derived from the sinks table
     stored.clear_id();        // the key column holds it
     const std::string record = stored.SerializeAsString();
-    const std::string times[] = {
-        absl::StrCat(static_cast<int64_t>(gateway.last_seen_ms_epoch())),
-        absl::StrCat(entry.state.gateway_ms),
-        absl::StrCat(entry.state.received_ms),
-        absl::StrCat(entry.info.gateway_ms),
-        absl::StrCat(entry.info.received_ms),
-        absl::StrCat(entry.sinks.gateway_ms),
-        absl::StrCat(entry.sinks.received_ms)};
+    const std::string times[] = {absl::StrCat(static_cast<int64_t>(gateway.last_seen_ms_epoch())),
+                                 absl::StrCat(entry.state.gateway_ms),
+                                 absl::StrCat(entry.state.received_ms),
+                                 absl::StrCat(entry.info.gateway_ms),
+                                 absl::StrCat(entry.info.received_ms),
+                                 absl::StrCat(entry.sinks.gateway_ms),
+                                 absl::StrCat(entry.sinks.received_ms)};
     const char* values[] = {gateway.id().c_str(), times[0].c_str(), record.data(),
                             times[1].c_str(),     times[2].c_str(), times[3].c_str(),
                             times[4].c_str(),     times[5].c_str(), times[6].c_str()};

@@ -152,8 +152,7 @@ void RegistryState::ApplyStatusLocked(const wm::v1::Event& event, FactTime fact)
   gateway.set_last_seen_ms_epoch(std::max(gateway.last_seen_ms_epoch(), NonNegative(time_ms)));
   if (reconnected || NotOlder(fact, entry.state_time)) {
     entry.state_time = advanced(entry.state_time);
-    if (status.state() != wm::v1::GATEWAY_STATE_UNSPECIFIED &&
-        status.state() != gateway.state()) {
+    if (status.state() != wm::v1::GATEWAY_STATE_UNSPECIFIED && status.state() != gateway.state()) {
       gateway.set_state(status.state());
       gateway.set_state_since_ms_epoch(NonNegative(time_ms));
     }
@@ -328,9 +327,7 @@ void RegistryState::ApplySinkConfigsLocked(
     GatewayEntry& gateway, const google::protobuf::RepeatedPtrField<wm::v1::SinkConfig>& configs,
     FactTime fact, bool complete, bool supersedes, std::vector<SinkChange>* changes) {
   const std::string& gateway_id = gateway.gateway.id();
-  auto newer_than = [&](const FactTime& applied) {
-    return supersedes || NotOlder(fact, applied);
-  };
+  auto newer_than = [&](const FactTime& applied) { return supersedes || NotOlder(fact, applied); };
   // What an entry's time becomes when this message sets it.
   auto advanced = [&](const FactTime& applied) {
     return supersedes ? FactTime{fact.gateway_ms, std::max(applied.received_ms, fact.received_ms)}

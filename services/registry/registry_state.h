@@ -165,8 +165,8 @@ class RegistryState {
   void ApplyResponseLocked(const wm::v1::Event& event, FactTime fact)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sets what a get_gw_info answer reports, unless a newer status or answer did.
-  void ApplyGatewayInfoLocked(GatewayEntry& entry, const wm::v1::GatewayInfo& info,
-                              FactTime fact) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ApplyGatewayInfoLocked(GatewayEntry& entry, const wm::v1::GatewayInfo& info, FactTime fact)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The gateway's entry, created (and published as added) when unknown; advances last seen.
   GatewayEntry& TouchGatewayLocked(const std::string& id, int64_t time_ms)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -567,5 +567,238 @@ TEST_F(RegistryStateTest, RestoreBringsBackWhatABatchHeld) {
   EXPECT_TRUE(restored.TakeDirty().empty()) << "nothing to write back after a restore";
 }
 
+// Ordering by the gateway's time (docs/ordering.md). Every event below carries its gateway
+// time (`At`) and a later ingest time than the one before it, as a LIFO publish queue
+// delivers them.
+
+// `event` as made by the gateway at `gateway_ms`.
+wm::v1::Event At(wm::v1::Event event, uint64_t gateway_ms) {
+  event.set_gateway_time_ms_epoch(gateway_ms);
+  return event;
+}
+
+constexpr uint64_t kT = 1'800'000'000'000;  // gateway clock
+
+TEST_F(RegistryStateTest, AnOlderGetConfigsAnswerKeepsTheSinksOfANewerStatus) {
+  // The sequence: the status (sinks A and B) was made after the req_id 0 get_configs
+  // answer listing only A, which a LIFO queue held back.
+  state_.Apply(
+      At(StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE,
+                     {SinkConfigOf("sinkA", kNetwork, 1, 9), SinkConfigOf("sinkB", kNetwork, 2)},
+                     5000),
+         kT + 2000));
+  state_.Apply(At(ConfigResponseEvent("gw-1", wm::v1::GATEWAY_METHOD_GET_CONFIGS,
+                                      {SinkConfigOf("sinkA", kNetwork, 1, 5)}, 0, 0, 6000),
+                  kT + 1000));
+  EXPECT_THAT(SinkIds(), ElementsAre("gw-1/sinkA", "gw-1/sinkB"));
+  EXPECT_EQ(Sinks()[0].config().network_channel(), 9u) << "nor does it undo A's configuration";
+  EXPECT_EQ(Sinks()[0].reported_ms_epoch(), 5000u);
+  EXPECT_THAT(state_.GetGateway("gw-1")->sink_ids(), ElementsAre("sinkA", "sinkB"));
+}
+
+TEST_F(RegistryStateTest, ANewerGetConfigsAnswerStillRemovesASink) {
+  state_.Apply(At(
+      StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE,
+                  {SinkConfigOf("sinkA", kNetwork, 1), SinkConfigOf("sinkB", kNetwork, 2)}, 5000),
+      kT + 2000));
+  state_.Apply(At(ConfigResponseEvent("gw-1", wm::v1::GATEWAY_METHOD_GET_CONFIGS,
+                                      {SinkConfigOf("sinkA", kNetwork, 1)}, 0, 0, 6000),
+                  kT + 3000));
+  EXPECT_THAT(SinkIds(), ElementsAre("gw-1/sinkA"));
+  // The status of before the removal, held back, does not bring B back.
+  state_.Apply(At(
+      StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE,
+                  {SinkConfigOf("sinkA", kNetwork, 1), SinkConfigOf("sinkB", kNetwork, 2)}, 7000),
+      kT + 2500));
+  EXPECT_THAT(SinkIds(), ElementsAre("gw-1/sinkA"));
+  // Nor does an older set_config answer for B.
+  state_.Apply(At(ConfigResponseEvent("gw-1", wm::v1::GATEWAY_METHOD_SET_CONFIG,
+                                      {SinkConfigOf("sinkB", kNetwork, 2)}, 0, 0, 8000),
+                  kT + 2900));
+  EXPECT_THAT(SinkIds(), ElementsAre("gw-1/sinkA"));
+  // A sink added later is.
+  state_.Apply(At(ConfigResponseEvent("gw-1", wm::v1::GATEWAY_METHOD_SET_CONFIG,
+                                      {SinkConfigOf("sinkB", kNetwork, 2)}, 0, 0, 9000),
+                  kT + 3100));
+  EXPECT_THAT(SinkIds(), ElementsAre("gw-1/sinkA", "gw-1/sinkB"));
+}
+
+TEST_F(RegistryStateTest, ASinkReportedByANewerMessageOutlivesAnOlderCompleteList) {
+  state_.Apply(At(
+      StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE, {SinkConfigOf("sinkA", kNetwork, 1)}, 5000),
+      kT + 1000));
+  state_.Apply(At(ConfigResponseEvent("gw-1", wm::v1::GATEWAY_METHOD_SET_CONFIG,
+                                      {SinkConfigOf("sinkC", kNetwork, 3)}, 0, 0, 6000),
+                  kT + 3000));
+  // Newer than the status, older than C's report: lists A only.
+  state_.Apply(At(ConfigResponseEvent("gw-1", wm::v1::GATEWAY_METHOD_GET_CONFIGS,
+                                      {SinkConfigOf("sinkA", kNetwork, 1, 7)}, 0, 0, 7000),
+                  kT + 2000));
+  EXPECT_THAT(SinkIds(), ElementsAre("gw-1/sinkA", "gw-1/sinkC"));
+  EXPECT_EQ(Sinks()[0].config().network_channel(), 7u) << "newer than A's report: taken";
+  // A configuration only moves forward.
+  state_.Apply(At(ConfigResponseEvent("gw-1", wm::v1::GATEWAY_METHOD_SET_CONFIG,
+                                      {SinkConfigOf("sinkA", kNetwork, 1, 4)}, 0, 0, 8000),
+                  kT + 1500));
+  EXPECT_EQ(Sinks()[0].config().network_channel(), 7u);
+}
+
+TEST_F(RegistryStateTest, StatusesOutOfOrderKeepTheNewest) {
+  wm::v1::Event newer = At(StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE,
+                                       {SinkConfigOf("sinkA", kNetwork, 1, 9)}, 5000),
+                           kT + 3000);
+  newer.mutable_status()->set_firmware("1.7.0");
+  state_.Apply(newer);
+  wm::v1::Event older =
+      At(StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE,
+                     {SinkConfigOf("sinkA", kNetwork, 1, 5), SinkConfigOf("sinkB", kNetwork, 2)},
+                     6000),
+         kT + 2000);
+  older.mutable_status()->clear_features();
+  state_.Apply(older);
+  absl::StatusOr<wm::v1::Gateway> gateway = state_.GetGateway("gw-1");
+  ASSERT_TRUE(gateway.ok());
+  EXPECT_EQ(gateway->version(), "1.7.0");
+  EXPECT_EQ(gateway->features_size(), 1);
+  EXPECT_EQ(gateway->last_seen_ms_epoch(), 6000u) << "it was heard, though";
+  EXPECT_THAT(SinkIds(), ElementsAre("gw-1/sinkA"));
+  EXPECT_EQ(Sinks()[0].config().network_channel(), 9u);
+}
+
+TEST_F(RegistryStateTest, TheLastWillIsOrderedByItsArrivalAndAReconnectionStartsAfresh) {
+  state_.Apply(At(
+      StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE, {SinkConfigOf("sinkA", kNetwork, 1)}, 5000),
+      kT + 60'000));
+  // Built when the gateway started: its time is older than the status.
+  state_.Apply(At(StatusEvent("gw-1", wm::v1::GATEWAY_STATE_OFFLINE, {}, 6000), kT));
+  EXPECT_EQ(state_.GetGateway("gw-1")->state(), wm::v1::GATEWAY_STATE_OFFLINE);
+  EXPECT_THAT(SinkIds(), ElementsAre("gw-1/sinkA"));
+  // The gateway restarted with its clock behind; the first status of the new connection
+  // describes the gateway as it is.
+  state_.Apply(At(
+      StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE, {SinkConfigOf("sinkB", kNetwork, 2)}, 7000),
+      kT - 50'000));
+  EXPECT_EQ(state_.GetGateway("gw-1")->state(), wm::v1::GATEWAY_STATE_ONLINE);
+  EXPECT_THAT(SinkIds(), ElementsAre("gw-1/sinkB"));
+  // And it is the reference from then on: a newer answer applies, an older one does not.
+  state_.Apply(At(ConfigResponseEvent("gw-1", wm::v1::GATEWAY_METHOD_GET_CONFIGS,
+                                      {SinkConfigOf("sinkB", kNetwork, 2, 9)}, 0, 0, 8000),
+                  kT - 49'000));
+  EXPECT_EQ(Sinks()[0].config().network_channel(), 9u);
+  state_.Apply(At(ConfigResponseEvent("gw-1", wm::v1::GATEWAY_METHOD_GET_CONFIGS,
+                                      {SinkConfigOf("sinkA", kNetwork, 1)}, 0, 0, 9000),
+                  kT - 51'000));
+  EXPECT_THAT(SinkIds(), ElementsAre("gw-1/sinkB"));
+}
+
+TEST_F(RegistryStateTest, MessagesWithoutAGatewayTimeFallBackToReceptionOrder) {
+  // No times at all (a gateway from before 2022): the later arrival wins, as before.
+  state_.Apply(StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE,
+                           {SinkConfigOf("sinkA", kNetwork, 1), SinkConfigOf("sinkB", kNetwork, 2)},
+                           5000));
+  state_.Apply(ConfigResponseEvent("gw-1", wm::v1::GATEWAY_METHOD_GET_CONFIGS,
+                                   {SinkConfigOf("sinkA", kNetwork, 1)}, 0, 0, 6000));
+  EXPECT_THAT(SinkIds(), ElementsAre("gw-1/sinkA"));
+
+  // Mixed: an untimed answer arriving after a timed status is newer than it...
+  state_.Apply(At(
+      StatusEvent("gw-2", wm::v1::GATEWAY_STATE_ONLINE,
+                  {SinkConfigOf("sinkA", kNetwork, 1), SinkConfigOf("sinkB", kNetwork, 2)}, 5000),
+      kT + 2000));
+  state_.Apply(ConfigResponseEvent(
+      "gw-2", wm::v1::GATEWAY_METHOD_GET_CONFIGS,
+      {SinkConfigOf("sinkA", kNetwork, 1), SinkConfigOf("sinkB", kNetwork, 2, 9),
+       SinkConfigOf("sinkC", kNetwork, 3)},
+      0, 0, 6000));
+  EXPECT_THAT(SinkIds(), ElementsAre("gw-1/sinkA", "gw-2/sinkA", "gw-2/sinkB", "gw-2/sinkC"));
+  // ...but an answer made before that status, arriving last, is still older than it.
+  state_.Apply(At(ConfigResponseEvent("gw-2", wm::v1::GATEWAY_METHOD_GET_CONFIGS,
+                                      {SinkConfigOf("sinkA", kNetwork, 1)}, 0, 0, 7000),
+                  kT + 1000));
+  EXPECT_THAT(SinkIds(), ElementsAre("gw-1/sinkA", "gw-2/sinkA", "gw-2/sinkB", "gw-2/sinkC"));
+  // An untimed one arriving earlier than what was applied is older.
+  state_.Apply(ConfigResponseEvent("gw-2", wm::v1::GATEWAY_METHOD_SET_CONFIG,
+                                   {SinkConfigOf("sinkB", kNetwork, 2, 4)}, 0, 0, 5500));
+  const std::vector<wm::v1::Sink> sinks = Sinks();
+  ASSERT_EQ(sinks.size(), 4u);
+  EXPECT_EQ(sinks[2].sink_id(), "sinkB");
+  EXPECT_EQ(sinks[2].config().network_channel(), 9u);
+}
+
+TEST_F(RegistryStateTest, GatewayInfoAnswersAreOrderedWithTheStatuses) {
+  state_.Apply(At(
+      StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE, {SinkConfigOf("sinkA", kNetwork, 1)}, 5000),
+      kT + 1000));
+  wm::v1::Event info = At(
+      ConfigResponseEvent("gw-1", wm::v1::GATEWAY_METHOD_GET_GW_INFO, {}, 0, 0, 6000), kT + 3000);
+  info.mutable_response()->mutable_gateway_info()->set_model("model-y");
+  info.mutable_response()->mutable_gateway_info()->set_version("1.7.0");
+  info.mutable_response()->mutable_gateway_info()->add_features(
+      wm::v1::GATEWAY_FEATURE_CONFIGURATION_DATA_V1);
+  state_.Apply(info);
+  absl::StatusOr<wm::v1::Gateway> gateway = state_.GetGateway("gw-1");
+  ASSERT_TRUE(gateway.ok());
+  EXPECT_EQ(gateway->model(), "model-y");
+  EXPECT_EQ(gateway->version(), "1.7.0");
+  EXPECT_THAT(gateway->features(), ElementsAre(wm::v1::GATEWAY_FEATURE_CONFIGURATION_DATA_V1));
+  EXPECT_FALSE(gateway->has_max_scratchpad_size());
+
+  // A status made between the two, held back: its state counts, its info is older.
+  wm::v1::Event status =
+      At(StatusEvent("gw-1", wm::v1::GATEWAY_STATE_UNSPECIFIED, {}, 7000), kT + 2000);
+  status.mutable_status()->set_firmware("1.6.5");
+  state_.Apply(status);
+  gateway = state_.GetGateway("gw-1");
+  EXPECT_EQ(gateway->version(), "1.7.0");
+  EXPECT_EQ(gateway->model(), "model-y");
+}
+
+TEST_F(RegistryStateTest, TheTimesOfFactsSurviveARestore) {
+  state_.Apply(At(
+      StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE,
+                  {SinkConfigOf("sinkA", kNetwork, 1), SinkConfigOf("sinkB", kNetwork, 2)}, 5000),
+      kT + 2000));
+  StoreBatch batch = state_.TakeDirty();
+  ASSERT_EQ(batch.gateways.size(), 1u);
+  EXPECT_EQ(batch.gateways[0].sinks, (FactTime{kT + 2000, 5000}));
+  EXPECT_EQ(batch.gateways[0].state, (FactTime{kT + 2000, 5000}));
+  ASSERT_EQ(batch.sinks.size(), 2u);
+  EXPECT_EQ(batch.sinks[0].reported_gateway_ms, static_cast<int64_t>(kT + 2000));
+
+  RegistryState restored({}, nullptr);
+  restored.Restore({batch.gateways, batch.sinks, batch.nodes});
+  restored.Apply(At(ConfigResponseEvent("gw-1", wm::v1::GATEWAY_METHOD_GET_CONFIGS,
+                                        {SinkConfigOf("sinkA", kNetwork, 1)}, 0, 0, 6000),
+                    kT + 1000));
+  wm::v1::ListSinksResponse sinks;
+  restored.ListSinks({}, &sinks);
+  EXPECT_EQ(sinks.sinks_size(), 2) << "the restored sinks are newer than the held-back answer";
+}
+
+TEST_F(RegistryStateTest, NodeValuesFollowThePacketsRxTimeNotTheirArrival) {
+  wm::v1::Event newer = PacketEvent("gw-1", "sink1", kNetwork, 1001, 10'000, kT + 5000, 2);
+  SetNodeDiagnostics(&newer, 0x82, 2.95);
+  state_.Apply(newer);
+  wm::v1::Event older = PacketEvent("gw-1", "sink0", kNetwork, 1001, 11'000, kT + 4000, 5);
+  SetNodeDiagnostics(&older, 0x83, 3.10);
+  state_.Apply(older);
+  absl::StatusOr<wm::v1::Node> node = state_.GetNode(kNetwork, 1001);
+  ASSERT_TRUE(node.ok());
+  EXPECT_EQ(node->voltage_mv(), 2950u);
+  EXPECT_EQ(node->role().base(), wm::v1::BASE_ROLE_ROUTER);
+  EXPECT_EQ(node->sink_id(), "sink1");
+  EXPECT_EQ(node->hop_count(), 2u);
+  EXPECT_EQ(node->packets(), 2u);
+  EXPECT_EQ(node->last_seen_ms_epoch(), 11'000u);
+
+  // Without an rx time, arrival orders it.
+  wm::v1::Event untimed = PacketEvent("gw-1", "sink0", kNetwork, 1001, 12'000, /*rx_ms=*/0, 3);
+  SetNodeDiagnostics(&untimed, 0x82, 2.80);
+  state_.Apply(untimed);
+  node = state_.GetNode(kNetwork, 1001);
+  EXPECT_EQ(node->voltage_mv(), 2800u);
+  EXPECT_EQ(node->sink_id(), "sink0");
+}
+
 }  // namespace
 }  // namespace wm::registry

@@ -307,10 +307,9 @@ absl::StatusOr<RegistrySnapshot> SqliteRegistryStore::Load() {
   }
   {
     Statement query;
-    if (int rc = query.Prepare(
-            db_,
-            "SELECT gateway_id, sink_id, record, reported_gateway_ms FROM sinks "
-            "ORDER BY gateway_id, sink_id");
+    if (int rc = query.Prepare(db_,
+                               "SELECT gateway_id, sink_id, record, reported_gateway_ms FROM sinks "
+                               "ORDER BY gateway_id, sink_id");
         rc != SQLITE_OK) {
       return Error(rc, "cannot read sinks");
     }
