@@ -107,6 +107,12 @@ void IngestProcessor::HandleResponse(const wirepas::Topic& topic, std::string_vi
     return;
   }
   response->set_raw_message(payload.data(), payload.size());
+  // The gateway's clock when it answered, so that consumers order answers the way the gateway
+  // made them (docs/ordering.md); 0 when the header has none.
+  if (const auto* header = wirepas::ResponseHeaderOf(message_);
+      header != nullptr && header->has_time_ms_epoch()) {
+    event->set_gateway_time_ms_epoch(header->time_ms_epoch());
+  }
   metrics_.response_messages.Increment();
   hub_.Publish(std::move(event));
 }

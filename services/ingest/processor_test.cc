@@ -216,6 +216,56 @@ TEST_F(IngestProcessorTest, ResponsesCarryRequestIdResultAndRawMessage) {
   EXPECT_TRUE(Drain().empty());
 }
 
+TEST_F(IngestProcessorTest, GatewayMessagesCarryTheGatewaysTime) {
+  gwapi::GenericMessage status;
+  ASSERT_TRUE(status.ParseFromString(Status("gw1", gwapi::ON, 1)));
+  status.mutable_wirepas()->mutable_status_event()->mutable_header()->set_time_ms_epoch(
+      1'700'000'000'001);
+  processor_.Handle("gw-event/status/gw1", Serialize(status), true);
+
+  gwapi::GenericMessage packet;
+  ASSERT_TRUE(packet.ParseFromString(Packet("gw1", 5, 10, 11, "x")));
+  packet.mutable_wirepas()->mutable_packet_received_event()->mutable_header()->set_time_ms_epoch(
+      1'700'000'000'002);
+  processor_.Handle("gw-event/received_data/gw1/sink0/77/10/11", Serialize(packet), false);
+
+  gwapi::GenericMessage configs;
+  auto* get_configs = configs.mutable_wirepas()->mutable_get_configs_resp();
+  get_configs->mutable_header()->set_req_id(0);
+  get_configs->mutable_header()->set_gw_id("gw1");
+  get_configs->mutable_header()->set_res(gwapi::OK);
+  get_configs->mutable_header()->set_time_ms_epoch(1'700'000'000'003);
+  processor_.Handle("gw-response/get_configs/gw1", Serialize(configs), false);
+
+  gwapi::GenericMessage set_config;
+  auto* set = set_config.mutable_wirepas()->mutable_set_config_resp();
+  set->mutable_header()->set_req_id(7);
+  set->mutable_header()->set_gw_id("gw1");
+  set->mutable_header()->set_sink_id("sink0");
+  set->mutable_header()->set_res(gwapi::OK);
+  set->mutable_header()->set_time_ms_epoch(1'700'000'000'004);
+  processor_.Handle("gw-response/set_config/gw1/sink0", Serialize(set_config), false);
+
+  gwapi::GenericMessage info;
+  auto* gw_info = info.mutable_wirepas()->mutable_get_gateway_info_resp();
+  gw_info->mutable_header()->set_req_id(8);
+  gw_info->mutable_header()->set_gw_id("gw1");
+  gw_info->mutable_header()->set_res(gwapi::OK);
+  gw_info->mutable_header()->set_time_ms_epoch(1'700'000'000'005);
+  processor_.Handle("gw-response/get_gw_info/gw1", Serialize(info), false);
+
+  get_configs->mutable_header()->clear_time_ms_epoch();  // a gateway from before 2022
+  processor_.Handle("gw-response/get_configs/gw1", Serialize(configs), false);
+
+  auto events = Drain();
+  ASSERT_EQ(events.size(), 6u);
+  for (uint64_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(events[i]->gateway_time_ms_epoch(), 1'700'000'000'001 + i) << "event " << i;
+    EXPECT_EQ(events[i]->ingest_time_ms_epoch(), 1'800'000'000'000u);
+  }
+  EXPECT_EQ(events[5]->gateway_time_ms_epoch(), 0u);
+}
+
 TEST_F(IngestProcessorTest, ObservedDownlinkBecomesEvent) {
   gwapi::GenericMessage m;
   auto* req = m.mutable_wirepas()->mutable_send_packet_req();
