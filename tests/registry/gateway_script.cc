@@ -21,21 +21,23 @@ void FillSinkConfig(const PlayedSink& sink, gwapi::SinkReadConfig* out) {
 }
 
 void FillResponseHeader(const std::string& gateway_id, const std::string& sink_id,
-                        uint64_t request_id, gwapi::ResponseHeader* out) {
+                        uint64_t request_id, uint64_t gateway_time_ms, gwapi::ResponseHeader* out) {
   out->set_req_id(request_id);
   out->set_gw_id(gateway_id);
   if (!sink_id.empty()) out->set_sink_id(sink_id);
   out->set_res(gwapi::OK);
+  if (gateway_time_ms != 0) out->set_time_ms_epoch(gateway_time_ms);
 }
 
 }  // namespace
 
 std::string OnlineStatusBytes(const std::string& gateway_id, const std::vector<PlayedSink>& sinks,
-                              uint64_t event_id) {
+                              uint64_t event_id, uint64_t gateway_time_ms) {
   gwapi::GenericMessage message;
   gwapi::StatusEvent* status = message.mutable_wirepas()->mutable_status_event();
   status->mutable_header()->set_gw_id(gateway_id);
   status->mutable_header()->set_event_id(event_id);
+  if (gateway_time_ms != 0) status->mutable_header()->set_time_ms_epoch(gateway_time_ms);
   status->set_version(1);
   status->set_state(gwapi::ON);
   for (const PlayedSink& sink : sinks) FillSinkConfig(sink, status->add_configs());
@@ -51,10 +53,11 @@ std::string GetConfigsResponseTopic(const std::string& gateway_id) {
 }
 
 std::string GetConfigsResponseBytes(const std::string& gateway_id,
-                                    const std::vector<PlayedSink>& sinks, uint64_t request_id) {
+                                    const std::vector<PlayedSink>& sinks, uint64_t request_id,
+                                    uint64_t gateway_time_ms) {
   gwapi::GenericMessage message;
   gwapi::GetConfigsResp* response = message.mutable_wirepas()->mutable_get_configs_resp();
-  FillResponseHeader(gateway_id, "", request_id, response->mutable_header());
+  FillResponseHeader(gateway_id, "", request_id, gateway_time_ms, response->mutable_header());
   for (const PlayedSink& sink : sinks) FillSinkConfig(sink, response->add_configs());
   return message.SerializeAsString();
 }
@@ -64,10 +67,11 @@ std::string SetConfigResponseTopic(const std::string& gateway_id, const std::str
 }
 
 std::string SetConfigResponseBytes(const std::string& gateway_id, const PlayedSink& sink,
-                                   uint64_t request_id) {
+                                   uint64_t request_id, uint64_t gateway_time_ms) {
   gwapi::GenericMessage message;
   gwapi::SetConfigResp* response = message.mutable_wirepas()->mutable_set_config_resp();
-  FillResponseHeader(gateway_id, sink.sink_id, request_id, response->mutable_header());
+  FillResponseHeader(gateway_id, sink.sink_id, request_id, gateway_time_ms,
+                     response->mutable_header());
   FillSinkConfig(sink, response->mutable_config());
   return message.SerializeAsString();
 }

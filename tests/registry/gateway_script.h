@@ -14,22 +14,26 @@ struct PlayedSink {
   uint32_t network_channel = 5;
 };
 
+// Every message below carries `gateway_time_ms` (the gateway's clock when it made the message)
+// in its header's time_ms_epoch; 0 leaves the field out, as gateways from before 2022 do.
+
 // A gateway's retained ONLINE status (spec §3.2): every sink's configuration, model
 // "played-gw", version "1.6.0", max scratchpad size 1024 and the SCRATCHPAD_CHUNK_V1 feature.
 std::string OnlineStatusBytes(const std::string& gateway_id, const std::vector<PlayedSink>& sinks,
-                              uint64_t event_id = 1);
+                              uint64_t event_id = 1, uint64_t gateway_time_ms = 0);
 
 // A get_configs response listing `sinks` (request id 0: unsolicited, after a change), on
 // gw-response/get_configs/<gateway>.
 std::string GetConfigsResponseTopic(const std::string& gateway_id);
 std::string GetConfigsResponseBytes(const std::string& gateway_id,
-                                    const std::vector<PlayedSink>& sinks, uint64_t request_id = 0);
+                                    const std::vector<PlayedSink>& sinks, uint64_t request_id = 0,
+                                    uint64_t gateway_time_ms = 0);
 
 // A set_config response carrying the sink's new full configuration, on
 // gw-response/set_config/<gateway>/<sink>.
 std::string SetConfigResponseTopic(const std::string& gateway_id, const std::string& sink_id);
 std::string SetConfigResponseBytes(const std::string& gateway_id, const PlayedSink& sink,
-                                   uint64_t request_id = 0);
+                                   uint64_t request_id = 0, uint64_t gateway_time_ms = 0);
 
 // Node diagnostics (253 -> 255, 67 bytes) with this role byte and voltage byte
 // (volts = raw / 100 + 2.0).
