@@ -57,7 +57,7 @@ StoreBatch Inventory(int nodes) {
     gateway.set_state(wm::v1::GATEWAY_STATE_ONLINE);
     gateway.set_model("bench");
     gateway.set_version("1.6.0");
-    batch.gateways.push_back(gateway);
+    batch.gateways.push_back({gateway});
     for (int s = 0; s < 4; ++s) {
       wm::v1::Sink sink;
       sink.set_gateway_id(gateway.id());
@@ -65,7 +65,7 @@ StoreBatch Inventory(int nodes) {
       sink.mutable_config()->set_sink_id(sink.sink_id());
       sink.mutable_config()->set_network_address(0x100000 + g % 5);
       sink.mutable_config()->set_node_address(g * 4 + s + 1);
-      batch.sinks.push_back(sink);
+      batch.sinks.push_back({sink});
     }
   }
   const int64_t now_ms = absl::ToUnixMillis(absl::Now());
