@@ -24,7 +24,7 @@
 #include "tests/gw_cli/cli_runner.h"
 #include "tests/command/command_stack_fixture.h"
 #include "tools/gateway_sim/broker_observer.h"
-#include "tools/gateway_sim/crc16.h"
+#include "libs/wirepas/scratchpad_image.h"
 
 namespace wm::testing {
 namespace {
@@ -70,11 +70,12 @@ void ParseJsonLine(const std::string& output, Message* message) {
   ASSERT_TRUE(status.ok()) << status.ToString() << "\n" << lines[0];
 }
 
+// A valid scratchpad image of `size` bytes with random content, as a .otap file holds it.
 std::string RandomImage(size_t size, uint32_t seed) {
   std::mt19937 random(seed);
-  std::string image(size, '\0');
-  for (char& c : image) c = static_cast<char>(random());
-  return image;
+  std::string content(size - wirepas::kScratchpadHeaderSize, '\0');
+  for (char& c : content) c = static_cast<char>(random());
+  return wirepas::BuildScratchpadImage(content);
 }
 
 class GatewayCliTest : public CommandStackFixture {
@@ -190,7 +191,9 @@ TEST_F(GatewayCliTest, SetAppConfigPicksTheNextSequenceAndALowerOneIsRefused) {
   ASSERT_EQ(run.code, 0) << run.output;
   EXPECT_TRUE(absl::StartsWith(run.output, "set_app_config: OK\n")) << run.output;
   EXPECT_TRUE(absl::EndsWith(LineOf(run.output, "sequence used"), " 2")) << run.output;
-  EXPECT_TRUE(absl::EndsWith(LineOf(run.output, "app config data"), " f67e01 (3 bytes)"))
+  // The sink reads back its whole 80-byte app config: the data, then zeros.
+  EXPECT_TRUE(absl::EndsWith(LineOf(run.output, "app config data"),
+                             " f67e01" + std::string(2 * 77, '0') + " (80 bytes)"))
       << run.output;
   EXPECT_TRUE(absl::EndsWith(LineOf(run.output, "app config diag"), " 300 s")) << run.output;
 
@@ -220,7 +223,7 @@ TEST_F(GatewayCliTest, SetAppConfigPicksTheNextSequenceAndALowerOneIsRefused) {
   wm::v1::SetAppConfigResponse response;
   ASSERT_NO_FATAL_FAILURE(ParseJsonLine(run.output, &response));
   EXPECT_EQ(response.seq(), 2u);
-  EXPECT_EQ(response.config().app_config().data(), std::string(1, '\0'));
+  EXPECT_EQ(response.config().app_config().data(), std::string(80, '\0'));
 }
 
 TEST_F(GatewayCliTest, GatewayInfoShowsWhatTheGatewayAdvertises) {
@@ -321,7 +324,7 @@ TEST_F(GatewayCliTest, UploadGoesInChunksAndTheStatusShowsTheImage) {
   EXPECT_EQ(fields,
             (std::vector<std::string>{
                 "stored", "21", "5000",
-                absl::StrFormat("0x%04x", gateway_sim::ScratchpadCrc16(image)), "NEW", "PRESENT"}))
+                absl::StrFormat("0x%04x", wirepas::ParseScratchpadHeader(image).value().crc), "NEW", "PRESENT"}))
       << run.output;
 
   // The network should propagate it and process it after a delay; the sink reports that.
