@@ -101,6 +101,18 @@ wirepas::gwapi::RequestHeader* MutableRequestHeader(wirepas::Method method,
 // GATEWAY_RESULT_UNKNOWN, with the raw value, its name and the req_id.
 void ToGatewayResult(const wirepas::gwapi::ResponseHeader& header, wm::v1::GatewayResult* out);
 
+// The fields of a set_config request `sent` that its sink refused, when the gateway answered
+// INVALID_PARAM (which names no field): of the fields a sink refuses as an invalid value
+// (node_address, node_role, network_address, network_channel, app_config), those in `sent`,
+// less those `read_back` (the configuration in the response; nullptr when absent) shows
+// written. Names as in wm.v1.SinkConfigChange, prefixed "config.".
+std::vector<std::string> RefusedSetConfigFields(const wirepas::gwapi::SinkNewConfig& sent,
+                                                const wirepas::gwapi::SinkReadConfig* read_back);
+
+// GatewayResult.detail for INVALID_PARAM on a set_config: "the sink refused config.X", "the
+// sink refused one of config.X, config.Y", or "" when no field is left to name.
+std::string DescribeRefusedFields(const std::vector<std::string>& fields);
+
 // The fields of an otap_status answer.
 void ToScratchpadStatusResponse(const wirepas::gwapi::GetScratchpadStatusResp& in,
                                 wm::v1::GetScratchpadStatusResponse* out);

@@ -11,17 +11,18 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "libs/testing/files.h"
 #include "libs/wirepas/message.h"
+#include "libs/wirepas/scratchpad_image.h"
 #include "libs/wirepas/topic.h"
 #include "protos/wm/v1/commands.grpc.pb.h"
 #include "tests/command/command_stack.h"
 #include "tests/command/command_stack_fixture.h"
 #include "tools/gateway_sim/broker_observer.h"
-#include "libs/wirepas/scratchpad_image.h"
 
 namespace wm::testing {
 namespace {
@@ -268,6 +269,59 @@ TEST_F(CommandMethodsTest, SetConfigStopsTheStackAndStartsItAgain) {
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_TRUE(response.config().started());
   EXPECT_EQ(response.config().network_channel(), 9u);
+}
+
+TEST_F(CommandMethodsTest, AnInvalidParamNamesTheFieldTheSinkRefused) {
+  ASSERT_NO_FATAL_FAILURE(StartSim());
+  wm::v1::SetConfigRequest request;
+  request.set_gateway_id(gw());
+  request.set_sink_id("sink0");
+  // 0xFFFFFFFE addresses any sink: no node's address, which only the sink knows to refuse.
+  // The channel is fine and is written.
+  request.mutable_config()->set_node_address(0xFFFFFFFE);
+  request.mutable_config()->set_network_channel(7);
+  wm::v1::SetConfigResponse response;
+  grpc::Status status = commands().SetConfig(CallContext().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  // The reference gateway's code, whatever the field: INVALID_PARAM ...
+  EXPECT_EQ(response.result().code(), wm::v1::GATEWAY_RESULT_INVALID_PARAM);
+  EXPECT_EQ(response.result().raw_code(), 21);
+  // ... and wm-command says which field it was.
+  EXPECT_EQ(response.result().detail(), "the sink refused config.node_address");
+  EXPECT_EQ(response.config().network_channel(), 7u);
+  EXPECT_NE(response.config().node_address(), 0xFFFFFFFEu);
+
+  // A channel outside the limits the sink reported is refused by wm-command before anything
+  // is sent, naming the field and the limits.
+  request.mutable_config()->clear_node_address();
+  request.mutable_config()->set_network_channel(41);
+  status = commands().SetConfig(CallContext().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "config.network_channel"))
+      << status.error_message();
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "1..40")) << status.error_message();
+}
+
+TEST_F(CommandMethodsTest, AShortAppConfigReadsBackPaddedToTheSinksSize) {
+  ASSERT_NO_FATAL_FAILURE(StartSim());
+  wm::v1::SetConfigRequest request;
+  request.set_gateway_id(gw());
+  request.set_sink_id("sink1");
+  wm::v1::AppConfig* app = request.mutable_config()->mutable_app_config();
+  app->set_seq(2);
+  app->set_diag_interval_s(60);
+  app->set_data(std::string("\xF6\x7E\x05", 3));
+  wm::v1::SetConfigResponse response;
+  grpc::Status status = commands().SetConfig(CallContext().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.result().code(), wm::v1::GATEWAY_RESULT_OK);
+  EXPECT_EQ(response.result().detail(), "");
+  const std::string padded = std::string("\xF6\x7E\x05", 3) + std::string(77, '\0');
+  EXPECT_EQ(response.config().app_config_max_size(), 80u);
+  EXPECT_EQ(response.config().app_config().data(), padded);
+  // Every later read returns the same 80 bytes.
+  EXPECT_EQ(SinkConfig("sink1").app_config().data(), padded);
+  EXPECT_EQ(SinkConfig("sink1").app_config().seq(), 2u);
 }
 
 TEST_F(CommandMethodsTest, SetAppConfigExplicitThenAutomaticSequenceWrapping254To1) {

@@ -18,13 +18,13 @@
 #include "libs/testing/files.h"
 #include "libs/testing/subprocess.h"
 #include "libs/wirepas/message.h"
+#include "libs/wirepas/scratchpad_image.h"
 #include "libs/wirepas/topic.h"
 #include "protos/wm/v1/commands.grpc.pb.h"
 #include "tests/command/command_stack.h"
 #include "tests/gw_cli/cli_runner.h"
 #include "tests/command/command_stack_fixture.h"
 #include "tools/gateway_sim/broker_observer.h"
-#include "libs/wirepas/scratchpad_image.h"
 
 namespace wm::testing {
 namespace {
@@ -183,6 +183,19 @@ TEST_F(GatewayCliTest, SetConfigSendsOnlyTheFlagsGivenAndGetConfigsShowsTheChang
   EXPECT_TRUE(absl::StrContains(nothing.output, "wm-gw-cli: set_config: nothing to change"))
       << nothing.output;
   EXPECT_EQ(RequestsSoFar(Method::kSetConfig).size(), 1u);
+}
+
+TEST_F(GatewayCliTest, AnInvalidParamSaysWhichFieldTheSinkRefused) {
+  ASSERT_NO_FATAL_FAILURE(StartSim());
+  const CliRun run =
+      Cli("set_config", {"--sink=sink0", "--node_address=0xfffffffe", "--network_channel=7"});
+  EXPECT_EQ(run.code, 1) << run.output;
+  EXPECT_TRUE(absl::StrContains(
+      run.output, "set_config: FAILED INVALID_PARAM (21): the sink refused config.node_address"))
+      << run.output;
+  // The configuration read back follows: the channel was written.
+  EXPECT_TRUE(absl::EndsWith(LineOf(SinkBlock(run.output, "sink0"), "network channel"), " 7"))
+      << run.output;
 }
 
 TEST_F(GatewayCliTest, SetAppConfigPicksTheNextSequenceAndALowerOneIsRefused) {
