@@ -15,9 +15,9 @@
 #include "libs/testing/mosquitto.h"
 #include "libs/testing/subprocess.h"
 #include "libs/wirepas/message.h"
+#include "libs/wirepas/scratchpad_image.h"
 #include "libs/wirepas/topic.h"
 #include "tools/gateway_sim/broker_observer.h"
-#include "libs/wirepas/scratchpad_image.h"
 #include "tools/gateway_sim/sim_random.h"
 
 namespace wm::gateway_sim {
