@@ -98,7 +98,8 @@ gwapi::ErrorCode ApplyNewConfig(const gwapi::SinkNewConfig& update, const Gatewa
       config.set_network_channel(update.network_channel());
     }
   }
-  // channel_map: stack 5 sinks have none, and the gateway skips it for them (spec §2.6).
+  // channel_map: stack 5 sinks have none, and the gateway skips it for them
+  // (docs/reference-gateway.md, "get_configs and the status").
   if (update.has_keys()) {
     if (AreValidKeys(update.keys().cipher(), update.keys().authentication())) {
       config.set_are_keys_set(true);  // the keys themselves are never reported

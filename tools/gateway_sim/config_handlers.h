@@ -13,9 +13,10 @@
 namespace wm::gateway_sim {
 
 // Request handlers for a sink's configuration, as the reference gateway answers them
-// (spec §3.3, §3.7). Each takes its sink from the request header (RequestSinkId), answers
-// INVALID_SINK_ID for a sink the gateway does not have, and lists the sink in
-// Response::changed_sinks when what the sink reports changed.
+// (docs/reference-gateway.md, "set_config" and "Configuration data items"). Each takes its
+// sink from the request header (RequestSinkId), answers INVALID_SINK_ID for a sink the gateway
+// does not have, and lists the sink in Response::changed_sinks when what the sink reports
+// changed.
 
 // Diagnostic intervals a sink accepts in its app config, in seconds (0 = off).
 inline constexpr uint32_t kAllowedDiagIntervals[] = {0, 30, 60, 120, 300, 600, 1800};

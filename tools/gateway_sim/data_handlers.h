@@ -11,8 +11,8 @@
 
 namespace wm::gateway_sim {
 
-// The largest downlink payload the sink takes; longer ones than its MTU are fragmented
-// (spec §3.4).
+// The largest downlink payload the sink takes; longer ones than its MTU are fragmented by the
+// mesh API library (docs/reference-gateway.md, "send_data").
 inline constexpr size_t kMaxSendDataPayload = 1500;
 // hop_limit is 4 bits; 0 means no limit.
 inline constexpr uint32_t kMaxHopLimit = 15;
