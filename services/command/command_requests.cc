@@ -475,6 +475,21 @@ std::vector<std::string> RefusedSetConfigFields(const gwapi::SinkNewConfig& sent
   return refused;
 }
 
+std::string DescribeUploadResult(wm::v1::GatewayResultCode code, size_t image_size) {
+  switch (code) {
+    case wm::v1::GATEWAY_RESULT_INVALID_SCRATCHPAD:
+      return "the image does not start with a valid scratchpad header (tag and length); upload "
+             "an .otap file as the SDK builds it";
+    case wm::v1::GATEWAY_RESULT_INVALID_DATA_PAYLOAD:
+      return "the image's content does not have the CRC its scratchpad header holds";
+    case wm::v1::GATEWAY_RESULT_INVALID_PARAM:
+      return absl::StrCat("the sink does not take an image of ", image_size,
+                          " bytes (a multiple of 4, at least 96, within its scratchpad area)");
+    default:
+      return "";
+  }
+}
+
 std::string DescribeRefusedFields(const std::vector<std::string>& fields) {
   if (fields.empty()) return "";
   if (fields.size() == 1) return absl::StrCat("the sink refused ", fields[0]);

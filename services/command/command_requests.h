@@ -109,6 +109,11 @@ void ToGatewayResult(const wirepas::gwapi::ResponseHeader& header, wm::v1::Gatew
 std::vector<std::string> RefusedSetConfigFields(const wirepas::gwapi::SinkNewConfig& sent,
                                                 const wirepas::gwapi::SinkReadConfig* read_back);
 
+// GatewayResult.detail for the answer `code` to an upload of an image of `image_size` bytes:
+// what a sink refused (docs/reference-gateway.md, "otap_load_scratchpad"), or "" for a code
+// that needs no words.
+std::string DescribeUploadResult(wm::v1::GatewayResultCode code, size_t image_size);
+
 // GatewayResult.detail for INVALID_PARAM on a set_config: "the sink refused config.X", "the
 // sink refused one of config.X, config.Y", or "" when no field is left to name.
 std::string DescribeRefusedFields(const std::vector<std::string>& fields);

@@ -197,6 +197,10 @@ class UploadReactor final : public grpc::ServerReadReactor<wm::v1::UploadScratch
       }
       *response_->mutable_result() = reply.result;
       const bool last = index + 1 == chunks_.size();
+      if (last && !image_.empty()) {
+        response_->mutable_result()->set_detail(
+            DescribeUploadResult(reply.result.code(), image_.size()));
+      }
       if (last || reply.result.code() != wm::v1::GATEWAY_RESULT_OK) {
         if (!last) {
           spdlog::warn("upload_chunk_refused gateway={} sink={} offset={} result={}",

@@ -321,13 +321,29 @@ TEST_F(GatewayCliTest, UploadGoesInChunksAndTheStatusShowsTheImage) {
   EXPECT_TRUE(absl::StrContains(run.output, "wm-gw-cli: file: cannot read")) << run.output;
   EXPECT_TRUE(RequestsSoFar(Method::kOtapLoadScratchpad).empty());
 
+  // A file that is no scratchpad image goes up unchanged, and the sink refuses it.
+  const std::string junk_path = TestTmpDir() + "/junk.otap";
+  ASSERT_TRUE(WriteFile(junk_path, image.substr(32)).ok());
+  run = Cli("scratchpad_upload", {"--sink=sink0", "--seq=21", "--file=" + junk_path});
+  EXPECT_EQ(run.code, 1) << run.output;
+  EXPECT_TRUE(absl::StrContains(run.output, "scratchpad_upload: FAILED INVALID_SCRATCHPAD (15): "
+                                            "the image does not start with a valid scratchpad "
+                                            "header"))
+      << run.output;
+  std::vector<wirepas::GenericMessage> sent = RequestsSoFar(Method::kOtapLoadScratchpad);
+  std::string junk_sent;
+  for (const wirepas::GenericMessage& chunk : sent) {
+    junk_sent += chunk.wirepas().upload_scratchpad_req().scratchpad();
+  }
+  EXPECT_TRUE(junk_sent == image.substr(32));
+
   run = Cli("scratchpad_upload", {"--sink=sink0", "--seq=21", "--file=" + path});
   ASSERT_EQ(run.code, 0) << run.output;
   EXPECT_TRUE(absl::StrContains(run.output, "scratchpad_upload: OK")) << run.output;
   EXPECT_TRUE(absl::EndsWith(LineOf(run.output, "size"), " 5000 bytes")) << run.output;
   EXPECT_TRUE(absl::EndsWith(LineOf(run.output, "chunk size"), " 1024 bytes")) << run.output;
   EXPECT_TRUE(absl::EndsWith(LineOf(run.output, "requests sent"), " 5")) << run.output;
-  EXPECT_EQ(RequestsSoFar(Method::kOtapLoadScratchpad).size(), 5u);
+  EXPECT_EQ(RequestsSoFar(Method::kOtapLoadScratchpad).size(), sent.size() + 5);
 
   run = Cli("scratchpad_status", {"--sink=sink0"});
   ASSERT_EQ(run.code, 0) << run.output;
