@@ -66,6 +66,10 @@ bool ScratchpadContentMatchesCrc(std::string_view image, const ScratchpadHeader&
   return ScratchpadCrc16(image.substr(kScratchpadHeaderSize)) == header.crc;
 }
 
+void SetScratchpadSequence(uint8_t seq, std::string& image) {
+  image[kSeqOffset] = static_cast<char>(seq);
+}
+
 std::string BuildScratchpadImage(std::string_view content) {
   std::string image(kScratchpadTag);
   image.reserve(kScratchpadHeaderSize + content.size());

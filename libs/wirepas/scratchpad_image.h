@@ -53,6 +53,10 @@ absl::StatusOr<ScratchpadHeader> ParseScratchpadHeader(std::string_view image);
 // `image` must have a header that ParseScratchpadHeader accepts.
 bool ScratchpadContentMatchesCrc(std::string_view image, const ScratchpadHeader& header);
 
+// Writes `seq` into the header of `image` (which must hold one), as a sink does with the
+// upload's sequence when it stores an image.
+void SetScratchpadSequence(uint8_t seq, std::string& image);
+
 // A scratchpad image holding `content`: the tag, a header with the content's length and CRC,
 // sequence 255, type 0 and status 0xFFFFFFFF, then `content`. The image is
 // kScratchpadHeaderSize + content.size() bytes; a sink takes images whose size is a multiple of

@@ -47,6 +47,15 @@ TEST(ScratchpadImageTest, HeaderReadsBackWhatWasBuilt) {
   EXPECT_TRUE(ScratchpadContentMatchesCrc(image, *header));
 }
 
+TEST(ScratchpadImageTest, TheSequenceCanBeSetInTheHeader) {
+  std::string image = BuildScratchpadImage(std::string(64, '\x01'));
+  SetScratchpadSequence(21, image);
+  absl::StatusOr<ScratchpadHeader> header = ParseScratchpadHeader(image);
+  ASSERT_TRUE(header.ok()) << header.status();
+  EXPECT_EQ(header->seq, 21);
+  EXPECT_TRUE(ScratchpadContentMatchesCrc(image, *header));  // the CRC covers the content only
+}
+
 TEST(ScratchpadImageTest, ChangedContentNoLongerMatchesTheCrc) {
   std::string image = BuildScratchpadImage(std::string(64, '\x01'));
   image.back() = '\x02';

@@ -52,8 +52,8 @@ std::string RandomImage(size_t size, uint32_t seed) {
 }
 
 // What the sink keeps of `image` uploaded with `seq`: the sequence in its header.
-std::string AsStored(std::string image, uint32_t seq) {
-  image[22] = static_cast<char>(seq);
+std::string AsStored(std::string image, uint8_t seq) {
+  wirepas::SetScratchpadSequence(seq, image);
   return image;
 }
 

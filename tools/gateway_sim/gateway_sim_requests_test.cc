@@ -269,7 +269,7 @@ TEST_F(RequestsTest, AChunkedScratchpadIsReassembledIdentically) {
   absl::StatusOr<std::string> written = wm::testing::ReadFile(*dir + "/sim-gw-1_sink1.bin");
   ASSERT_TRUE(written.ok()) << written.status();
   std::string expected = image;
-  expected[22] = 77;  // the sink keeps the upload's sequence in the header
+  wirepas::SetScratchpadSequence(77, expected);  // as the sink keeps it
   EXPECT_TRUE(*written == expected) << written->size();
 
   // Processing is dropped: no answer, though a later request is answered.

@@ -9,9 +9,6 @@
 namespace wm::gateway_sim {
 namespace {
 
-// Where the sink keeps the upload's sequence in the stored image's header.
-constexpr size_t kHeaderSeqOffset = 22;
-
 // Blanks the sink's scratchpad (erased flash reads as status NEW).
 void ClearScratchpad(SinkState& sink) {
   gwapi::ScratchpadInfo* stored = sink.config.mutable_stored_scratchpad();
@@ -41,7 +38,7 @@ gwapi::ErrorCode WriteImage(std::string image, uint32_t seq, SinkState& sink) {
   stored->set_seq(seq);
   sink.config.set_stored_type(gwapi::PRESENT);
   sink.config.set_stored_status(gwapi::NEW);
-  image[kHeaderSeqOffset] = static_cast<char>(seq);
+  wirepas::SetScratchpadSequence(static_cast<uint8_t>(seq), image);
   sink.scratchpad = std::move(image);
   return gwapi::OK;
 }

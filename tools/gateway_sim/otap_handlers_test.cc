@@ -83,8 +83,8 @@ uint16_t HeaderCrc(const std::string& image) {
 }
 
 // `image` as the sink keeps it after an upload with `seq`: the sequence in its header.
-std::string Stored(std::string image, uint32_t seq) {
-  image[22] = static_cast<char>(seq);
+std::string Stored(std::string image, uint8_t seq) {
+  wirepas::SetScratchpadSequence(seq, image);
   return image;
 }
 
