@@ -336,6 +336,17 @@ TEST(RefusedSetConfigFieldsTest, AnAppConfigReadBackPaddedWithZerosWasWritten) {
             std::vector<std::string>{"config.app_config"});
 }
 
+TEST(DescribeUploadResultTest, SaysWhatTheSinkRefused) {
+  EXPECT_NE(DescribeUploadResult(wm::v1::GATEWAY_RESULT_INVALID_SCRATCHPAD, 5000)
+                .find("scratchpad header"),
+            std::string::npos);
+  EXPECT_NE(DescribeUploadResult(wm::v1::GATEWAY_RESULT_INVALID_DATA_PAYLOAD, 5000).find("CRC"),
+            std::string::npos);
+  EXPECT_NE(DescribeUploadResult(wm::v1::GATEWAY_RESULT_INVALID_PARAM, 90).find("90 bytes"),
+            std::string::npos);
+  EXPECT_EQ(DescribeUploadResult(wm::v1::GATEWAY_RESULT_OK, 5000), "");
+}
+
 TEST(ToGatewayResultTest, CodeUnknownToThisBuildIsReportedRaw) {
   // A newer gateway's code 42: the proto2 parser keeps it among the unknown fields.
   gwapi::ResponseHeader sent;
