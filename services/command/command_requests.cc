@@ -490,6 +490,18 @@ std::string DescribeUploadResult(wm::v1::GatewayResultCode code, size_t image_si
   }
 }
 
+std::string DescribeTargetResult(wm::v1::GatewayResultCode code,
+                                 const gwapi::TargetScratchpadAndAction& sent) {
+  if (code != wm::v1::GATEWAY_RESULT_INVALID_PARAM) return "";
+  if (sent.action() == gwapi::PROPAGATE_AND_PROCESS_WITH_DELAY) {
+    return "the sink refused the target: a target sequence of 0 (also the default when no "
+           "scratchpad is stored), or a delay it does not take: none, 0, or the very delay it "
+           "already has";
+  }
+  return "the sink refused the target: a target sequence of 0 (also the default when no "
+         "scratchpad is stored)";
+}
+
 std::string DescribeRefusedFields(const std::vector<std::string>& fields) {
   if (fields.empty()) return "";
   if (fields.size() == 1) return absl::StrCat("the sink refused ", fields[0]);

@@ -114,6 +114,12 @@ std::vector<std::string> RefusedSetConfigFields(const wirepas::gwapi::SinkNewCon
 // that needs no words.
 std::string DescribeUploadResult(wm::v1::GatewayResultCode code, size_t image_size);
 
+// GatewayResult.detail for INVALID_PARAM on an otap_set_target_scratchpad of `sent`: what a
+// sink refuses in a target (docs/reference-gateway.md, "otap_set_target_scratchpad"), or "" for
+// another code.
+std::string DescribeTargetResult(wm::v1::GatewayResultCode code,
+                                 const wirepas::gwapi::TargetScratchpadAndAction& sent);
+
 // GatewayResult.detail for INVALID_PARAM on a set_config: "the sink refused config.X", "the
 // sink refused one of config.X, config.Y", or "" when no field is left to name.
 std::string DescribeRefusedFields(const std::vector<std::string>& fields);

@@ -347,6 +347,19 @@ TEST(DescribeUploadResultTest, SaysWhatTheSinkRefused) {
   EXPECT_EQ(DescribeUploadResult(wm::v1::GATEWAY_RESULT_OK, 5000), "");
 }
 
+TEST(DescribeTargetResultTest, ADelayActionMentionsTheDelaysASinkRefuses) {
+  gwapi::TargetScratchpadAndAction target;
+  target.set_action(gwapi::PROPAGATE_AND_PROCESS_WITH_DELAY);
+  EXPECT_NE(DescribeTargetResult(wm::v1::GATEWAY_RESULT_INVALID_PARAM, target)
+                .find("the very delay it already has"),
+            std::string::npos);
+  target.set_action(gwapi::PROPAGATE_ONLY);
+  const std::string other = DescribeTargetResult(wm::v1::GATEWAY_RESULT_INVALID_PARAM, target);
+  EXPECT_NE(other.find("target sequence of 0"), std::string::npos);
+  EXPECT_EQ(other.find("delay"), std::string::npos);
+  EXPECT_EQ(DescribeTargetResult(wm::v1::GATEWAY_RESULT_OK, target), "");
+}
+
 TEST(ToGatewayResultTest, CodeUnknownToThisBuildIsReportedRaw) {
   // A newer gateway's code 42: the proto2 parser keeps it among the unknown fields.
   gwapi::ResponseHeader sent;

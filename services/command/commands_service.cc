@@ -486,8 +486,9 @@ grpc::ServerUnaryReactor* CommandsService::SetScratchpadTargetAndAction(
     *gateway_request.message.mutable_wirepas()
          ->mutable_set_scratchpad_target_and_action_req()
          ->mutable_target_and_action() = target;
-    SendAndFinish(call, std::move(gateway_request), [response](const GatewayReply& reply) {
+    SendAndFinish(call, std::move(gateway_request), [response, target](const GatewayReply& reply) {
       *response->mutable_result() = reply.result;
+      response->mutable_result()->set_detail(DescribeTargetResult(reply.result.code(), target));
     });
   });
   return reactor;

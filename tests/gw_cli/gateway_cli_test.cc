@@ -370,6 +370,14 @@ TEST_F(GatewayCliTest, UploadGoesInChunksAndTheStatusShowsTheImage) {
   EXPECT_EQ(status.target_and_action().target_sequence(), 21u);
   EXPECT_EQ(status.target_and_action().delay(), wm::v1::PROCESSING_DELAY_SIX_HOURS);
 
+  // The same delay again: a sink refuses it, and wm-command says why that may be.
+  run = Cli("scratchpad_target", {"--sink=sink0", "--action=propagate_and_process_with_delay",
+                                  "--target_seq=21", "--param=6h"});
+  EXPECT_EQ(run.code, 1) << run.output;
+  EXPECT_TRUE(absl::StrContains(run.output, "scratchpad_target: FAILED INVALID_PARAM (21): "))
+      << run.output;
+  EXPECT_TRUE(absl::StrContains(run.output, "the very delay it already has")) << run.output;
+
   // Processing makes it the processed scratchpad.
   run = Cli("scratchpad_process", {"--sink=sink0"});
   ASSERT_EQ(run.code, 0) << run.output;
