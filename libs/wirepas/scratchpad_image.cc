@@ -55,9 +55,9 @@ absl::StatusOr<ScratchpadHeader> ParseScratchpadHeader(std::string_view image) {
   header.type = ReadLe(image, kTypeOffset, 4);
   header.status = ReadLe(image, kStatusOffset, 4);
   if (header.length != image.size() - kScratchpadHeaderSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("scratchpad header says ", header.length, " bytes follow it, the image has ",
-                     image.size() - kScratchpadHeaderSize));
+    return absl::InvalidArgumentError(absl::StrCat("scratchpad header says ", header.length,
+                                                   " bytes follow it, the image has ",
+                                                   image.size() - kScratchpadHeaderSize));
   }
   return header;
 }
@@ -76,8 +76,8 @@ std::string BuildScratchpadImage(std::string_view content) {
   AppendLe(static_cast<uint32_t>(content.size()), 4, image);
   AppendLe(ScratchpadCrc16(content), 2, image);
   image.push_back(static_cast<char>(kToolSequence));
-  image.push_back('\0');     // padding
-  AppendLe(0, 4, image);     // type
+  image.push_back('\0');  // padding
+  AppendLe(0, 4, image);  // type
   AppendLe(kStatusNotProcessed, 4, image);
   image.append(content);
   return image;

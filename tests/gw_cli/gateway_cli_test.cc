@@ -22,8 +22,8 @@
 #include "libs/wirepas/topic.h"
 #include "protos/wm/v1/commands.grpc.pb.h"
 #include "tests/command/command_stack.h"
-#include "tests/gw_cli/cli_runner.h"
 #include "tests/command/command_stack_fixture.h"
+#include "tests/gw_cli/cli_runner.h"
 #include "tools/gateway_sim/broker_observer.h"
 
 namespace wm::testing {
@@ -205,8 +205,8 @@ TEST_F(GatewayCliTest, SetAppConfigPicksTheNextSequenceAndALowerOneIsRefused) {
   EXPECT_TRUE(absl::StartsWith(run.output, "set_app_config: OK\n")) << run.output;
   EXPECT_TRUE(absl::EndsWith(LineOf(run.output, "sequence used"), " 2")) << run.output;
   // The sink reads back its whole 80-byte app config: the data, then zeros.
-  EXPECT_TRUE(
-      absl::EndsWith(LineOf(run.output, "app config data"), " f67e01 then 77 zero bytes (80 bytes)"))
+  EXPECT_TRUE(absl::EndsWith(LineOf(run.output, "app config data"),
+                             " f67e01 then 77 zero bytes (80 bytes)"))
       << run.output;
   EXPECT_TRUE(absl::EndsWith(LineOf(run.output, "app config diag"), " 300 s")) << run.output;
 
@@ -326,9 +326,10 @@ TEST_F(GatewayCliTest, UploadGoesInChunksAndTheStatusShowsTheImage) {
   ASSERT_TRUE(WriteFile(junk_path, image.substr(32)).ok());
   run = Cli("scratchpad_upload", {"--sink=sink0", "--seq=21", "--file=" + junk_path});
   EXPECT_EQ(run.code, 1) << run.output;
-  EXPECT_TRUE(absl::StrContains(run.output, "scratchpad_upload: FAILED INVALID_SCRATCHPAD (15): "
-                                            "the image does not start with a valid scratchpad "
-                                            "header"))
+  EXPECT_TRUE(absl::StrContains(run.output,
+                                "scratchpad_upload: FAILED INVALID_SCRATCHPAD (15): "
+                                "the image does not start with a valid scratchpad "
+                                "header"))
       << run.output;
   std::vector<wirepas::GenericMessage> sent = RequestsSoFar(Method::kOtapLoadScratchpad);
   std::string junk_sent;
@@ -353,7 +354,8 @@ TEST_F(GatewayCliTest, UploadGoesInChunksAndTheStatusShowsTheImage) {
   EXPECT_EQ(fields,
             (std::vector<std::string>{
                 "stored", "21", "5000",
-                absl::StrFormat("0x%04x", wirepas::ParseScratchpadHeader(image).value().crc), "NEW", "PRESENT"}))
+                absl::StrFormat("0x%04x", wirepas::ParseScratchpadHeader(image).value().crc), "NEW",
+                "PRESENT"}))
       << run.output;
 
   // The network should propagate it and process it after a delay; the sink reports that.

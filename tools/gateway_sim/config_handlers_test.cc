@@ -292,9 +292,9 @@ TEST(SetConfigTest, AnAppConfigNeedsTheNodeToBeASink) {
 TEST(SetConfigTest, AFailingFieldDoesNotStopTheOthersAndTheLastFailureIsReported) {
   GatewayState state = TestGatewayState();
   SetConfigRequest request("sink0");
-  request.config->set_node_address(0);            // INVALID_PARAM
-  request.config->set_network_address(0x222222);  // fine
-  request.config->set_network_channel(41);        // INVALID_PARAM too, written later
+  request.config->set_node_address(0);                  // INVALID_PARAM
+  request.config->set_network_address(0x222222);        // fine
+  request.config->set_network_channel(41);              // INVALID_PARAM too, written later
   request.config->mutable_keys()->set_cipher("short");  // INTERNAL_ERROR, written last
   request.config->mutable_keys()->set_authentication("short");
   absl::StatusOr<Response> response = Answer(ConfigRouter(), kSink0Topic, request.message, state);
@@ -326,8 +326,8 @@ TEST(SetConfigTest, EachFieldsOwnErrorCode) {
        gwapi::INVALID_PARAM},
       {"channel 0", [](gwapi::SinkNewConfig* c) { c->set_network_channel(0); },
        gwapi::INVALID_PARAM},
-      {"channel above the sink's limits", [](gwapi::SinkNewConfig* c) { c->set_network_channel(41); },
-       gwapi::INVALID_PARAM},
+      {"channel above the sink's limits",
+       [](gwapi::SinkNewConfig* c) { c->set_network_channel(41); }, gwapi::INVALID_PARAM},
       {"app config above the sink's size",
        [](gwapi::SinkNewConfig* c) { *c->mutable_app_config() = AppConfig(2, 60, 81); },
        gwapi::INVALID_PARAM},

@@ -119,8 +119,8 @@ void SetTarget(const gwapi::SinkReadConfig& sink, MsapNodeStatus& status) {
   if (target.has_delay()) status.target_delay = DelayMinutes(target.delay());
   // A raw parameter is the sink's delay byte (processing_delay.h).
   if (target.has_raw()) {
-    status.target_delay = static_cast<uint16_t>(ProcessingDelayMinutes(
-        static_cast<uint8_t>(target.raw())));
+    status.target_delay =
+        static_cast<uint16_t>(ProcessingDelayMinutes(static_cast<uint8_t>(target.raw())));
   }
   if (target.action() == gwapi::PROPAGATE_AND_PROCESS_WITH_DELAY) {
     status.remaining_delay = status.target_delay;  // the countdown starts once processed

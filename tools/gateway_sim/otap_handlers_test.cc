@@ -69,7 +69,8 @@ gwapi::GetScratchpadStatusResp Status(GatewayState& state, const std::string& si
 
 // A valid scratchpad image of `size` bytes (tag, header, random content).
 std::string Image(size_t size, uint64_t seed = 3) {
-  return wirepas::BuildScratchpadImage(SimRandom(seed).Bytes(size - wirepas::kScratchpadHeaderSize));
+  return wirepas::BuildScratchpadImage(
+      SimRandom(seed).Bytes(size - wirepas::kScratchpadHeaderSize));
 }
 
 // `size` random bytes: no scratchpad header.
@@ -265,7 +266,7 @@ TEST(OtapLoadTest, ChunksMayComeAtAnyOffsetAndTheImageIsStoredOnceEveryByteCame)
   // a new one and drops what came before.
   EXPECT_EQ(LoadRes(state, Load(10, &c1, {{252, 100}})), gwapi::OK);
   EXPECT_EQ(LoadRes(state, Load(10, &c2, {{252, 200}})), gwapi::OK);
-  EXPECT_EQ(LoadRes(state, Load(10, &c0, {{252, 0}})), gwapi::OK);  // restarts: only c0 now
+  EXPECT_EQ(LoadRes(state, Load(10, &c0, {{252, 0}})), gwapi::OK);    // restarts: only c0 now
   EXPECT_EQ(LoadRes(state, Load(11, &c1, {{252, 100}})), gwapi::OK);  // restarts as seq 11
   EXPECT_EQ(LoadRes(state, Load(10, &c2, {{252, 200}})), gwapi::OK);  // restarts as seq 10
   EXPECT_EQ(ConfigOf(state, "sink0").stored_scratchpad().seq(), 9u);

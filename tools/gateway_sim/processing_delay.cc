@@ -17,13 +17,13 @@ struct PredefinedDelay {
 };
 
 constexpr PredefinedDelay kPredefined[] = {
-    {gwapi::TEN_MINUTES, Code(kUnitMinutes, 10)},  // 0x4A
+    {gwapi::TEN_MINUTES, Code(kUnitMinutes, 10)},     // 0x4A
     {gwapi::THIRTY_MINUTES, Code(kUnitMinutes, 30)},  // 0x5E
-    {gwapi::ONE_HOUR, Code(kUnitHours, 1)},  // 0x81
-    {gwapi::SIX_HOURS, Code(kUnitHours, 6)},  // 0x86
-    {gwapi::ONE_DAY, Code(kUnitDays, 1)},  // 0xC1
-    {gwapi::TWO_DAYS, Code(kUnitDays, 2)},  // 0xC2
-    {gwapi::FIVE_DAYS, Code(kUnitDays, 5)},  // 0xC5
+    {gwapi::ONE_HOUR, Code(kUnitHours, 1)},           // 0x81
+    {gwapi::SIX_HOURS, Code(kUnitHours, 6)},          // 0x86
+    {gwapi::ONE_DAY, Code(kUnitDays, 1)},             // 0xC1
+    {gwapi::TWO_DAYS, Code(kUnitDays, 2)},            // 0xC2
+    {gwapi::FIVE_DAYS, Code(kUnitDays, 5)},           // 0xC5
 };
 
 }  // namespace
@@ -42,9 +42,7 @@ std::optional<gwapi::ProcessingDelay> PredefinedProcessingDelay(uint8_t code) {
   return std::nullopt;
 }
 
-bool IsValidProcessingDelayCode(uint8_t code) {
-  return (code >> 6) != 0 && (code & 0x3F) != 0;
-}
+bool IsValidProcessingDelayCode(uint8_t code) { return (code >> 6) != 0 && (code & 0x3F) != 0; }
 
 uint32_t ProcessingDelayMinutes(uint8_t code) {
   if (!IsValidProcessingDelayCode(code)) return 0;

@@ -75,8 +75,7 @@ TEST(FormatSinkConfigTest, TheZerosThatPadAnAppConfigAreCounted) {
       << text;
   config.mutable_app_config()->set_data(std::string(80, '\0'));
   text = FormatSinkConfig(config);
-  EXPECT_TRUE(absl::EndsWith(LineOf(text, "app config data"), " 80 zero bytes (80 bytes)"))
-      << text;
+  EXPECT_TRUE(absl::EndsWith(LineOf(text, "app config data"), " 80 zero bytes (80 bytes)")) << text;
   config.mutable_app_config()->set_data(std::string("\x01\x00", 2));
   text = FormatSinkConfig(config);
   EXPECT_TRUE(absl::EndsWith(LineOf(text, "app config data"), " 01 then 1 zero byte (2 bytes)"))
