@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "libs/wirepas/convert.h"
 #include "third_party/system/string_view_compat.h"
 
@@ -426,6 +427,85 @@ void ToGatewayResult(const gwapi::ResponseHeader& header, wm::v1::GatewayResult*
   out->set_raw_code(raw);
   out->set_name(wirepas::ResultCodeName(raw));
   out->set_request_id(header.req_id());
+}
+
+namespace {
+
+// Whether `read_back` holds the app config `sent` wrote: its sequence and interval, and its
+// data followed by nothing but the zeros a sink pads it with.
+bool AppConfigWritten(const gwapi::AppConfigData& sent, const gwapi::AppConfigData& read_back) {
+  if (sent.seq() != read_back.seq() || sent.diag_interval_s() != read_back.diag_interval_s()) {
+    return false;
+  }
+  const std::string& data = sent.app_config_data();
+  const std::string& stored = read_back.app_config_data();
+  if (stored.size() < data.size() || stored.compare(0, data.size(), data) != 0) return false;
+  return stored.find_first_not_of('\0', data.size()) == std::string::npos;
+}
+
+}  // namespace
+
+std::vector<std::string> RefusedSetConfigFields(const gwapi::SinkNewConfig& sent,
+                                                const gwapi::SinkReadConfig* read_back) {
+  std::vector<std::string> refused;
+  const auto check = [&](bool present, const char* name, auto written) {
+    if (!present) return;
+    if (read_back != nullptr && written()) return;
+    refused.push_back(absl::StrCat("config.", name));
+  };
+  check(sent.has_node_address(), "node_address", [&] {
+    return read_back->has_node_address() && read_back->node_address() == sent.node_address();
+  });
+  check(sent.has_node_role(), "node_role", [&] {
+    return read_back->has_node_role() &&
+           read_back->node_role().SerializeAsString() == sent.node_role().SerializeAsString();
+  });
+  check(sent.has_network_address(), "network_address", [&] {
+    return read_back->has_network_address() &&
+           read_back->network_address() == sent.network_address();
+  });
+  check(sent.has_network_channel(), "network_channel", [&] {
+    return read_back->has_network_channel() &&
+           read_back->network_channel() == sent.network_channel();
+  });
+  check(sent.has_app_config(), "app_config", [&] {
+    return read_back->has_app_config() &&
+           AppConfigWritten(sent.app_config(), read_back->app_config());
+  });
+  return refused;
+}
+
+std::string DescribeUploadResult(wm::v1::GatewayResultCode code, size_t image_size) {
+  switch (code) {
+    case wm::v1::GATEWAY_RESULT_INVALID_SCRATCHPAD:
+      return "the image does not start with a valid scratchpad header (tag and length); upload "
+             "an .otap file as the SDK builds it";
+    case wm::v1::GATEWAY_RESULT_INVALID_DATA_PAYLOAD:
+      return "the image's content does not have the CRC its scratchpad header holds";
+    case wm::v1::GATEWAY_RESULT_INVALID_PARAM:
+      return absl::StrCat("the sink does not take an image of ", image_size,
+                          " bytes (a multiple of 4, at least 96, within its scratchpad area)");
+    default:
+      return "";
+  }
+}
+
+std::string DescribeTargetResult(wm::v1::GatewayResultCode code,
+                                 const gwapi::TargetScratchpadAndAction& sent) {
+  if (code != wm::v1::GATEWAY_RESULT_INVALID_PARAM) return "";
+  if (sent.action() == gwapi::PROPAGATE_AND_PROCESS_WITH_DELAY) {
+    return "the sink refused the target: a target sequence of 0 (also the default when no "
+           "scratchpad is stored), or a delay it does not take: none, 0, or the very delay it "
+           "already has";
+  }
+  return "the sink refused the target: a target sequence of 0 (also the default when no "
+         "scratchpad is stored)";
+}
+
+std::string DescribeRefusedFields(const std::vector<std::string>& fields) {
+  if (fields.empty()) return "";
+  if (fields.size() == 1) return absl::StrCat("the sink refused ", fields[0]);
+  return absl::StrCat("the sink refused one of ", absl::StrJoin(fields, ", "));
 }
 
 void ToScratchpadStatusResponse(const gwapi::GetScratchpadStatusResp& in,

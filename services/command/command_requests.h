@@ -101,6 +101,29 @@ wirepas::gwapi::RequestHeader* MutableRequestHeader(wirepas::Method method,
 // GATEWAY_RESULT_UNKNOWN, with the raw value, its name and the req_id.
 void ToGatewayResult(const wirepas::gwapi::ResponseHeader& header, wm::v1::GatewayResult* out);
 
+// The fields of a set_config request `sent` that its sink refused, when the gateway answered
+// INVALID_PARAM (which names no field): of the fields a sink refuses as an invalid value
+// (node_address, node_role, network_address, network_channel, app_config), those in `sent`,
+// less those `read_back` (the configuration in the response; nullptr when absent) shows
+// written. Names as in wm.v1.SinkConfigChange, prefixed "config.".
+std::vector<std::string> RefusedSetConfigFields(const wirepas::gwapi::SinkNewConfig& sent,
+                                                const wirepas::gwapi::SinkReadConfig* read_back);
+
+// GatewayResult.detail for the answer `code` to an upload of an image of `image_size` bytes:
+// what a sink refused (docs/reference-gateway.md, "otap_load_scratchpad"), or "" for a code
+// that needs no words.
+std::string DescribeUploadResult(wm::v1::GatewayResultCode code, size_t image_size);
+
+// GatewayResult.detail for INVALID_PARAM on an otap_set_target_scratchpad of `sent`: what a
+// sink refuses in a target (docs/reference-gateway.md, "otap_set_target_scratchpad"), or "" for
+// another code.
+std::string DescribeTargetResult(wm::v1::GatewayResultCode code,
+                                 const wirepas::gwapi::TargetScratchpadAndAction& sent);
+
+// GatewayResult.detail for INVALID_PARAM on a set_config: "the sink refused config.X", "the
+// sink refused one of config.X, config.Y", or "" when no field is left to name.
+std::string DescribeRefusedFields(const std::vector<std::string>& fields);
+
 // The fields of an otap_status answer.
 void ToScratchpadStatusResponse(const wirepas::gwapi::GetScratchpadStatusResp& in,
                                 wm::v1::GetScratchpadStatusResponse* out);

@@ -1,6 +1,7 @@
 #include "services/command/command_requests.h"
 
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -284,6 +285,79 @@ TEST(ToGatewayResultTest, KnownCodeIsTyped) {
   EXPECT_EQ(result.raw_code(), 17);
   EXPECT_EQ(result.name(), "INVALID_SEQUENCE_NUMBER");
   EXPECT_EQ(result.request_id(), 9u);
+}
+
+TEST(RefusedSetConfigFieldsTest, FieldsTheReadBackShowsWrittenAreNotBlamed) {
+  gwapi::SinkNewConfig sent;
+  sent.set_sink_id("sink0");
+  sent.set_node_address(0xFFFFFFFE);
+  sent.set_network_channel(7);
+  sent.mutable_keys()->set_cipher("k");  // never INVALID_PARAM: not a candidate
+  gwapi::SinkReadConfig read_back;
+  read_back.set_node_address(1000);  // not written
+  read_back.set_network_channel(7);  // written
+  const std::vector<std::string> refused = RefusedSetConfigFields(sent, &read_back);
+  EXPECT_EQ(refused, std::vector<std::string>{"config.node_address"});
+  EXPECT_EQ(DescribeRefusedFields(refused), "the sink refused config.node_address");
+}
+
+TEST(RefusedSetConfigFieldsTest, WithoutAReadBackEveryCandidateInTheRequestIsNamed) {
+  gwapi::SinkNewConfig sent;
+  sent.set_network_address(0x1000000);
+  sent.set_network_channel(41);
+  sent.mutable_node_role()->set_role(gwapi::NodeRole::ROUTER);
+  const std::vector<std::string> refused = RefusedSetConfigFields(sent, nullptr);
+  EXPECT_EQ(refused, (std::vector<std::string>{"config.node_role", "config.network_address",
+                                               "config.network_channel"}));
+  EXPECT_EQ(DescribeRefusedFields(refused),
+            "the sink refused one of config.node_role, config.network_address, "
+            "config.network_channel");
+  EXPECT_EQ(DescribeRefusedFields({}), "");
+}
+
+TEST(RefusedSetConfigFieldsTest, AnAppConfigReadBackPaddedWithZerosWasWritten) {
+  gwapi::SinkNewConfig sent;
+  gwapi::AppConfigData* app = sent.mutable_app_config();
+  app->set_seq(4);
+  app->set_diag_interval_s(60);
+  app->set_app_config_data("\x01\x02");
+  gwapi::SinkReadConfig read_back;
+  *read_back.mutable_app_config() = *app;
+  read_back.mutable_app_config()->set_app_config_data(std::string("\x01\x02") +
+                                                      std::string(78, '\0'));
+  EXPECT_TRUE(RefusedSetConfigFields(sent, &read_back).empty());
+  // Other data, or the old sequence: not written.
+  read_back.mutable_app_config()->set_app_config_data(std::string("\x01\x02\x03"));
+  EXPECT_EQ(RefusedSetConfigFields(sent, &read_back),
+            std::vector<std::string>{"config.app_config"});
+  read_back.mutable_app_config()->set_app_config_data("\x01\x02");
+  read_back.mutable_app_config()->set_seq(3);
+  EXPECT_EQ(RefusedSetConfigFields(sent, &read_back),
+            std::vector<std::string>{"config.app_config"});
+}
+
+TEST(DescribeUploadResultTest, SaysWhatTheSinkRefused) {
+  EXPECT_NE(DescribeUploadResult(wm::v1::GATEWAY_RESULT_INVALID_SCRATCHPAD, 5000)
+                .find("scratchpad header"),
+            std::string::npos);
+  EXPECT_NE(DescribeUploadResult(wm::v1::GATEWAY_RESULT_INVALID_DATA_PAYLOAD, 5000).find("CRC"),
+            std::string::npos);
+  EXPECT_NE(DescribeUploadResult(wm::v1::GATEWAY_RESULT_INVALID_PARAM, 90).find("90 bytes"),
+            std::string::npos);
+  EXPECT_EQ(DescribeUploadResult(wm::v1::GATEWAY_RESULT_OK, 5000), "");
+}
+
+TEST(DescribeTargetResultTest, ADelayActionMentionsTheDelaysASinkRefuses) {
+  gwapi::TargetScratchpadAndAction target;
+  target.set_action(gwapi::PROPAGATE_AND_PROCESS_WITH_DELAY);
+  EXPECT_NE(DescribeTargetResult(wm::v1::GATEWAY_RESULT_INVALID_PARAM, target)
+                .find("the very delay it already has"),
+            std::string::npos);
+  target.set_action(gwapi::PROPAGATE_ONLY);
+  const std::string other = DescribeTargetResult(wm::v1::GATEWAY_RESULT_INVALID_PARAM, target);
+  EXPECT_NE(other.find("target sequence of 0"), std::string::npos);
+  EXPECT_EQ(other.find("delay"), std::string::npos);
+  EXPECT_EQ(DescribeTargetResult(wm::v1::GATEWAY_RESULT_OK, target), "");
 }
 
 TEST(ToGatewayResultTest, CodeUnknownToThisBuildIsReportedRaw) {

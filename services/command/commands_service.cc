@@ -36,6 +36,15 @@ std::shared_ptr<CommandCall> StartUnary(
   return call;
 }
 
+// On an INVALID_PARAM answer to a set_config of `sent`, names in `result` the fields the sink
+// refused: the gateway's code does not say which.
+void NameRefusedFields(const gwapi::SinkNewConfig& sent, const gwapi::SetConfigResp& answer,
+                       wm::v1::GatewayResult* result) {
+  if (result->code() != wm::v1::GATEWAY_RESULT_INVALID_PARAM) return;
+  result->set_detail(DescribeRefusedFields(
+      RefusedSetConfigFields(sent, answer.has_config() ? &answer.config() : nullptr)));
+}
+
 GatewayRequest MakeRequest(wirepas::Method method, const std::string& gateway_id,
                            const std::string& sink_id, absl::Time deadline) {
   GatewayRequest request;
@@ -188,6 +197,10 @@ class UploadReactor final : public grpc::ServerReadReactor<wm::v1::UploadScratch
       }
       *response_->mutable_result() = reply.result;
       const bool last = index + 1 == chunks_.size();
+      if (last && !image_.empty()) {
+        response_->mutable_result()->set_detail(
+            DescribeUploadResult(reply.result.code(), image_.size()));
+      }
       if (last || reply.result.code() != wm::v1::GATEWAY_RESULT_OK) {
         if (!last) {
           spdlog::warn("upload_chunk_refused gateway={} sink={} offset={} result={}",
@@ -257,12 +270,13 @@ grpc::ServerUnaryReactor* CommandsService::SetConfig(grpc::CallbackServerContext
     GatewayRequest gateway_request = MakeRequest(wirepas::Method::kSetConfig, request->gateway_id(),
                                                  request->sink_id(), call->RequestDeadline());
     *gateway_request.message.mutable_wirepas()->mutable_set_config_req()->mutable_config() = config;
-    SendAndFinish(call, std::move(gateway_request), [response](const GatewayReply& reply) {
+    SendAndFinish(call, std::move(gateway_request), [response, config](const GatewayReply& reply) {
       *response->mutable_result() = reply.result;
       const auto& answer = reply.answer.wirepas().set_config_resp();
       if (answer.has_config()) {
         wirepas::ToSinkConfig(answer.config(), response->mutable_config());
       }
+      NameRefusedFields(config, answer, response->mutable_result());
     });
   });
   return reactor;
@@ -303,10 +317,12 @@ grpc::ServerUnaryReactor* CommandsService::SetAppConfig(grpc::CallbackServerCont
     app->set_diag_interval_s(request->diag_interval_s());
     app->set_app_config_data(request->data());
     app->set_seq(seq);
-    SendAndFinish(call, std::move(gateway_request), [response](const GatewayReply& reply) {
+    const gwapi::SinkNewConfig sent = *config;
+    SendAndFinish(call, std::move(gateway_request), [response, sent](const GatewayReply& reply) {
       *response->mutable_result() = reply.result;
       const auto& answer = reply.answer.wirepas().set_config_resp();
       if (answer.has_config()) wirepas::ToSinkConfig(answer.config(), response->mutable_config());
+      NameRefusedFields(sent, answer, response->mutable_result());
     });
   };
 
@@ -470,8 +486,9 @@ grpc::ServerUnaryReactor* CommandsService::SetScratchpadTargetAndAction(
     *gateway_request.message.mutable_wirepas()
          ->mutable_set_scratchpad_target_and_action_req()
          ->mutable_target_and_action() = target;
-    SendAndFinish(call, std::move(gateway_request), [response](const GatewayReply& reply) {
+    SendAndFinish(call, std::move(gateway_request), [response, target](const GatewayReply& reply) {
       *response->mutable_result() = reply.result;
+      response->mutable_result()->set_detail(DescribeTargetResult(reply.result.code(), target));
     });
   });
   return reactor;

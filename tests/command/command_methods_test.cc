@@ -11,17 +11,18 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "libs/testing/files.h"
 #include "libs/wirepas/message.h"
+#include "libs/wirepas/scratchpad_image.h"
 #include "libs/wirepas/topic.h"
 #include "protos/wm/v1/commands.grpc.pb.h"
 #include "tests/command/command_stack.h"
 #include "tests/command/command_stack_fixture.h"
 #include "tools/gateway_sim/broker_observer.h"
-#include "tools/gateway_sim/crc16.h"
 
 namespace wm::testing {
 namespace {
@@ -37,12 +38,27 @@ constexpr absl::Duration kMaxAnswerTimePerHop = absl::Milliseconds(120 * 1000 / 
 // Plus up to 20 ms of processing in the node.
 constexpr absl::Duration kMaxNodeProcessing = absl::Milliseconds(20);
 
-// Random bytes: an image whose every chunk differs.
-std::string RandomImage(size_t size, uint32_t seed) {
+// Random bytes: a payload whose every piece differs.
+std::string RandomBytes(size_t size, uint32_t seed) {
   std::mt19937 random(seed);
-  std::string image(size, '\0');
-  for (char& c : image) c = static_cast<char>(random());
+  std::string bytes(size, '\0');
+  for (char& c : bytes) c = static_cast<char>(random());
+  return bytes;
+}
+
+// A valid scratchpad image of `size` bytes with random content: every chunk differs.
+std::string RandomImage(size_t size, uint32_t seed) {
+  return wirepas::BuildScratchpadImage(RandomBytes(size - wirepas::kScratchpadHeaderSize, seed));
+}
+
+// What the sink keeps of `image` uploaded with `seq`: the sequence in its header.
+std::string AsStored(std::string image, uint8_t seq) {
+  wirepas::SetScratchpadSequence(seq, image);
   return image;
+}
+
+uint16_t HeaderCrc(const std::string& image) {
+  return wirepas::ParseScratchpadHeader(image).value().crc;
 }
 
 // Reads a server stream to its end.
@@ -255,6 +271,59 @@ TEST_F(CommandMethodsTest, SetConfigStopsTheStackAndStartsItAgain) {
   EXPECT_EQ(response.config().network_channel(), 9u);
 }
 
+TEST_F(CommandMethodsTest, AnInvalidParamNamesTheFieldTheSinkRefused) {
+  ASSERT_NO_FATAL_FAILURE(StartSim());
+  wm::v1::SetConfigRequest request;
+  request.set_gateway_id(gw());
+  request.set_sink_id("sink0");
+  // 0xFFFFFFFE addresses any sink: no node's address, which only the sink knows to refuse.
+  // The channel is fine and is written.
+  request.mutable_config()->set_node_address(0xFFFFFFFE);
+  request.mutable_config()->set_network_channel(7);
+  wm::v1::SetConfigResponse response;
+  grpc::Status status = commands().SetConfig(CallContext().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  // The reference gateway's code, whatever the field: INVALID_PARAM ...
+  EXPECT_EQ(response.result().code(), wm::v1::GATEWAY_RESULT_INVALID_PARAM);
+  EXPECT_EQ(response.result().raw_code(), 21);
+  // ... and wm-command says which field it was.
+  EXPECT_EQ(response.result().detail(), "the sink refused config.node_address");
+  EXPECT_EQ(response.config().network_channel(), 7u);
+  EXPECT_NE(response.config().node_address(), 0xFFFFFFFEu);
+
+  // A channel outside the limits the sink reported is refused by wm-command before anything
+  // is sent, naming the field and the limits.
+  request.mutable_config()->clear_node_address();
+  request.mutable_config()->set_network_channel(41);
+  status = commands().SetConfig(CallContext().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "config.network_channel"))
+      << status.error_message();
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "1..40")) << status.error_message();
+}
+
+TEST_F(CommandMethodsTest, AShortAppConfigReadsBackPaddedToTheSinksSize) {
+  ASSERT_NO_FATAL_FAILURE(StartSim());
+  wm::v1::SetConfigRequest request;
+  request.set_gateway_id(gw());
+  request.set_sink_id("sink1");
+  wm::v1::AppConfig* app = request.mutable_config()->mutable_app_config();
+  app->set_seq(2);
+  app->set_diag_interval_s(60);
+  app->set_data(std::string("\xF6\x7E\x05", 3));
+  wm::v1::SetConfigResponse response;
+  grpc::Status status = commands().SetConfig(CallContext().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.result().code(), wm::v1::GATEWAY_RESULT_OK);
+  EXPECT_EQ(response.result().detail(), "");
+  const std::string padded = std::string("\xF6\x7E\x05", 3) + std::string(77, '\0');
+  EXPECT_EQ(response.config().app_config_max_size(), 80u);
+  EXPECT_EQ(response.config().app_config().data(), padded);
+  // Every later read returns the same 80 bytes.
+  EXPECT_EQ(SinkConfig("sink1").app_config().data(), padded);
+  EXPECT_EQ(SinkConfig("sink1").app_config().seq(), 2u);
+}
+
 TEST_F(CommandMethodsTest, SetAppConfigExplicitThenAutomaticSequenceWrapping254To1) {
   ASSERT_NO_FATAL_FAILURE(StartSim());  // every sink starts with app config sequence 1
   wm::v1::SetAppConfigRequest request;
@@ -271,7 +340,8 @@ TEST_F(CommandMethodsTest, SetAppConfigExplicitThenAutomaticSequenceWrapping254T
   EXPECT_EQ(response.seq(), 254u);
   EXPECT_EQ(response.config().app_config().seq(), 254u);
   EXPECT_EQ(response.config().app_config().diag_interval_s(), 300u);
-  EXPECT_EQ(response.config().app_config().data(), data);
+  // Read back as a sink reads it: the data followed by zeros up to its 80-byte app config.
+  EXPECT_EQ(response.config().app_config().data(), data + std::string(80 - data.size(), '\0'));
   // An explicit sequence is one round trip.
   EXPECT_EQ(RequestsUpTo(response.result().request_id(), Method::kGetConfigs).size(), 0u);
 
@@ -338,7 +408,7 @@ TEST_F(CommandMethodsTest, SendDataGoesOutAtQos2WithEveryField) {
   request.set_source_endpoint(1);
   request.set_destination_endpoint(255);
   request.set_qos(1);
-  request.set_payload(RandomImage(1500, 3));
+  request.set_payload(RandomBytes(1500, 3));
   request.set_initial_delay_ms(250);
   request.set_unack_csma_ca(true);
   request.set_hop_limit(15);
@@ -398,12 +468,12 @@ TEST_F(CommandMethodsTest, LargeImageGoesUpInChunksAndTheSinkHoldsIdenticalBytes
   absl::StatusOr<std::string> stored = ReadFile(ScratchpadFile("sink0"));
   ASSERT_TRUE(stored.ok()) << stored.status();
   EXPECT_EQ(stored->size(), image.size());
-  EXPECT_TRUE(*stored == image) << "the stored scratchpad differs from the image";
+  EXPECT_TRUE(*stored == AsStored(image, 21)) << "the stored scratchpad differs from the image";
 
   const wm::v1::GetScratchpadStatusResponse after_upload = ScratchpadStatus("sink0");
   EXPECT_EQ(after_upload.stored_scratchpad().len(), 20000u);
   EXPECT_EQ(after_upload.stored_scratchpad().seq(), 21u);
-  EXPECT_EQ(after_upload.stored_scratchpad().crc(), gateway_sim::ScratchpadCrc16(image));
+  EXPECT_EQ(after_upload.stored_scratchpad().crc(), HeaderCrc(image));
   EXPECT_EQ(after_upload.stored_type(), wm::v1::SCRATCHPAD_TYPE_PRESENT);
   EXPECT_EQ(after_upload.stored_status(), wm::v1::SCRATCHPAD_STATUS_NEW);
   // The other sink still has the network's scratchpad.
@@ -414,7 +484,7 @@ TEST_F(CommandMethodsTest, LargeImageGoesUpInChunksAndTheSinkHoldsIdenticalBytes
   const wm::v1::GetScratchpadStatusResponse after_process = ScratchpadStatus("sink0");
   EXPECT_EQ(after_process.processed_scratchpad().len(), 20000u);
   EXPECT_EQ(after_process.processed_scratchpad().seq(), 21u);
-  EXPECT_EQ(after_process.processed_scratchpad().crc(), gateway_sim::ScratchpadCrc16(image));
+  EXPECT_EQ(after_process.processed_scratchpad().crc(), HeaderCrc(image));
   EXPECT_EQ(after_process.stored_status(), wm::v1::SCRATCHPAD_STATUS_SUCCESS);
 }
 
@@ -437,7 +507,7 @@ TEST_F(CommandMethodsTest, ImageGoesWholeWithoutAChunkSizeAndAnEmptyUploadClears
   EXPECT_FALSE(sent[0].wirepas().upload_scratchpad_req().has_chunk_info());
   absl::StatusOr<std::string> stored = ReadFile(ScratchpadFile("sink0"));
   ASSERT_TRUE(stored.ok()) << stored.status();
-  EXPECT_TRUE(*stored == image) << "the stored scratchpad differs from the image";
+  EXPECT_TRUE(*stored == AsStored(image, 3)) << "the stored scratchpad differs from the image";
   EXPECT_EQ(ScratchpadStatus("sink0").stored_scratchpad().len(), 5000u);
 
   // An empty upload clears the stored scratchpad: nothing left to process.

@@ -18,13 +18,13 @@
 #include "libs/testing/files.h"
 #include "libs/testing/subprocess.h"
 #include "libs/wirepas/message.h"
+#include "libs/wirepas/scratchpad_image.h"
 #include "libs/wirepas/topic.h"
 #include "protos/wm/v1/commands.grpc.pb.h"
 #include "tests/command/command_stack.h"
-#include "tests/gw_cli/cli_runner.h"
 #include "tests/command/command_stack_fixture.h"
+#include "tests/gw_cli/cli_runner.h"
 #include "tools/gateway_sim/broker_observer.h"
-#include "tools/gateway_sim/crc16.h"
 
 namespace wm::testing {
 namespace {
@@ -70,11 +70,12 @@ void ParseJsonLine(const std::string& output, Message* message) {
   ASSERT_TRUE(status.ok()) << status.ToString() << "\n" << lines[0];
 }
 
+// A valid scratchpad image of `size` bytes with random content, as a .otap file holds it.
 std::string RandomImage(size_t size, uint32_t seed) {
   std::mt19937 random(seed);
-  std::string image(size, '\0');
-  for (char& c : image) c = static_cast<char>(random());
-  return image;
+  std::string content(size - wirepas::kScratchpadHeaderSize, '\0');
+  for (char& c : content) c = static_cast<char>(random());
+  return wirepas::BuildScratchpadImage(content);
 }
 
 class GatewayCliTest : public CommandStackFixture {
@@ -184,13 +185,28 @@ TEST_F(GatewayCliTest, SetConfigSendsOnlyTheFlagsGivenAndGetConfigsShowsTheChang
   EXPECT_EQ(RequestsSoFar(Method::kSetConfig).size(), 1u);
 }
 
+TEST_F(GatewayCliTest, AnInvalidParamSaysWhichFieldTheSinkRefused) {
+  ASSERT_NO_FATAL_FAILURE(StartSim());
+  const CliRun run =
+      Cli("set_config", {"--sink=sink0", "--node_address=0xfffffffe", "--network_channel=7"});
+  EXPECT_EQ(run.code, 1) << run.output;
+  EXPECT_TRUE(absl::StrContains(
+      run.output, "set_config: FAILED INVALID_PARAM (21): the sink refused config.node_address"))
+      << run.output;
+  // The configuration read back follows: the channel was written.
+  EXPECT_TRUE(absl::EndsWith(LineOf(SinkBlock(run.output, "sink0"), "network channel"), " 7"))
+      << run.output;
+}
+
 TEST_F(GatewayCliTest, SetAppConfigPicksTheNextSequenceAndALowerOneIsRefused) {
   ASSERT_NO_FATAL_FAILURE(StartSim());  // every sink starts with app config sequence 1
   CliRun run = Cli("set_app_config", {"--sink=sink0", "--data=f67e01", "--diag_interval_s=300"});
   ASSERT_EQ(run.code, 0) << run.output;
   EXPECT_TRUE(absl::StartsWith(run.output, "set_app_config: OK\n")) << run.output;
   EXPECT_TRUE(absl::EndsWith(LineOf(run.output, "sequence used"), " 2")) << run.output;
-  EXPECT_TRUE(absl::EndsWith(LineOf(run.output, "app config data"), " f67e01 (3 bytes)"))
+  // The sink reads back its whole 80-byte app config: the data, then zeros.
+  EXPECT_TRUE(absl::EndsWith(LineOf(run.output, "app config data"),
+                             " f67e01 then 77 zero bytes (80 bytes)"))
       << run.output;
   EXPECT_TRUE(absl::EndsWith(LineOf(run.output, "app config diag"), " 300 s")) << run.output;
 
@@ -220,7 +236,7 @@ TEST_F(GatewayCliTest, SetAppConfigPicksTheNextSequenceAndALowerOneIsRefused) {
   wm::v1::SetAppConfigResponse response;
   ASSERT_NO_FATAL_FAILURE(ParseJsonLine(run.output, &response));
   EXPECT_EQ(response.seq(), 2u);
-  EXPECT_EQ(response.config().app_config().data(), std::string(1, '\0'));
+  EXPECT_EQ(response.config().app_config().data(), std::string(80, '\0'));
 }
 
 TEST_F(GatewayCliTest, GatewayInfoShowsWhatTheGatewayAdvertises) {
@@ -305,13 +321,30 @@ TEST_F(GatewayCliTest, UploadGoesInChunksAndTheStatusShowsTheImage) {
   EXPECT_TRUE(absl::StrContains(run.output, "wm-gw-cli: file: cannot read")) << run.output;
   EXPECT_TRUE(RequestsSoFar(Method::kOtapLoadScratchpad).empty());
 
+  // A file that is no scratchpad image goes up unchanged, and the sink refuses it.
+  const std::string junk_path = TestTmpDir() + "/junk.otap";
+  ASSERT_TRUE(WriteFile(junk_path, image.substr(32)).ok());
+  run = Cli("scratchpad_upload", {"--sink=sink0", "--seq=21", "--file=" + junk_path});
+  EXPECT_EQ(run.code, 1) << run.output;
+  EXPECT_TRUE(absl::StrContains(run.output,
+                                "scratchpad_upload: FAILED INVALID_SCRATCHPAD (15): "
+                                "the image does not start with a valid scratchpad "
+                                "header"))
+      << run.output;
+  std::vector<wirepas::GenericMessage> sent = RequestsSoFar(Method::kOtapLoadScratchpad);
+  std::string junk_sent;
+  for (const wirepas::GenericMessage& chunk : sent) {
+    junk_sent += chunk.wirepas().upload_scratchpad_req().scratchpad();
+  }
+  EXPECT_TRUE(junk_sent == image.substr(32));
+
   run = Cli("scratchpad_upload", {"--sink=sink0", "--seq=21", "--file=" + path});
   ASSERT_EQ(run.code, 0) << run.output;
   EXPECT_TRUE(absl::StrContains(run.output, "scratchpad_upload: OK")) << run.output;
   EXPECT_TRUE(absl::EndsWith(LineOf(run.output, "size"), " 5000 bytes")) << run.output;
   EXPECT_TRUE(absl::EndsWith(LineOf(run.output, "chunk size"), " 1024 bytes")) << run.output;
   EXPECT_TRUE(absl::EndsWith(LineOf(run.output, "requests sent"), " 5")) << run.output;
-  EXPECT_EQ(RequestsSoFar(Method::kOtapLoadScratchpad).size(), 5u);
+  EXPECT_EQ(RequestsSoFar(Method::kOtapLoadScratchpad).size(), sent.size() + 5);
 
   run = Cli("scratchpad_status", {"--sink=sink0"});
   ASSERT_EQ(run.code, 0) << run.output;
@@ -321,7 +354,8 @@ TEST_F(GatewayCliTest, UploadGoesInChunksAndTheStatusShowsTheImage) {
   EXPECT_EQ(fields,
             (std::vector<std::string>{
                 "stored", "21", "5000",
-                absl::StrFormat("0x%04x", gateway_sim::ScratchpadCrc16(image)), "NEW", "PRESENT"}))
+                absl::StrFormat("0x%04x", wirepas::ParseScratchpadHeader(image).value().crc), "NEW",
+                "PRESENT"}))
       << run.output;
 
   // The network should propagate it and process it after a delay; the sink reports that.
@@ -337,6 +371,14 @@ TEST_F(GatewayCliTest, UploadGoesInChunksAndTheStatusShowsTheImage) {
             wm::v1::SCRATCHPAD_ACTION_PROPAGATE_AND_PROCESS_WITH_DELAY);
   EXPECT_EQ(status.target_and_action().target_sequence(), 21u);
   EXPECT_EQ(status.target_and_action().delay(), wm::v1::PROCESSING_DELAY_SIX_HOURS);
+
+  // The same delay again: a sink refuses it, and wm-command says why that may be.
+  run = Cli("scratchpad_target", {"--sink=sink0", "--action=propagate_and_process_with_delay",
+                                  "--target_seq=21", "--param=6h"});
+  EXPECT_EQ(run.code, 1) << run.output;
+  EXPECT_TRUE(absl::StrContains(run.output, "scratchpad_target: FAILED INVALID_PARAM (21): "))
+      << run.output;
+  EXPECT_TRUE(absl::StrContains(run.output, "the very delay it already has")) << run.output;
 
   // Processing makes it the processed scratchpad.
   run = Cli("scratchpad_process", {"--sink=sink0"});

@@ -30,19 +30,34 @@ bool WritesAnything(const gwapi::SinkNewConfig& update, const GatewayIdentity& i
          (key_management && (update.has_network_keys() || update.has_management_keys()));
 }
 
-// The error of writing `app_config` over `current`, or OK. The sink checks the diagnostic
-// interval, then the sequence, then the size, as the dual-MCU app config write does.
+// The error of writing `app_config` over `current`, or OK, in the order the checks happen: the
+// mesh API library refuses data longer than the sink's app config as an invalid value, then the
+// sink refuses the write when it is not a sink, then checks the diagnostic interval and the
+// sequence.
 gwapi::ErrorCode CheckAppConfig(const gwapi::AppConfigData& app_config,
                                 const gwapi::SinkReadConfig& current) {
+  if (current.has_app_config_max_size() &&
+      app_config.app_config_data().size() > current.app_config_max_size()) {
+    return gwapi::INVALID_PARAM;
+  }
+  if (current.node_role().role() != gwapi::NodeRole::SINK) return gwapi::INVALID_ROLE;
   if (!IsAllowedDiagInterval(app_config.diag_interval_s())) return gwapi::INVALID_DIAG_INTERVAL;
   if (!IsNextAppConfigSequence(current.app_config().seq(), app_config.seq())) {
     return gwapi::INVALID_SEQUENCE_NUMBER;
   }
-  if (current.has_app_config_max_size() &&
-      app_config.app_config_data().size() > current.app_config_max_size()) {
-    return gwapi::INVALID_APP_CONFIG;
-  }
   return gwapi::OK;
+}
+
+// What the sink holds after a write of `app_config`: the data followed by zeros up to its full
+// app config size, which is what every read returns.
+gwapi::AppConfigData StoredAppConfig(const gwapi::AppConfigData& app_config,
+                                     const gwapi::SinkReadConfig& current) {
+  gwapi::AppConfigData stored = app_config;
+  if (current.has_app_config_max_size() &&
+      stored.app_config_data().size() < current.app_config_max_size()) {
+    stored.mutable_app_config_data()->resize(current.app_config_max_size(), '\0');
+  }
+  return stored;
 }
 
 // Applies `update` to `config` in the reference gateway's order; returns the last failure.
@@ -64,12 +79,12 @@ gwapi::ErrorCode ApplyNewConfig(const gwapi::SinkNewConfig& update, const Gatewa
     if (IsKnownBaseRole(update.node_role())) {
       *config.mutable_node_role() = update.node_role();
     } else {
-      res = gwapi::INVALID_ROLE;
+      res = gwapi::INVALID_PARAM;
     }
   }
   if (update.has_network_address()) {
     if (update.network_address() == 0 || update.network_address() > kMaxNetworkAddress) {
-      res = gwapi::INVALID_NETWORK_ADDRESS;
+      res = gwapi::INVALID_PARAM;
     } else {
       config.set_network_address(update.network_address());
     }
@@ -78,23 +93,26 @@ gwapi::ErrorCode ApplyNewConfig(const gwapi::SinkNewConfig& update, const Gatewa
     const gwapi::ChannelRange& limits = config.channel_limits();
     if (update.network_channel() < limits.min_channel() ||
         update.network_channel() > limits.max_channel()) {
-      res = gwapi::INVALID_NETWORK_CHANNEL;
+      res = gwapi::INVALID_PARAM;
     } else {
       config.set_network_channel(update.network_channel());
     }
   }
-  // channel_map: stack 5 sinks have none, and the gateway skips it for them (spec §2.6).
+  // channel_map: stack 5 sinks have none, and the gateway skips it for them
+  // (docs/reference-gateway.md, "get_configs and the status").
   if (update.has_keys()) {
     if (AreValidKeys(update.keys().cipher(), update.keys().authentication())) {
       config.set_are_keys_set(true);  // the keys themselves are never reported
     } else {
-      res = gwapi::INVALID_NETWORK_KEYS;
+      // The sink service takes only 16-byte keys and answers anything else with an internal
+      // error.
+      res = gwapi::INTERNAL_ERROR;
     }
   }
   if (update.has_app_config()) {
     const gwapi::ErrorCode app_res = CheckAppConfig(update.app_config(), config);
     if (app_res == gwapi::OK) {
-      *config.mutable_app_config() = update.app_config();
+      *config.mutable_app_config() = StoredAppConfig(update.app_config(), config);
     } else {
       res = app_res;
     }

@@ -13,9 +13,10 @@
 namespace wm::gateway_sim {
 
 // Request handlers for a sink's configuration, as the reference gateway answers them
-// (spec §3.3, §3.7). Each takes its sink from the request header (RequestSinkId), answers
-// INVALID_SINK_ID for a sink the gateway does not have, and lists the sink in
-// Response::changed_sinks when what the sink reports changed.
+// (docs/reference-gateway.md, "set_config" and "Configuration data items"). Each takes its
+// sink from the request header (RequestSinkId), answers INVALID_SINK_ID for a sink the gateway
+// does not have, and lists the sink in Response::changed_sinks when what the sink reports
+// changed.
 
 // Diagnostic intervals a sink accepts in its app config, in seconds (0 = off).
 inline constexpr uint32_t kAllowedDiagIntervals[] = {0, 30, 60, 120, 300, 600, 1800};
@@ -41,13 +42,16 @@ bool IsNextAppConfigSequence(uint32_t current, uint32_t next);
 // SINK_KEY_MANAGEMENT_V1 feature), with the stack stopped while any of them is written; then
 // the stack goes to sink_state when given (ON or OFF, alone or with other fields), else back
 // to its previous state. current_ac_range is ignored. A field that fails does not stop the
-// others; the response carries the last failure: INVALID_PARAM (node address 0 or above
-// 0xFFFFFFFD), INVALID_ROLE (no known base role), INVALID_NETWORK_ADDRESS (0 or above
-// 0xFFFFFE), INVALID_NETWORK_CHANNEL (outside channel_limits), INVALID_NETWORK_KEYS (not 16 +
-// 16 bytes), INVALID_DIAG_INTERVAL (not in kAllowedDiagIntervals), INVALID_SEQUENCE_NUMBER
-// (see IsNextAppConfigSequence), INVALID_APP_CONFIG (more than app_config_max_size bytes).
-// The response holds the sink's full configuration afterwards; for INVALID_SINK_ID only the
-// requested sink id.
+// others; the response carries the last failure (docs/reference-gateway.md, "set_config").
+// The sink refuses an invalid value and the gateway maps that to INVALID_PARAM: node address 0
+// or above 0xFFFFFFFD, no known base role, network address 0 or above 0xFFFFFE, channel
+// outside channel_limits, app config data longer than app_config_max_size. Legacy keys that
+// are not 16 + 16 bytes get INTERNAL_ERROR; network or management keys INVALID_NETWORK_KEYS.
+// An app config gets INVALID_ROLE when the node (after a role in the same request) is not a
+// sink, INVALID_DIAG_INTERVAL (not in kAllowedDiagIntervals), INVALID_SEQUENCE_NUMBER (see
+// IsNextAppConfigSequence). An app config shorter than app_config_max_size is stored, and read
+// back, followed by zeros up to that size. The response holds the sink's full configuration
+// afterwards; for INVALID_SINK_ID only the requested sink id.
 Response HandleSetConfig(const wirepas::Topic& topic, const wirepas::GenericMessage& request,
                          GatewayState& state, absl::Time now);
 

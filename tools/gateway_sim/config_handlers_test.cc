@@ -171,15 +171,16 @@ TEST(SetConfigTest, AnyValidRoleIsWrittenWithItsFlags) {
               ElementsAre(gwapi::NodeRole::LOW_LATENCY));
 }
 
-TEST(SetConfigTest, ARoleWithoutKnownBaseRoleIsInvalid) {
+TEST(SetConfigTest, ARoleWithoutKnownBaseRoleIsAnInvalidParam) {
   // What the handler sees when a role's value is not one of the enumeration (the parser keeps
-  // the value aside and leaves role unset). The router does not get that far (see below).
+  // the value aside and leaves role unset). The router does not get that far (see below); the
+  // sink refuses a role it cannot take as an invalid value.
   GatewayState state = TestGatewayState();
   SetConfigRequest request("sink0");
   request.config->mutable_node_role();
   const wirepas::Topic topic = *wirepas::ParseTopic(kSink0Topic);
   const Response response = HandleSetConfig(topic, request.message, state, kNow);
-  EXPECT_EQ(response.message.wirepas().set_config_resp().header().res(), gwapi::INVALID_ROLE);
+  EXPECT_EQ(response.message.wirepas().set_config_resp().header().res(), gwapi::INVALID_PARAM);
   EXPECT_EQ(ConfigOf(state, "sink0").node_role().role(), gwapi::NodeRole::SINK);
 }
 
@@ -247,26 +248,57 @@ TEST(SetConfigTest, AppConfigDiagIntervalAndSizeAreChecked) {
   EXPECT_EQ(
       SetConfigResp(Answer(ConfigRouter(), kSink0Topic, request.message, state)).header().res(),
       gwapi::INVALID_DIAG_INTERVAL);
+  // Longer than the sink's 80 bytes: an invalid value, checked before anything else.
   *request.config->mutable_app_config() = AppConfig(2, 60, 81);
   EXPECT_EQ(
       SetConfigResp(Answer(ConfigRouter(), kSink0Topic, request.message, state)).header().res(),
-      gwapi::INVALID_APP_CONFIG);
-  EXPECT_EQ(ConfigOf(state, "sink0").app_config().seq(), 1u);
-  *request.config->mutable_app_config() = AppConfig(2, 0, 3);  // diagnostics off, short data
+      gwapi::INVALID_PARAM);
+  *request.config->mutable_app_config() = AppConfig(0, 61, 81);
   EXPECT_EQ(
       SetConfigResp(Answer(ConfigRouter(), kSink0Topic, request.message, state)).header().res(),
-      gwapi::OK);
-  EXPECT_EQ(ConfigOf(state, "sink0").app_config().app_config_data(), "\x11\x11\x11");
+      gwapi::INVALID_PARAM);
+  EXPECT_EQ(ConfigOf(state, "sink0").app_config().seq(), 1u);
+}
+
+TEST(SetConfigTest, AShortAppConfigReadsBackPaddedWithZerosToTheSinksSize) {
+  GatewayState state = TestGatewayState();
+  ASSERT_EQ(ConfigOf(state, "sink0").app_config_max_size(), 80u);
+  SetConfigRequest request("sink0");
+  *request.config->mutable_app_config() = AppConfig(2, 0, 3);  // diagnostics off, short data
+  absl::StatusOr<Response> response = Answer(ConfigRouter(), kSink0Topic, request.message, state);
+  EXPECT_EQ(SetConfigResp(response).header().res(), gwapi::OK);
+  const std::string padded = std::string("\x11\x11\x11") + std::string(77, '\0');
+  EXPECT_EQ(SetConfigResp(response).config().app_config().app_config_data(), padded);
+  EXPECT_EQ(ConfigOf(state, "sink0").app_config().app_config_data(), padded);
+  // Exactly the sink's size is stored as is.
+  *request.config->mutable_app_config() = AppConfig(3, 0, 80);
+  response = Answer(ConfigRouter(), kSink0Topic, request.message, state);
+  EXPECT_EQ(SetConfigResp(response).header().res(), gwapi::OK);
+  EXPECT_EQ(SetConfigResp(response).config().app_config().app_config_data(),
+            std::string(80, '\x11'));
+}
+
+TEST(SetConfigTest, AnAppConfigNeedsTheNodeToBeASink) {
+  GatewayState state = TestGatewayState();
+  SetConfigRequest request("sink0");
+  request.config->mutable_node_role()->set_role(gwapi::NodeRole::ROUTER);
+  *request.config->mutable_app_config() = AppConfig(2, 60, 3);
+  absl::StatusOr<Response> response = Answer(ConfigRouter(), kSink0Topic, request.message, state);
+  EXPECT_EQ(SetConfigResp(response).header().res(), gwapi::INVALID_ROLE);
+  EXPECT_EQ(SetConfigResp(response).config().node_role().role(), gwapi::NodeRole::ROUTER);
+  EXPECT_EQ(SetConfigResp(response).config().app_config().seq(), 1u);
 }
 
 TEST(SetConfigTest, AFailingFieldDoesNotStopTheOthersAndTheLastFailureIsReported) {
   GatewayState state = TestGatewayState();
   SetConfigRequest request("sink0");
-  request.config->set_node_address(0);            // INVALID_PARAM
-  request.config->set_network_address(0x222222);  // fine
-  request.config->set_network_channel(41);        // INVALID_NETWORK_CHANNEL, written later
+  request.config->set_node_address(0);                  // INVALID_PARAM
+  request.config->set_network_address(0x222222);        // fine
+  request.config->set_network_channel(41);              // INVALID_PARAM too, written later
+  request.config->mutable_keys()->set_cipher("short");  // INTERNAL_ERROR, written last
+  request.config->mutable_keys()->set_authentication("short");
   absl::StatusOr<Response> response = Answer(ConfigRouter(), kSink0Topic, request.message, state);
-  EXPECT_EQ(SetConfigResp(response).header().res(), gwapi::INVALID_NETWORK_CHANNEL);
+  EXPECT_EQ(SetConfigResp(response).header().res(), gwapi::INTERNAL_ERROR);
   EXPECT_EQ(SetConfigResp(response).config().network_address(), 0x222222u);
   EXPECT_EQ(SetConfigResp(response).config().node_address(), 1000u);
   EXPECT_EQ(SetConfigResp(response).config().network_channel(), 5u);
@@ -284,18 +316,33 @@ TEST(SetConfigTest, EachFieldsOwnErrorCode) {
        gwapi::INVALID_PARAM},
       {"broadcast node address", [](gwapi::SinkNewConfig* c) { c->set_node_address(0xFFFFFFFF); },
        gwapi::INVALID_PARAM},
+      // The reference answers INVALID_PARAM for every value the sink refuses, never
+      // INVALID_NETWORK_ADDRESS, INVALID_NETWORK_CHANNEL or INVALID_APP_CONFIG.
       {"network 0", [](gwapi::SinkNewConfig* c) { c->set_network_address(0); },
-       gwapi::INVALID_NETWORK_ADDRESS},
+       gwapi::INVALID_PARAM},
       {"network above 24 bits", [](gwapi::SinkNewConfig* c) { c->set_network_address(0x1000000); },
-       gwapi::INVALID_NETWORK_ADDRESS},
+       gwapi::INVALID_PARAM},
+      {"network all ones", [](gwapi::SinkNewConfig* c) { c->set_network_address(0xFFFFFF); },
+       gwapi::INVALID_PARAM},
       {"channel 0", [](gwapi::SinkNewConfig* c) { c->set_network_channel(0); },
-       gwapi::INVALID_NETWORK_CHANNEL},
+       gwapi::INVALID_PARAM},
+      {"channel above the sink's limits",
+       [](gwapi::SinkNewConfig* c) { c->set_network_channel(41); }, gwapi::INVALID_PARAM},
+      {"app config above the sink's size",
+       [](gwapi::SinkNewConfig* c) { *c->mutable_app_config() = AppConfig(2, 60, 81); },
+       gwapi::INVALID_PARAM},
+      {"highest network and channel",
+       [](gwapi::SinkNewConfig* c) {
+         c->set_network_address(0xFFFFFE);
+         c->set_network_channel(40);
+       },
+       gwapi::OK},
       {"short legacy keys",
        [](gwapi::SinkNewConfig* c) {
          c->mutable_keys()->set_cipher(std::string(15, 'k'));
          c->mutable_keys()->set_authentication(std::string(16, 'a'));
        },
-       gwapi::INVALID_NETWORK_KEYS},
+       gwapi::INTERNAL_ERROR},
       {"short network keys",
        [](gwapi::SinkNewConfig* c) {
          c->mutable_network_keys()->set_cipher(std::string(16, 'k'));

@@ -31,9 +31,11 @@ gwapi::ErrorCode CheckSendData(const gwapi::SendPacketReq& send, const SinkState
   if (sink == nullptr) return gwapi::INVALID_SINK_ID;
   if (send.hop_limit() > kMaxHopLimit) return gwapi::INVALID_MAX_HOP_COUNT;
   if (send.payload().size() > kMaxSendDataPayload) return gwapi::INVALID_PARAM;
-  if (send.qos() > kMaxQos) return gwapi::INVALID_QOS;
-  if (send.source_endpoint() > kMaxEndpoint) return gwapi::INVALID_SRC_ENDPOINT;
-  if (send.destination_endpoint() > kMaxEndpoint) return gwapi::INVALID_DEST_ENDPOINT;
+  // The gateway passes endpoints and QoS to the sink as bytes and the sink takes QoS 0 and 1
+  // only: what does not fit is an invalid value, INVALID_PARAM (docs/reference-gateway.md).
+  if (send.qos() > kMaxQos) return gwapi::INVALID_PARAM;
+  if (send.source_endpoint() > kMaxEndpoint) return gwapi::INVALID_PARAM;
+  if (send.destination_endpoint() > kMaxEndpoint) return gwapi::INVALID_PARAM;
   if (sink->config.sink_state() == gwapi::OFF) return gwapi::INVALID_SINK_STATE;
   return gwapi::OK;
 }

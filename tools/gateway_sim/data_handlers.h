@@ -11,19 +11,20 @@
 
 namespace wm::gateway_sim {
 
-// The largest downlink payload the sink takes; longer ones than its MTU are fragmented
-// (spec §3.4).
+// The largest downlink payload the sink takes; longer ones than its MTU are fragmented by the
+// mesh API library (docs/reference-gateway.md, "send_data").
 inline constexpr size_t kMaxSendDataPayload = 1500;
 // hop_limit is 4 bits; 0 means no limit.
 inline constexpr uint32_t kMaxHopLimit = 15;
 // Broadcast destination address.
 inline constexpr uint32_t kBroadcastAddress = 0xFFFFFFFF;
 
-// send_data, as the reference gateway answers it (spec §3.4): the sink comes from the topic
-// alone. res: INVALID_SINK_ID (the topic's sink is unknown), INVALID_MAX_HOP_COUNT (hop_limit
-// above 15), INVALID_PARAM (payload above 1500 bytes), INVALID_QOS (qos above 1),
-// INVALID_SRC_ENDPOINT / INVALID_DEST_ENDPOINT (above 255), INVALID_SINK_STATE (the sink's
-// stack is stopped), else OK: the sink took the packet (which says nothing of delivery).
+// send_data, as the reference gateway answers it (docs/reference-gateway.md, "send_data"): the
+// sink comes from the topic alone. res: INVALID_SINK_ID (the topic's sink is unknown),
+// INVALID_MAX_HOP_COUNT (hop_limit above 15), INVALID_PARAM (payload above 1500 bytes, qos
+// above 1, a source or destination endpoint above 255), INVALID_SINK_STATE (the sink's stack
+// is stopped), else OK: the sink took the packet (which says nothing of delivery). The
+// reference never answers INVALID_QOS, INVALID_SRC_ENDPOINT or INVALID_DEST_ENDPOINT.
 //
 // An accepted MSAP request (source endpoint 255, destination endpoint 240; see msap_node.h)
 // is answered by the nodes it reaches: the node with the destination address, every node of

@@ -112,9 +112,14 @@ TEST(SendDataTest, ErrorCodes) {
 
   wirepas::GenericMessage qos = SendData(1, 10, 10, "x");
   Req(qos).set_qos(2);
-  EXPECT_EQ(Res(Send(state, qos)), gwapi::INVALID_QOS);
-  EXPECT_EQ(Res(Send(state, SendData(1, 256, 10, "x"))), gwapi::INVALID_SRC_ENDPOINT);
-  EXPECT_EQ(Res(Send(state, SendData(1, 10, 256, "x"))), gwapi::INVALID_DEST_ENDPOINT);
+  // The reference answers values the sink cannot take with INVALID_PARAM, never INVALID_QOS,
+  // INVALID_SRC_ENDPOINT or INVALID_DEST_ENDPOINT.
+  EXPECT_EQ(Res(Send(state, qos)), gwapi::INVALID_PARAM);
+  Req(qos).set_qos(1);
+  EXPECT_EQ(Res(Send(state, qos)), gwapi::OK);
+  EXPECT_EQ(Res(Send(state, SendData(1, 256, 10, "x"))), gwapi::INVALID_PARAM);
+  EXPECT_EQ(Res(Send(state, SendData(1, 10, 256, "x"))), gwapi::INVALID_PARAM);
+  EXPECT_EQ(Res(Send(state, SendData(1, 255, 255, "x"))), gwapi::OK);
 
   state.FindSink("sink0")->config.set_sink_state(gwapi::OFF);
   EXPECT_EQ(Res(Send(state, SendData(1, 10, 10, "x"))), gwapi::INVALID_SINK_STATE);
@@ -334,7 +339,7 @@ TEST(SendDataTest, AJoiningNodeBeyondTheHopLimitGetsNothing) {
   wirepas::GenericMessage bad_qos = Provisioning(3000, UnsecuredData());
   Req(bad_qos).set_qos(2);
   response = Send(state, bad_qos);
-  EXPECT_EQ(Res(response), gwapi::INVALID_QOS);
+  EXPECT_EQ(Res(response), gwapi::INVALID_PARAM);
   EXPECT_THAT(response.provisioning, IsEmpty());
   EXPECT_FALSE(state.FindSink("sink0")->joining_nodes[0].provisioned);
 }

@@ -5,6 +5,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/wirepas/message.h"
+#include "libs/wirepas/scratchpad_image.h"
 #include "libs/wirepas/topic.h"
 #include "tools/gateway_sim/handler_testing.h"
 
@@ -50,7 +51,8 @@ wirepas::GenericMessage RequestOf(Method method, const std::string& sink_id) {
     case Method::kOtapLoadScratchpad:
       *w->mutable_upload_scratchpad_req()->mutable_header() = header;
       w->mutable_upload_scratchpad_req()->set_seq(3);
-      w->mutable_upload_scratchpad_req()->set_scratchpad("image");
+      w->mutable_upload_scratchpad_req()->set_scratchpad(
+          wirepas::BuildScratchpadImage(std::string(64, '\x5a')));
       break;
     case Method::kOtapProcessScratchpad:
       *w->mutable_process_scratchpad_req()->mutable_header() = header;

@@ -15,9 +15,9 @@
 #include "libs/testing/mosquitto.h"
 #include "libs/testing/subprocess.h"
 #include "libs/wirepas/message.h"
+#include "libs/wirepas/scratchpad_image.h"
 #include "libs/wirepas/topic.h"
 #include "tools/gateway_sim/broker_observer.h"
-#include "tools/gateway_sim/crc16.h"
 #include "tools/gateway_sim/sim_random.h"
 
 namespace wm::gateway_sim {
@@ -232,8 +232,12 @@ TEST_F(RequestsTest, AChunkedScratchpadIsReassembledIdentically) {
   ASSERT_NO_FATAL_FAILURE(StartSim({"--max_scratchpad_size=1000",
                                     "--scratchpad_file=" + *dir + "/{gw_id}_{sink_id}.bin",
                                     "--drop_responses=otap_process_scratchpad"}));
-  const std::string image = SimRandom(11).Bytes(4321);
-  for (size_t offset = 0; offset < image.size(); offset += 1000) {
+  // A valid image, sent in chunks from the last to the first: the reference gateway places each
+  // chunk at its offset.
+  const std::string image =
+      wirepas::BuildScratchpadImage(SimRandom(11).Bytes(4320 - wirepas::kScratchpadHeaderSize));
+  // Offset 0 starts an upload, so it goes first.
+  for (size_t offset : {0, 4000, 3000, 2000, 1000}) {
     wirepas::GenericMessage load;
     gwapi::UploadScratchpadReq* req = load.mutable_wirepas()->mutable_upload_scratchpad_req();
     *req->mutable_header() = Header("sink1");
@@ -243,14 +247,14 @@ TEST_F(RequestsTest, AChunkedScratchpadIsReassembledIdentically) {
     req->mutable_chunk_info()->set_start_offset(offset);
     EXPECT_EQ(Res(Ask(Method::kOtapLoadScratchpad, load, "sink1")), gwapi::OK) << offset;
   }
-  // A chunk out of order.
+  // A chunk beyond the image.
   wirepas::GenericMessage stray;
   gwapi::UploadScratchpadReq* stray_req = stray.mutable_wirepas()->mutable_upload_scratchpad_req();
   *stray_req->mutable_header() = Header("sink1");
   stray_req->set_seq(77);
   stray_req->set_scratchpad("x");
   stray_req->mutable_chunk_info()->set_scratchpad_total_size(image.size());
-  stray_req->mutable_chunk_info()->set_start_offset(500);
+  stray_req->mutable_chunk_info()->set_start_offset(image.size());
   EXPECT_EQ(Res(Ask(Method::kOtapLoadScratchpad, stray, "sink1")),
             gwapi::INVALID_SCRATCHPAD_CHUNK_OFFSET);
 
@@ -260,11 +264,13 @@ TEST_F(RequestsTest, AChunkedScratchpadIsReassembledIdentically) {
   const wirepas::GenericMessage status_resp = Ask(Method::kOtapStatus, status, "sink1");
   const gwapi::GetScratchpadStatusResp& otap = status_resp.wirepas().get_scratchpad_status_resp();
   EXPECT_EQ(otap.stored_scratchpad().len(), image.size());
-  EXPECT_EQ(otap.stored_scratchpad().crc(), ScratchpadCrc16(image));
+  EXPECT_EQ(otap.stored_scratchpad().crc(), wirepas::ParseScratchpadHeader(image)->crc);
   EXPECT_EQ(otap.stored_scratchpad().seq(), 77u);
   absl::StatusOr<std::string> written = wm::testing::ReadFile(*dir + "/sim-gw-1_sink1.bin");
   ASSERT_TRUE(written.ok()) << written.status();
-  EXPECT_TRUE(*written == image) << written->size();
+  std::string expected = image;
+  wirepas::SetScratchpadSequence(77, expected);  // as the sink keeps it
+  EXPECT_TRUE(*written == expected) << written->size();
 
   // Processing is dropped: no answer, though a later request is answered.
   wirepas::GenericMessage process;

@@ -14,12 +14,17 @@
 
 namespace wm::gateway_sim {
 
-// A scratchpad upload in chunks whose last chunk has not come yet (spec §3.6): the chunks
-// received so far, in order from offset 0, all with this `seq` and `total_size`.
+// A scratchpad upload in chunks that is not complete yet, as the reference gateway gathers it
+// (docs/reference-gateway.md, "otap_load_scratchpad"): an image of `total_size` bytes with
+// sequence `seq`, filled in at each chunk's offset in whatever order the chunks come.
 struct ChunkedUpload {
   uint32_t seq = 0;
   uint32_t total_size = 0;
+  // total_size bytes; those not received yet are 0.
   std::string bytes;
+  // Which bytes have been received, and how many.
+  std::vector<bool> received;
+  uint32_t received_count = 0;
 };
 
 // What a node of a sink's mesh says about itself in MSAP answers: where it is and which
@@ -37,7 +42,8 @@ struct SinkState {
   // the configuration data items (reported only with the CONFIGURATION_DATA_V1 feature).
   gwapi::SinkReadConfig config;
   // The bytes of the stored scratchpad when they came through otap_load_scratchpad (whole or
-  // reassembled from chunks); empty for the image the sink started with and after a clear.
+  // reassembled from chunks), with the upload's sequence in the header as the sink keeps it;
+  // empty for the image the sink started with, after a clear and after a failed upload.
   std::string scratchpad;
   // A chunked upload in progress.
   std::optional<ChunkedUpload> upload;

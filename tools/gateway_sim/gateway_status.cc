@@ -66,11 +66,13 @@ gwapi::SinkReadConfig BuildSinkReadConfig(const SimSink& sink) {
   config.set_stored_type(gwapi::PRESENT);
   SetScratchpad(config.mutable_processed_scratchpad());
   config.set_firmware_area_id(kFirmwareAreaId);
-  // NO_OTAP: the gateway forces target sequence and CRC to 0 (spec §3.6).
+  // NO_OTAP: sequence, CRC and parameter 0, the parameter read back as raw
+  // (docs/reference-gateway.md, "otap_set_target_scratchpad").
   gwapi::TargetScratchpadAndAction* target = config.mutable_target_and_action();
   target->set_action(gwapi::NO_OTAP);
   target->set_target_sequence(0);
   target->set_target_crc(0);
+  target->set_raw(0);
   return config;
 }
 

@@ -60,6 +60,13 @@ TEST(GatewayStatusTest, SinkConfigHasEveryFieldARealSinkReports) {
   EXPECT_TRUE(config.has_stored_type());
   EXPECT_TRUE(config.has_firmware_area_id());
   EXPECT_EQ(config.target_and_action().action(), gwapi::NO_OTAP);
+  // As the reference reads NO_OTAP back: sequence, CRC and a raw parameter of 0.
+  EXPECT_EQ(config.target_and_action().target_sequence(), 0u);
+  EXPECT_EQ(config.target_and_action().target_crc(), 0u);
+  ASSERT_TRUE(config.target_and_action().has_raw());
+  EXPECT_EQ(config.target_and_action().raw(), 0u);
+  // The app config is the sink's full size.
+  EXPECT_EQ(config.app_config().app_config_data().size(), config.app_config_max_size());
 }
 
 TEST(GatewayStatusTest, OnlineStatusCarriesEverySinkAndTheGatewayIdentity) {

@@ -2,6 +2,7 @@
 
 #include "libs/decoders/msap_frames.h"
 #include "tools/gateway_sim/payloads.h"
+#include "tools/gateway_sim/processing_delay.h"
 
 namespace wm::gateway_sim {
 namespace {
@@ -116,7 +117,11 @@ void SetTarget(const gwapi::SinkReadConfig& sink, MsapNodeStatus& status) {
   status.target_seq = static_cast<uint8_t>(target.target_sequence());
   status.target_crc = static_cast<uint16_t>(target.target_crc());
   if (target.has_delay()) status.target_delay = DelayMinutes(target.delay());
-  if (target.has_raw()) status.target_delay = static_cast<uint16_t>(target.raw());
+  // A raw parameter is the sink's delay byte (processing_delay.h).
+  if (target.has_raw()) {
+    status.target_delay =
+        static_cast<uint16_t>(ProcessingDelayMinutes(static_cast<uint8_t>(target.raw())));
+  }
   if (target.action() == gwapi::PROPAGATE_AND_PROCESS_WITH_DELAY) {
     status.remaining_delay = status.target_delay;  // the countdown starts once processed
   }

@@ -3,23 +3,11 @@
 #include <string>
 #include <utility>
 
-#include "tools/gateway_sim/crc16.h"
+#include "libs/wirepas/scratchpad_image.h"
+#include "tools/gateway_sim/processing_delay.h"
 
 namespace wm::gateway_sim {
 namespace {
-
-// Stores `image` as the sink's scratchpad with sequence `seq`: what a whole upload and the last
-// chunk of a chunked one do.
-void StoreScratchpad(std::string image, uint32_t seq, SinkState& sink) {
-  gwapi::ScratchpadInfo* stored = sink.config.mutable_stored_scratchpad();
-  stored->set_len(static_cast<uint32_t>(image.size()));
-  stored->set_crc(ScratchpadCrc16(image));
-  stored->set_seq(seq);
-  sink.config.set_stored_type(gwapi::PRESENT);
-  sink.config.set_stored_status(gwapi::NEW);
-  sink.scratchpad = std::move(image);
-  sink.upload.reset();
-}
 
 // Blanks the sink's scratchpad (erased flash reads as status NEW).
 void ClearScratchpad(SinkState& sink) {
@@ -30,45 +18,68 @@ void ClearScratchpad(SinkState& sink) {
   sink.config.set_stored_type(gwapi::BLANK);
   sink.config.set_stored_status(gwapi::NEW);
   sink.scratchpad.clear();
-  sink.upload.reset();
 }
 
-// A whole image, or a chunked upload's assembled one: the checks both share.
-gwapi::ErrorCode CheckImageSize(uint64_t size) {
-  return size == 0 || size > kMaxScratchpadImageSize ? gwapi::INVALID_SCRATCHPAD_SIZE : gwapi::OK;
+// The sink writes `image` as its scratchpad with sequence `seq`: what a whole upload and the
+// completed image of a chunked one do. The sink refuses a size it cannot take before touching
+// the stored scratchpad; past that the stored one is erased, and the header and CRC decide.
+gwapi::ErrorCode WriteImage(std::string image, uint32_t seq, SinkState& sink) {
+  if (image.size() < kMinScratchpadImageSize || image.size() > kMaxScratchpadImageSize ||
+      image.size() % kScratchpadImageSizeMultiple != 0) {
+    return gwapi::INVALID_PARAM;
+  }
+  ClearScratchpad(sink);
+  const absl::StatusOr<wirepas::ScratchpadHeader> header = wirepas::ParseScratchpadHeader(image);
+  if (!header.ok()) return gwapi::INVALID_SCRATCHPAD;
+  if (!wirepas::ScratchpadContentMatchesCrc(image, *header)) return gwapi::INVALID_DATA_PAYLOAD;
+  gwapi::ScratchpadInfo* stored = sink.config.mutable_stored_scratchpad();
+  stored->set_len(static_cast<uint32_t>(image.size()));
+  stored->set_crc(header->crc);
+  stored->set_seq(seq);
+  sink.config.set_stored_type(gwapi::PRESENT);
+  sink.config.set_stored_status(gwapi::NEW);
+  wirepas::SetScratchpadSequence(static_cast<uint8_t>(seq), image);
+  sink.scratchpad = std::move(image);
+  return gwapi::OK;
 }
 
-// Takes one chunk of an upload; stores the image when the chunk is its last.
+// Takes one chunk of an upload; hands the image to the sink when the chunk completes it.
 gwapi::ErrorCode TakeChunk(const gwapi::UploadScratchpadReq& load, const GatewayIdentity& identity,
                            SinkState& sink) {
   const gwapi::ChunkInfo& chunk = load.chunk_info();
   const std::string& bytes = load.scratchpad();
+  const uint32_t total = chunk.scratchpad_total_size();
+  const uint64_t offset = chunk.start_offset();
   if (bytes.empty() ||
       (identity.max_scratchpad_size > 0 && bytes.size() > identity.max_scratchpad_size)) {
     return gwapi::INVALID_SCRATCHPAD_CHUNK_SIZE;
   }
-  if (chunk.scratchpad_total_size() > kMaxScratchpadImageSize)
-    return gwapi::INVALID_SCRATCHPAD_SIZE;
-  ChunkedUpload upload;
-  if (chunk.start_offset() == 0) {
-    upload = ChunkedUpload{load.seq(), chunk.scratchpad_total_size(), {}};
-  } else if (sink.upload.has_value() && sink.upload->seq == load.seq() &&
-             sink.upload->total_size == chunk.scratchpad_total_size() &&
-             sink.upload->bytes.size() == chunk.start_offset()) {
-    upload = *sink.upload;
-  } else {
-    return gwapi::INVALID_SCRATCHPAD_CHUNK_OFFSET;
-  }
-  if (static_cast<uint64_t>(chunk.start_offset()) + bytes.size() > upload.total_size) {
-    return gwapi::INVALID_SCRATCHPAD_CHUNK_SIZE;
-  }
-  upload.bytes.append(bytes);
-  if (upload.bytes.size() == upload.total_size) {
-    StoreScratchpad(std::move(upload.bytes), upload.seq, sink);
-  } else {
+  if (total > kMaxScratchpadImageSize) return gwapi::INVALID_SCRATCHPAD_SIZE;
+  if (total > 0 && offset >= total) return gwapi::INVALID_SCRATCHPAD_CHUNK_OFFSET;
+  if (offset + bytes.size() > total) return gwapi::INVALID_SCRATCHPAD_CHUNK_SIZE;
+
+  if (offset == 0 || !sink.upload.has_value() || sink.upload->seq != load.seq() ||
+      sink.upload->total_size != total) {
+    ChunkedUpload upload;
+    upload.seq = load.seq();
+    upload.total_size = total;
+    upload.bytes.assign(total, '\0');
+    upload.received.assign(total, false);
     sink.upload = std::move(upload);
   }
-  return gwapi::OK;
+  ChunkedUpload& upload = *sink.upload;
+  upload.bytes.replace(offset, bytes.size(), bytes);
+  for (size_t i = offset; i < offset + bytes.size(); ++i) {
+    if (!upload.received[i]) {
+      upload.received[i] = true;
+      ++upload.received_count;
+    }
+  }
+  if (upload.received_count < upload.total_size) return gwapi::OK;
+  std::string image = std::move(upload.bytes);
+  const uint32_t seq = upload.seq;
+  sink.upload.reset();
+  return WriteImage(std::move(image), seq, sink);
 }
 
 // Applies an upload request to `sink`; the result code.
@@ -78,20 +89,34 @@ gwapi::ErrorCode LoadScratchpad(const gwapi::UploadScratchpadReq& load,
   if (load.has_chunk_info() && AcceptsScratchpadChunks(identity)) {
     return TakeChunk(load, identity, sink);
   }
+  sink.upload.reset();
   if (!load.has_scratchpad()) {
     ClearScratchpad(sink);
     return gwapi::OK;
   }
   const std::string& image = load.scratchpad();
-  if (const gwapi::ErrorCode res = CheckImageSize(image.size()); res != gwapi::OK) return res;
   if (identity.max_scratchpad_size > 0 && image.size() > identity.max_scratchpad_size) {
     return gwapi::INVALID_SCRATCHPAD_SIZE;
   }
-  StoreScratchpad(image, load.seq(), sink);
-  return gwapi::OK;
+  return WriteImage(image, load.seq(), sink);
 }
 
-// The target and action `requested` resolves to on `config`; INVALID_PARAM for bad values.
+// The parameter byte the sink keeps for `target` (a read-back or a request): a delay as its
+// code, a raw value as is, 0 when absent.
+uint32_t ParamByte(const gwapi::TargetScratchpadAndAction& target) {
+  switch (target.param_case()) {
+    case gwapi::TargetScratchpadAndAction::kDelay:
+      return ProcessingDelayCode(target.delay());
+    case gwapi::TargetScratchpadAndAction::kRaw:
+      return target.raw();
+    case gwapi::TargetScratchpadAndAction::PARAM_NOT_SET:
+      break;
+  }
+  return 0;
+}
+
+// The target and action `request` resolves to on `config`, in the form the gateway reads it
+// back; INVALID_ROLE or INVALID_PARAM for what the gateway or the sink refuses.
 gwapi::ErrorCode ResolveTarget(const gwapi::SetScratchpadTargetAndActionReq& request,
                                const gwapi::SinkReadConfig& config,
                                gwapi::TargetScratchpadAndAction* target) {
@@ -104,30 +129,37 @@ gwapi::ErrorCode ResolveTarget(const gwapi::SetScratchpadTargetAndActionReq& req
   if (requested.action() == gwapi::NO_OTAP || requested.action() == gwapi::LEGACY_OTAP) {
     target->set_target_sequence(0);
     target->set_target_crc(0);
-    return gwapi::OK;
-  }
-  const uint32_t seq = requested.has_target_sequence() ? requested.target_sequence()
-                                                       : config.stored_scratchpad().seq();
-  const uint32_t crc =
-      requested.has_target_crc() ? requested.target_crc() : config.stored_scratchpad().crc();
-  if (seq == 0 || seq > kMaxTargetSequence || crc > kMaxTargetCrc) return gwapi::INVALID_PARAM;
-  target->set_target_sequence(seq);
-  target->set_target_crc(crc);
-  switch (requested.param_case()) {
-    case gwapi::TargetScratchpadAndAction::kDelay:
-      if (requested.delay() == gwapi::UNKNOWN_DELAY) return gwapi::INVALID_PARAM;
-      target->set_delay(requested.delay());
-      break;
-    case gwapi::TargetScratchpadAndAction::kRaw:
-      if (requested.raw() > kMaxTargetRawParam) return gwapi::INVALID_PARAM;
-      target->set_raw(requested.raw());
-      break;
-    case gwapi::TargetScratchpadAndAction::PARAM_NOT_SET:
-      if (requested.action() == gwapi::PROPAGATE_AND_PROCESS_WITH_DELAY) {
+    target->set_raw(0);
+  } else {
+    const uint32_t seq = requested.has_target_sequence() ? requested.target_sequence()
+                                                         : config.stored_scratchpad().seq();
+    const uint32_t crc =
+        requested.has_target_crc() ? requested.target_crc() : config.stored_scratchpad().crc();
+    if (seq == 0 || seq > kMaxTargetSequence || crc > kMaxTargetCrc) return gwapi::INVALID_PARAM;
+    target->set_target_sequence(seq);
+    target->set_target_crc(crc);
+    if (requested.has_raw() && requested.raw() > kMaxTargetRawParam) return gwapi::INVALID_PARAM;
+    const uint8_t param = static_cast<uint8_t>(ParamByte(requested));
+    if (requested.action() == gwapi::PROPAGATE_AND_PROCESS_WITH_DELAY) {
+      if (!IsValidProcessingDelayCode(param)) return gwapi::INVALID_PARAM;
+      // The sink refuses to set the delay it already runs: nodes moving between sinks with the
+      // same delay must not restart their countdown.
+      const gwapi::TargetScratchpadAndAction& current = config.target_and_action();
+      if (current.action() == gwapi::PROPAGATE_AND_PROCESS_WITH_DELAY &&
+          ParamByte(current) == param) {
         return gwapi::INVALID_PARAM;
       }
-      break;
+      if (const std::optional<gwapi::ProcessingDelay> delay = PredefinedProcessingDelay(param)) {
+        target->set_delay(*delay);
+      } else {
+        target->set_raw(param);
+      }
+    } else {
+      target->set_raw(param);
+    }
   }
+  // The sink refuses a target when it is not a sink.
+  if (config.node_role().role() != gwapi::NodeRole::SINK) return gwapi::INVALID_ROLE;
   return gwapi::OK;
 }
 

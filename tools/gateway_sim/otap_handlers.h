@@ -10,24 +10,26 @@
 
 namespace wm::gateway_sim {
 
-// Request handlers for a sink's scratchpad (OTAP), as the reference gateway answers them
-// (spec §3.6). Each takes its sink from the request header (RequestSinkId) and answers
-// INVALID_SINK_ID, with no body, for a sink the gateway does not have. Stored scratchpad
-// CRCs are ScratchpadCrc16 of the image.
+// Request handlers for a sink's scratchpad (OTAP), as the reference gateway and its sink answer
+// them (docs/reference-gateway.md). Each takes its sink from the request header (RequestSinkId)
+// and answers INVALID_SINK_ID, with no body, for a sink the gateway does not have.
 
 // The largest image a simulated sink's scratchpad area holds.
 inline constexpr uint32_t kMaxScratchpadImageSize = 1 << 20;
-// Scratchpad sequences are 8-bit (c-mesh-api rejects larger values).
+// The smallest image a sink takes (tag, header and a minimal content), and the multiple its
+// size must be.
+inline constexpr uint32_t kMinScratchpadImageSize = 96;
+inline constexpr uint32_t kScratchpadImageSizeMultiple = 4;
+// Scratchpad sequences are 8-bit (the reference gateway rejects larger values).
 inline constexpr uint32_t kMaxScratchpadSequence = 255;
-// Target sequences run 1..254 (spec §2.10); CRCs and raw processing parameters are 16 and 8
-// bits.
+// Target sequences run 1..254; CRCs and raw processing parameters are 16 and 8 bits.
 inline constexpr uint32_t kMaxTargetSequence = 254;
 inline constexpr uint32_t kMaxTargetCrc = 0xFFFF;
 inline constexpr uint32_t kMaxTargetRawParam = 0xFF;
 
 // Whether a gateway handles chunked uploads: it advertises SCRATCHPAD_CHUNK_V1 or a
-// max_scratchpad_size (spec §3.6). One that does neither predates chunks: it does not know
-// ChunkInfo and takes the request's bytes as a whole scratchpad.
+// max_scratchpad_size. One that does neither predates chunks: it does not know ChunkInfo and
+// takes the request's bytes as a whole scratchpad.
 bool AcceptsScratchpadChunks(const GatewayIdentity& identity);
 
 // otap_status: stored and processed scratchpad, stored status and type, firmware area and the
@@ -38,19 +40,27 @@ Response HandleOtapStatus(const wirepas::Topic& topic, const wirepas::GenericMes
 // otap_load_scratchpad, in three forms:
 // - clear (no scratchpad): the stored scratchpad becomes blank (len, crc, seq 0, type BLANK,
 //   status NEW);
-// - whole (scratchpad, no chunk_info): stores the image: len, crc, the request's seq, type
-//   PRESENT, status NEW;
-// - chunked (chunk_info, on a gateway that AcceptsScratchpadChunks): chunks come in order from
-//   offset 0, each with the same seq and total size. Offset 0 starts a new upload (dropping one
-//   in progress); every other offset must be where the upload in progress stands, with its seq
-//   and total, else INVALID_SCRATCHPAD_CHUNK_OFFSET (28). A chunk that is empty, larger than
+// - whole (scratchpad, no chunk_info): the sink writes the image as a sink does. An image whose
+//   size is below kMinScratchpadImageSize, above kMaxScratchpadImageSize or not a multiple of
+//   4 is refused before anything is written: INVALID_PARAM, the stored scratchpad stays.
+//   Otherwise the stored scratchpad is erased first, then the image must start with a
+//   scratchpad header (wirepas::ParseScratchpadHeader; INVALID_SCRATCHPAD otherwise) whose CRC
+//   matches the content (INVALID_DATA_PAYLOAD otherwise); a refused image leaves the stored
+//   scratchpad blank. A valid one is stored with len = the image size, crc = the header's CRC,
+//   seq = the request's, type PRESENT, status NEW.
+// - chunked (chunk_info, on a gateway that AcceptsScratchpadChunks): the gateway gathers the
+//   image in memory and hands it to the sink as a whole one once every byte has come. A chunk
+//   at offset 0, or with another seq or total size than the upload in progress, starts a new
+//   upload (dropping the one in progress); any other chunk is written at its offset, in any
+//   order, overlapping ones overwriting. Intermediate chunks get OK; the chunk that completes
+//   the image gets the whole upload's result. A chunk that is empty, larger than
 //   max_scratchpad_size (when advertised) or runs past the total gets
-//   INVALID_SCRATCHPAD_CHUNK_SIZE (29). A refused chunk leaves the upload in progress as it
-//   was. Intermediate chunks get OK; the last one stores the reassembled image as a whole
-//   upload does.
-// Other errors: INVALID_PARAM for a seq above 255; INVALID_SCRATCHPAD_SIZE for an empty image,
-// one above kMaxScratchpadImageSize, or a whole image above max_scratchpad_size (when
-// advertised). Clearing and storing change the sink's configuration.
+//   INVALID_SCRATCHPAD_CHUNK_SIZE, one starting at or after the total
+//   INVALID_SCRATCHPAD_CHUNK_OFFSET, a total above kMaxScratchpadImageSize
+//   INVALID_SCRATCHPAD_SIZE; a refused chunk leaves the upload in progress as it was.
+// Other errors: INVALID_PARAM for a seq above 255; INVALID_SCRATCHPAD_SIZE for a whole image
+// above max_scratchpad_size (when advertised). A whole upload or a clear drops a chunked
+// upload in progress.
 Response HandleOtapLoadScratchpad(const wirepas::Topic& topic,
                                   const wirepas::GenericMessage& request, GatewayState& state,
                                   absl::Time now);
@@ -62,13 +72,20 @@ Response HandleOtapProcessScratchpad(const wirepas::Topic& topic,
                                      const wirepas::GenericMessage& request, GatewayState& state,
                                      absl::Time now);
 
-// otap_set_target_scratchpad: sets the sink's target and action. NO_OTAP and LEGACY_OTAP
-// force the target sequence and CRC to 0 and drop the parameter; other actions take the
-// target sequence and CRC given, defaulting to the stored scratchpad's. INVALID_PARAM for a
-// request whose values are missing or invalid (the reference answers those too): no known
-// action, a target sequence of 0 (also by default, with a blank stored scratchpad) or above
-// 254, a CRC above 0xFFFF, a raw parameter above 255, a delay action without a known delay
-// or raw parameter.
+// otap_set_target_scratchpad: sets the sink's target and action, kept as the sink keeps them:
+// target sequence, CRC, action and a parameter byte. NO_OTAP and LEGACY_OTAP force the
+// sequence, CRC and parameter to 0. Other actions take the sequence and CRC given, defaulting
+// to the stored scratchpad's, and the parameter given: a delay as its code (see
+// processing_delay.h), a raw value as is, 0 when absent. The read-back (status, configs)
+// reports target_sequence and target_crc always; for PROPAGATE_AND_PROCESS_WITH_DELAY the
+// parameter as `delay` when it is a predefined delay's code and as `raw` otherwise; for every
+// other action as `raw` (so NO_OTAP reads back raw 0).
+// Errors: INVALID_ROLE when the node is not a sink; INVALID_PARAM for a request whose values
+// are missing or invalid (the reference answers those too): no known action, a target sequence
+// of 0 (also by default, with a blank stored scratchpad) or above 254, a CRC above 0xFFFF, a
+// raw parameter above 255, and for the delay action a parameter that is no valid delay
+// (absent, UNKNOWN_DELAY, amount 0 or no unit) or the delay the sink already has with that
+// action.
 Response HandleOtapSetTargetScratchpad(const wirepas::Topic& topic,
                                        const wirepas::GenericMessage& request, GatewayState& state,
                                        absl::Time now);

@@ -100,8 +100,12 @@ int ReportCallFailure(std::string_view method, const grpc::Status& status,
 
 std::string DescribeResult(const wm::v1::GatewayResult& result) {
   if (result.code() == wm::v1::GATEWAY_RESULT_OK && result.raw_code() == 0) return "OK";
-  if (result.code() == wm::v1::GATEWAY_RESULT_UNKNOWN) return result.name();
-  return absl::StrCat(result.name(), " (", result.raw_code(), ")");
+  std::string text = result.code() == wm::v1::GATEWAY_RESULT_UNKNOWN
+                         ? result.name()
+                         : absl::StrCat(result.name(), " (", result.raw_code(), ")");
+  // wm-command's reading of the code for this request, e.g. which field a sink refused.
+  if (!result.detail().empty()) absl::StrAppend(&text, ": ", result.detail());
+  return text;
 }
 
 int ReportResult(std::string_view method, const wm::v1::GatewayResult& result, bool json,

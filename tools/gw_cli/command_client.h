@@ -104,8 +104,9 @@ int ReportRpcError(std::string_view method, const grpc::Status& status, std::ost
 int ReportCallFailure(std::string_view method, const grpc::Status& status,
                       const CallCanceller& canceller, std::ostream& err);
 
-// "OK", or the gateway's result name with its raw code when unknown, e.g.
-// "INVALID_SEQUENCE_NUMBER (17)".
+// "OK", or the gateway's result name with its raw code, e.g. "INVALID_SEQUENCE_NUMBER (17)",
+// followed by wm-command's detail when it has one, e.g.
+// "INVALID_PARAM (21): the sink refused config.network_channel".
 std::string DescribeResult(const wm::v1::GatewayResult& result);
 
 // Prints a gateway's result line ("<method>: OK" or "<method>: FAILED INVALID_... (17)") on

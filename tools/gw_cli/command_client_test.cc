@@ -96,6 +96,20 @@ TEST(ResultTest, OkIsAllDefaultsAndAFailureNamesTheGatewayResult) {
   EXPECT_EQ(out.str(), "");
 }
 
+TEST(ResultTest, ADetailFollowsTheCode) {
+  wm::v1::GatewayResult refused;
+  refused.set_code(wm::v1::GATEWAY_RESULT_INVALID_PARAM);
+  refused.set_raw_code(21);
+  refused.set_name("INVALID_PARAM");
+  refused.set_detail("the sink refused config.network_channel");
+  EXPECT_EQ(DescribeResult(refused), "INVALID_PARAM (21): the sink refused config.network_channel");
+  std::ostringstream out;
+  EXPECT_EQ(ReportResult("set_config", refused, /*json=*/false, out), kExitFailed);
+  EXPECT_EQ(out.str(),
+            "set_config: FAILED INVALID_PARAM (21): the sink refused "
+            "config.network_channel\n");
+}
+
 TEST(ReportRpcErrorTest, NamesTheMethodAndTheCode) {
   std::ostringstream err;
   EXPECT_EQ(ReportRpcError("gateway_info",

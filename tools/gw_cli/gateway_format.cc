@@ -27,6 +27,19 @@ std::string Bytes(std::string_view bytes) {
                       bytes.size() == 1 ? " byte)" : " bytes)");
 }
 
+// An app config as a sink reads it back: its data followed by zeros up to the sink's size
+// (docs/reference-gateway.md). The zeros are counted, not spelled out.
+std::string AppConfigBytes(std::string_view bytes) {
+  const size_t end = bytes.find_last_not_of('\0');
+  const size_t data = end == std::string_view::npos ? 0 : end + 1;
+  if (data == bytes.size()) return Bytes(bytes);
+  const size_t zeros = bytes.size() - data;
+  const std::string padding = absl::StrCat(zeros, zeros == 1 ? " zero byte" : " zero bytes");
+  if (data == 0) return absl::StrCat(padding, " (", bytes.size(), " bytes)");
+  return absl::StrCat(HexBytes(bytes.substr(0, data)), " then ", padding, " (", bytes.size(),
+                      " bytes)");
+}
+
 std::string Range(uint32_t min, uint32_t max, std::string_view unit) {
   return absl::StrCat(min, "..", max, ToAbsl(unit));
 }
@@ -73,7 +86,7 @@ std::string FormatSinkConfig(const wm::v1::SinkConfig& c) {
   line("app config diag", c.has_app_config(),
        app.diag_interval_s() == 0 ? "off" : absl::StrCat(app.diag_interval_s(), " s"));
   line("app config seq", c.has_app_config(), absl::StrCat(app.seq()));
-  line("app config data", c.has_app_config(), Bytes(app.data()));
+  line("app config data", c.has_app_config(), AppConfigBytes(app.data()));
   line("app config max size", c.has_app_config_max_size(),
        absl::StrCat(c.app_config_max_size(), " bytes"));
   line("stack started", c.has_started(), YesNo(c.started()));

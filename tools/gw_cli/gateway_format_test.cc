@@ -66,6 +66,22 @@ TEST(FormatNodeRoleTest, NameWithFlagsAndTheRoleByte) {
   EXPECT_EQ(FormatNodeRole(role), "router (0x02)");
 }
 
+TEST(FormatSinkConfigTest, TheZerosThatPadAnAppConfigAreCounted) {
+  wm::v1::SinkConfig config = FullSinkConfig();
+  config.mutable_app_config()->set_data(std::string("\xf6\x7e\x01", 3) + std::string(77, '\0'));
+  std::string text = FormatSinkConfig(config);
+  EXPECT_TRUE(
+      absl::EndsWith(LineOf(text, "app config data"), " f67e01 then 77 zero bytes (80 bytes)"))
+      << text;
+  config.mutable_app_config()->set_data(std::string(80, '\0'));
+  text = FormatSinkConfig(config);
+  EXPECT_TRUE(absl::EndsWith(LineOf(text, "app config data"), " 80 zero bytes (80 bytes)")) << text;
+  config.mutable_app_config()->set_data(std::string("\x01\x00", 2));
+  text = FormatSinkConfig(config);
+  EXPECT_TRUE(absl::EndsWith(LineOf(text, "app config data"), " 01 then 1 zero byte (2 bytes)"))
+      << text;
+}
+
 TEST(FormatSinkConfigTest, EveryFieldOnItsLine) {
   const std::string text = FormatSinkConfig(FullSinkConfig());
   EXPECT_TRUE(absl::StartsWith(text, "sink0\n")) << text;
