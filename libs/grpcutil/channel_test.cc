@@ -1,6 +1,7 @@
 #include "libs/grpcutil/channel.h"
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 
 #include "gmock/gmock.h"
@@ -47,6 +48,45 @@ TEST(AddressSettingTest, InvalidAddressesNameTheKey) {
     EXPECT_THAT(std::string(parsed.status().message()),
                 AllOf(HasSubstr("wm_ingest"), HasSubstr("flag")));
   }
+}
+
+TEST(ChannelTokenSettingsTest, NoTokenByDefault) {
+  absl::StatusOr<ChannelOptions> options = ChannelOptionsFromSettings(*LoadClientSettings({}));
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->bearer_token, nullptr);
+}
+
+TEST(ChannelTokenSettingsTest, TokenFromTheSecretSettingOrAFile) {
+  absl::StatusOr<config::Settings> settings =
+      LoadClientSettings({"--wm_token=secret-token-0123456789"});
+  ASSERT_TRUE(settings.ok());
+  // A secret: never shown by `settings`.
+  EXPECT_THAT(settings->Render(), ::testing::Not(HasSubstr("secret-token-0123456789")));
+  absl::StatusOr<ChannelOptions> options = ChannelOptionsFromSettings(*settings);
+  ASSERT_TRUE(options.ok()) << options.status();
+  ASSERT_NE(options->bearer_token, nullptr);
+  EXPECT_EQ(options->bearer_token->Current(), "secret-token-0123456789");
+
+  const std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/client_token";
+  std::FILE* file = std::fopen(path.c_str(), "w");
+  ASSERT_NE(file, nullptr);
+  std::fputs("file-token-0123456789\n", file);
+  std::fclose(file);
+  options = ChannelOptionsFromSettings(*LoadClientSettings({"--wm_token_file=" + path}));
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->bearer_token->Current(), "file-token-0123456789");
+}
+
+TEST(ChannelTokenSettingsTest, ErrorsNameTheKey) {
+  absl::StatusOr<ChannelOptions> both = ChannelOptionsFromSettings(*LoadClientSettings(
+      {"--wm_token=secret-token-0123456789", "--wm_token_file=/nonexistent/token"}));
+  EXPECT_EQ(both.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(both.status().message()),
+              AllOf(HasSubstr("wm_token_file"), ::testing::Not(HasSubstr("secret-token"))));
+  absl::StatusOr<ChannelOptions> missing =
+      ChannelOptionsFromSettings(*LoadClientSettings({"--wm_token_file=/nonexistent/token"}));
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(missing.status().message()), HasSubstr("wm_token_file"));
 }
 
 TEST(ChannelOptionsTest, PlaintextByDefault) {
