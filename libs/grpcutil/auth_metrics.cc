@@ -6,16 +6,18 @@ namespace {
 prometheus::Family<prometheus::Counter>& FailuresFamily(prometheus::Registry& r) {
   return prometheus::BuildCounter()
       .Name("wm_grpc_auth_failures_total")
-      .Help("gRPC calls refused by access control (UNAUTHENTICATED or PERMISSION_DENIED), by "
-            "reason")
+      .Help(
+          "gRPC calls refused by access control (UNAUTHENTICATED or PERMISSION_DENIED), by "
+          "reason")
       .Register(r);
 }
 
 prometheus::Family<prometheus::Counter>& ReloadsFamily(prometheus::Registry& r) {
   return prometheus::BuildCounter()
       .Name("wm_grpc_auth_token_file_reloads_total")
-      .Help("Reloads of the gRPC token file after a change, by result (on error the previous "
-            "tokens stay in force)")
+      .Help(
+          "Reloads of the gRPC token file after a change, by result (on error the previous "
+          "tokens stay in force)")
       .Register(r);
 }
 

@@ -36,20 +36,23 @@ class BearerTokenInterceptor final : public grpc::experimental::Interceptor {
 absl::StatusOr<std::string> ReadClientTokenFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    if (errno == ENOENT) return absl::NotFoundError(absl::StrCat("token file ", path, " not found"));
+    if (errno == ENOENT)
+      return absl::NotFoundError(absl::StrCat("token file ", path, " not found"));
     return absl::InvalidArgumentError(absl::StrCat("token file ", path, " cannot be opened"));
   }
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad()) return absl::InvalidArgumentError(absl::StrCat("token file ", path, " cannot be read"));
+  if (in.bad())
+    return absl::InvalidArgumentError(absl::StrCat("token file ", path, " cannot be read"));
   for (absl::string_view line : absl::StrSplit(text.str(), '\n')) {
     line = absl::StripAsciiWhitespace(line);
     if (line.empty() || line.front() == '#') continue;
     for (char c : line) {
       if (c <= ' ' || c > '~') {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "token file ", path, ": the token holds a space or a character that is not "
-            "printable ASCII"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("token file ", path,
+                         ": the token holds a space or a character that is not "
+                         "printable ASCII"));
       }
     }
     return std::string(line);
@@ -64,10 +67,10 @@ std::shared_ptr<BearerTokenSource> BearerTokenSource::FromValue(std::string toke
 bool BearerTokenSource::StatFile(const std::string& path, FileVersion* version) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return false;
-  *version = FileVersion{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
-                         static_cast<int64_t>(st.st_size),
-                         static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
-                             st.st_mtim.tv_nsec};
+  *version =
+      FileVersion{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
+                  static_cast<int64_t>(st.st_size),
+                  static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
   return true;
 }
 

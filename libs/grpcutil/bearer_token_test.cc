@@ -21,7 +21,8 @@ std::string TempPath(const std::string& name) {
 
 TEST(ReadClientTokenFileTest, TakesTheFirstLineThatIsNotAComment) {
   const std::string path = TempPath("token");
-  ASSERT_TRUE(wm::testing::WriteFile(path, "# wm-registry's token\n\n  s3cr3t-token-1234  \n").ok());
+  ASSERT_TRUE(
+      wm::testing::WriteFile(path, "# wm-registry's token\n\n  s3cr3t-token-1234  \n").ok());
   EXPECT_EQ(*ReadClientTokenFile(path), "s3cr3t-token-1234");
   // A secret mounted as a file often has no newline at all.
   ASSERT_TRUE(wm::testing::WriteFile(path, "s3cr3t-token-1234").ok());

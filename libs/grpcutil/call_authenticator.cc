@@ -30,8 +30,7 @@ bool Lists(const std::vector<std::string>& list, std::string_view cn) {
 std::optional<std::string_view> BearerTokenOf(std::string_view authorization) {
   constexpr std::string_view kScheme = "bearer ";
   if (authorization.size() <= kScheme.size() ||
-      !absl::EqualsIgnoreCase(ToAbsl(authorization.substr(0, kScheme.size())),
-                              ToAbsl(kScheme))) {
+      !absl::EqualsIgnoreCase(ToAbsl(authorization.substr(0, kScheme.size())), ToAbsl(kScheme))) {
     return std::nullopt;
   }
   std::string_view token =
@@ -40,10 +39,8 @@ std::optional<std::string_view> BearerTokenOf(std::string_view authorization) {
   return token;
 }
 
-CallAuthenticator::CallAuthenticator(const TokenStore* tokens,
-                                     ClientCertificateScopes certificates,
-                                     const std::vector<MethodRule>& rules,
-                                     GrpcAuthMetrics& metrics)
+CallAuthenticator::CallAuthenticator(const TokenStore* tokens, ClientCertificateScopes certificates,
+                                     const std::vector<MethodRule>& rules, GrpcAuthMetrics& metrics)
     : tokens_(tokens),
       certificates_(std::move(certificates)),
       rules_(rules),
@@ -54,10 +51,10 @@ absl::Status CallAuthenticator::Refuse(prometheus::Counter& counter, std::string
                                        const CallCredentials& call, std::string_view identity,
                                        absl::Status status) {
   counter.Increment();
-  refusals_log_.Warn(reason, absl::StrCat("grpc call refused method=\"",
-                                          LoggableMethod(call.method), "\" code=",
-                                          absl::StatusCodeToString(status.code()),
-                                          identity.empty() ? "" : " identity=", ToAbsl(identity)));
+  refusals_log_.Warn(reason,
+                     absl::StrCat("grpc call refused method=\"", LoggableMethod(call.method),
+                                  "\" code=", absl::StatusCodeToString(status.code()),
+                                  identity.empty() ? "" : " identity=", ToAbsl(identity)));
   return status;
 }
 
@@ -75,9 +72,9 @@ absl::StatusOr<CallerIdentity> CallAuthenticator::Check(const CallCredentials& c
   if (call.authorization.has_value()) {
     std::optional<std::string_view> token = BearerTokenOf(*call.authorization);
     if (!token.has_value()) {
-      return Refuse(metrics_.malformed, "malformed", call, "",
-                    absl::UnauthenticatedError(
-                        "the authorization header must be \"Bearer <token>\""));
+      return Refuse(
+          metrics_.malformed, "malformed", call, "",
+          absl::UnauthenticatedError("the authorization header must be \"Bearer <token>\""));
     }
     std::optional<TokenIdentity> found =
         tokens_ != nullptr ? tokens_->Authenticate(*token) : std::nullopt;
@@ -95,8 +92,8 @@ absl::StatusOr<CallerIdentity> CallAuthenticator::Check(const CallCredentials& c
     }
     if (!identity.has_value()) {
       if (!call.verified_client_cns.empty()) {
-        const std::string name =
-            absl::StrCat("certificate/", absl::CHexEscape(ToAbsl(call.verified_client_cns.front())));
+        const std::string name = absl::StrCat(
+            "certificate/", absl::CHexEscape(ToAbsl(call.verified_client_cns.front())));
         return Refuse(metrics_.unknown_certificate, "unknown_certificate", call, name,
                       absl::UnauthenticatedError(
                           "the client certificate's common name is not accepted and no bearer "
@@ -111,14 +108,14 @@ absl::StatusOr<CallerIdentity> CallAuthenticator::Check(const CallCredentials& c
 
   if (access == MethodAccess::kUnknown) {
     return Refuse(metrics_.unknown_method, "unknown_method", call, identity->name,
-                  absl::PermissionDeniedError(absl::StrCat(
-                      "method ", LoggableMethod(call.method), " is in no access rule")));
+                  absl::PermissionDeniedError(absl::StrCat("method ", LoggableMethod(call.method),
+                                                           " is in no access rule")));
   }
   if (!ScopeAllows(identity->scope, access)) {
     return Refuse(metrics_.scope, "scope", call, identity->name,
-                  absl::PermissionDeniedError(absl::StrCat(
-                      ToAbsl(call.method), " needs scope full; ", identity->name, " has scope ",
-                      ToAbsl(AuthScopeName(identity->scope)))));
+                  absl::PermissionDeniedError(
+                      absl::StrCat(ToAbsl(call.method), " needs scope full; ", identity->name,
+                                   " has scope ", ToAbsl(AuthScopeName(identity->scope)))));
   }
   return *std::move(identity);
 }

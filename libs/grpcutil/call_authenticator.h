@@ -59,8 +59,7 @@ class CallAuthenticator {
 
  private:
   absl::Status Refuse(prometheus::Counter& counter, std::string_view reason,
-                      const CallCredentials& call, std::string_view identity,
-                      absl::Status status);
+                      const CallCredentials& call, std::string_view identity, absl::Status status);
   std::optional<AuthScope> CertificateScope(std::string_view cn) const;
 
   const TokenStore* const tokens_;

@@ -83,10 +83,9 @@ TEST_F(CallAuthenticatorTest, NoTokenWrongTokenOrMalformedHeaderIsUnauthenticate
   CallAuthenticator authenticator = Make();
   EXPECT_EQ(authenticator.Check(Call(kListNodes, std::nullopt)).status().code(),
             absl::StatusCode::kUnauthenticated);
-  EXPECT_EQ(authenticator.Check(Call(kListNodes, std::string("Bearer ") + kWrongToken))
-                .status()
-                .code(),
-            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(
+      authenticator.Check(Call(kListNodes, std::string("Bearer ") + kWrongToken)).status().code(),
+      absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(authenticator.Check(Call(kListNodes, kFullToken)).status().code(),
             absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(authenticator.Check(Call(kListNodes, "Basic dXNlcjpwYXNz")).status().code(),

@@ -26,11 +26,11 @@
 namespace wm::grpcutil {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::CallbackTestEcho;
 using testing::EchoReply;
 using testing::EchoRequest;
+using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::SyncTestEcho;
 using testing::TestEcho;
 using testing::Tick;
@@ -150,8 +150,7 @@ TEST_F(GrpcServerAuthTest, ReadTokenReadsButIsDeniedWhatNeedsFullScope) {
   const int port = Start(TokenOptions());
   EXPECT_EQ(*Echo(Channel(port, kReadToken)), "hello");
   // SyncTestEcho does not implement Ticks: refused before gRPC would answer UNIMPLEMENTED.
-  EXPECT_EQ(Ticks(Channel(port, kReadToken)).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Ticks(Channel(port, kReadToken)).status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(Serialize(registry_), HasSubstr("wm_grpc_auth_failures_total{reason=\"scope\"} 1"));
 }
 
@@ -334,9 +333,9 @@ TEST(GrpcServerAuthSettingsTest, ErrorsNameTheKeyAndTheLineButNoToken) {
   absl::StatusOr<GrpcServerOptions> short_token = OptionsFrom({"--grpc_auth_token=short"});
   EXPECT_THAT(std::string(short_token.status().message()),
               ::testing::AllOf(HasSubstr("grpc_auth_token"), Not(HasSubstr("short"))));
-  absl::StatusOr<GrpcServerOptions> same = OptionsFrom(
-      {std::string("--grpc_auth_token=") + kFullToken,
-       std::string("--grpc_auth_read_token=") + kFullToken});
+  absl::StatusOr<GrpcServerOptions> same =
+      OptionsFrom({std::string("--grpc_auth_token=") + kFullToken,
+                   std::string("--grpc_auth_read_token=") + kFullToken});
   EXPECT_EQ(same.status().code(), absl::StatusCode::kInvalidArgument);
 
   absl::StatusOr<GrpcServerOptions> cns = OptionsFrom({"--grpc_auth_client_cns_read=grafana"});

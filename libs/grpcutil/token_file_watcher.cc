@@ -22,14 +22,14 @@ absl::StatusOr<TokenFileWatcher::FileVersion> TokenFileWatcher::Stat() const {
   struct stat st;
   if (::stat(path_.c_str(), &st) != 0) {
     const int error = errno;
-    if (error == ENOENT) return absl::NotFoundError(absl::StrCat("token file ", path_, " not found"));
+    if (error == ENOENT)
+      return absl::NotFoundError(absl::StrCat("token file ", path_, " not found"));
     return absl::InvalidArgumentError(
         absl::StrCat("token file ", path_, " cannot be read: ", std::strerror(error)));
   }
   return FileVersion{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
                      static_cast<int64_t>(st.st_size),
-                     static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
-                         st.st_mtim.tv_nsec};
+                     static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
 }
 
 absl::Status TokenFileWatcher::ReadAndReplace() {

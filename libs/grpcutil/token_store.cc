@@ -21,8 +21,7 @@ constexpr size_t kMaxTokenLength = 512;
 bool IsValidName(std::string_view name) {
   if (name.empty() || name.size() > kMaxNameLength) return false;
   for (char c : name) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' &&
-        c != '-') {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
       return false;
     }
   }
@@ -57,9 +56,9 @@ absl::Status TokenSet::Add(std::string_view token, AuthScope scope, std::string 
 absl::Status TokenSet::AddDigest(const TokenDigest& digest, TokenIdentity identity) {
   for (const Entry& entry : entries_) {
     if (DigestsEqual(entry.digest, digest)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("token of \"", identity.name, "\" is the same as the token of \"",
-                       entry.identity.name, "\""));
+      return absl::InvalidArgumentError(absl::StrCat("token of \"", identity.name,
+                                                     "\" is the same as the token of \"",
+                                                     entry.identity.name, "\""));
     }
     if (entry.identity.name == identity.name) {
       return absl::InvalidArgumentError(
@@ -94,8 +93,7 @@ size_t TokenSet::CountOf(AuthScope scope) const {
   return n;
 }
 
-absl::StatusOr<TokenSet> ParseTokenFile(std::string_view text,
-                                        std::string_view file_name_view) {
+absl::StatusOr<TokenSet> ParseTokenFile(std::string_view text, std::string_view file_name_view) {
   const absl::string_view file_name = ToAbsl(file_name_view);
   TokenSet tokens;
   int line_number = 0;

@@ -124,8 +124,7 @@ TEST(ParseTokenFileTest, ErrorsNameTheLine) {
 }
 
 TEST(ParseTokenFileTest, RefusesControlCharactersInAToken) {
-  absl::StatusOr<TokenSet> tokens =
-      ParseTokenFile("full x abcdefghijklmnop\x01qrstuvwxyz\n", "t");
+  absl::StatusOr<TokenSet> tokens = ParseTokenFile("full x abcdefghijklmnop\x01qrstuvwxyz\n", "t");
   ASSERT_FALSE(tokens.ok());
   EXPECT_THAT(std::string(tokens.status().message()), HasSubstr("not printable ASCII"));
 }

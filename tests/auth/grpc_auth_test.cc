@@ -118,8 +118,7 @@ TEST_F(CommandWithTokensTest, NoTokenOrAWrongTokenIsUnauthenticated) {
   ASSERT_TRUE(stack_->command()
                   .WaitForMetric("wm_grpc_auth_failures_total", "reason=\"missing\"", 2, kTimeout)
                   .ok());
-  EXPECT_EQ(stack_->command().Metric("wm_grpc_auth_failures_total", "reason=\"invalid_token\""),
-            2);
+  EXPECT_EQ(stack_->command().Metric("wm_grpc_auth_failures_total", "reason=\"invalid_token\""), 2);
   // Refusals are logged, tokens never.
   const std::string output = stack_->command().process().Output();
   EXPECT_THAT(output, HasSubstr("grpc call refused"));
@@ -157,10 +156,10 @@ TEST_F(CommandWithTokensTest, RotatedTokenFileTakesEffectWithoutRestart) {
   const int pid = stack_->command().process().pid();
 
   ReplaceFile(tokens_file_, absl::StrCat("full ops ", kRotatedToken, "\n"));
-  ASSERT_TRUE(stack_->command()
-                  .WaitForMetric("wm_grpc_auth_token_file_reloads_total", "result=\"ok\"", 1,
-                                 kTimeout)
-                  .ok())
+  ASSERT_TRUE(
+      stack_->command()
+          .WaitForMetric("wm_grpc_auth_token_file_reloads_total", "result=\"ok\"", 1, kTimeout)
+          .ok())
       << stack_->Output();
   EXPECT_EQ(GetConfigs(*old_ops, gateway_), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(GetConfigs(*rotated, gateway_), grpc::StatusCode::OK);
@@ -169,10 +168,10 @@ TEST_F(CommandWithTokensTest, RotatedTokenFileTakesEffectWithoutRestart) {
 
   // A broken file keeps the rotated token in force.
   ReplaceFile(tokens_file_, "full ops\n");
-  ASSERT_TRUE(stack_->command()
-                  .WaitForMetric("wm_grpc_auth_token_file_reloads_total", "result=\"error\"", 1,
-                                 kTimeout)
-                  .ok());
+  ASSERT_TRUE(
+      stack_->command()
+          .WaitForMetric("wm_grpc_auth_token_file_reloads_total", "result=\"error\"", 1, kTimeout)
+          .ok());
   EXPECT_EQ(GetConfigs(*rotated, gateway_), grpc::StatusCode::OK);
   EXPECT_THAT(stack_->command().process().Output(), HasSubstr("line 1"));
   EXPECT_THAT(stack_->command().process().Output(), Not(HasSubstr(kRotatedToken)));
@@ -220,8 +219,7 @@ TEST(CommandWithCertificatesTest, VerifiedCommonNameGivesItsScope) {
   auto ops = with_certificate(*stranger, kOpsToken);
   EXPECT_NE(ClearGatewayStatus(*ops, "no-such-gw"), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_NE(ClearGatewayStatus(*ops, "no-such-gw"), grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ((*command)->Metric("wm_grpc_auth_failures_total", "reason=\"unknown_certificate\""),
-            1);
+  EXPECT_EQ((*command)->Metric("wm_grpc_auth_failures_total", "reason=\"unknown_certificate\""), 1);
 }
 
 // wm-registry following a protected wm-ingest ----------------------------------------------
@@ -273,8 +271,7 @@ TEST_F(ProtectedIngestTest, RegistryWithoutATokenIsRefused) {
   absl::StatusOr<std::unique_ptr<ServiceProcess>> registry = StartRegistry({});
   ASSERT_TRUE(registry.ok()) << registry.status();
   ASSERT_TRUE(
-      ingest_->WaitForMetric("wm_grpc_auth_failures_total", "reason=\"missing\"", 1, kTimeout)
-          .ok())
+      ingest_->WaitForMetric("wm_grpc_auth_failures_total", "reason=\"missing\"", 1, kTimeout).ok())
       << (*registry)->process().Output();
   EXPECT_EQ((*registry)->Metric("wm_registry_ingest_connected"), 0);
 }
@@ -315,8 +312,9 @@ TEST(OpenServiceWarningTest, QuietOnLoopbackOrWithATokenFile) {
   absl::StatusOr<std::string> dir = MakeTempDir("tokens");
   ASSERT_TRUE(dir.ok());
   ReplaceFile(*dir + "/tokens", absl::StrCat("read viewer ", kViewerToken, "\n"));
-  EXPECT_THAT(RegistryOutput({"--grpc_host=0.0.0.0", "--grpc_auth_tokens_file=" + *dir + "/tokens"}),
-              Not(HasSubstr("beyond loopback")));
+  EXPECT_THAT(
+      RegistryOutput({"--grpc_host=0.0.0.0", "--grpc_auth_tokens_file=" + *dir + "/tokens"}),
+      Not(HasSubstr("beyond loopback")));
 }
 
 }  // namespace
