@@ -274,6 +274,23 @@ TEST_F(ProtectedIngestTest, RegistryWithoutATokenIsRefused) {
       ingest_->WaitForMetric("wm_grpc_auth_failures_total", "reason=\"missing\"", 1, kTimeout).ok())
       << (*registry)->process().Output();
   EXPECT_EQ((*registry)->Metric("wm_registry_ingest_connected"), 0);
+  EXPECT_TRUE((*registry)->process().WaitForOutput("ingest_stream_refused", kTimeout).ok())
+      << (*registry)->process().Output();
+  EXPECT_THAT((*registry)->process().Output(), HasSubstr("set wm_token or wm_token_file"));
+}
+
+TEST_F(ProtectedIngestTest, RegistryPicksUpARotatedTokenFileWithoutRestart) {
+  const std::string token_file = dir_ + "/ingest-token";
+  ReplaceFile(token_file, "not-the-token-of-wm-ingest\n");
+  absl::StatusOr<std::unique_ptr<ServiceProcess>> registry =
+      StartRegistry({"--wm_token_file=" + token_file});
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  ASSERT_TRUE(
+      ingest_->WaitForMetric("wm_grpc_auth_failures_total", "reason=\"invalid_token\"", 1,
+                             kTimeout)
+          .ok());
+  ReplaceFile(token_file, absl::StrCat(kViewerToken, "\n"));
+  EXPECT_TRUE((*registry)->WaitReady(kTimeout).ok()) << (*registry)->process().Output();
 }
 
 // The warning of a service open beyond loopback --------------------------------------------
