@@ -7,14 +7,26 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
 #include "libs/grpcutil/pem_file.h"
+#include "spdlog/spdlog.h"
 
 namespace wm::grpcutil {
+namespace {
+
+// "127.x.x.x:port", "localhost:port", "[::1]:port" (and the same without a port).
+bool IsLoopbackTarget(const std::string& target) {
+  return absl::StartsWith(target, "127.") || absl::StartsWith(target, "localhost:") ||
+         target == "localhost" || absl::StartsWith(target, "[::1]") ||
+         absl::StartsWith(target, "ipv4:127.") || absl::StartsWith(target, "unix:");
+}
+
+}  // namespace
 
 std::shared_ptr<grpc::Channel> CreateChannel(std::string target, const ChannelOptions& options) {
   RouteGrpcLogsToSpdlog();
@@ -34,6 +46,12 @@ std::shared_ptr<grpc::Channel> CreateChannel(std::string target, const ChannelOp
   }
   if (options.bearer_token == nullptr) {
     return grpc::CreateCustomChannel(std::move(target), credentials, args);
+  }
+  if (!options.tls && !IsLoopbackTarget(target)) {
+    spdlog::warn(
+        "grpc channel sends its bearer token in clear target={}: anyone on the path can read "
+        "it; set grpc_tls_ca to use TLS (docs/authentication.md)",
+        target);
   }
   // An interceptor rather than call credentials: gRPC sends call credentials only over TLS,
   // and a token must reach a plaintext loopback service too.

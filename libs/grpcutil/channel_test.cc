@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <sstream>
 #include <cstdlib>
 
 #include "gmock/gmock.h"
@@ -11,6 +12,8 @@
 #include "libs/grpcutil/status.h"
 #include "libs/grpcutil/testdata/test_certs.h"
 #include "libs/grpcutil/testdata/test_service.h"
+#include "spdlog/sinks/ostream_sink.h"
+#include "spdlog/spdlog.h"
 
 namespace wm::grpcutil {
 namespace {
@@ -75,6 +78,23 @@ TEST(ChannelTokenSettingsTest, TokenFromTheSecretSettingOrAFile) {
   options = ChannelOptionsFromSettings(*LoadClientSettings({"--wm_token_file=" + path}));
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->bearer_token->Current(), "file-token-0123456789");
+}
+
+TEST(ChannelTokenTest, WarnsWhenATokenWouldCrossTheNetworkInClear) {
+  std::ostringstream log;
+  std::shared_ptr<spdlog::logger> previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
+  ChannelOptions options;
+  options.bearer_token = BearerTokenSource::FromValue("secret-token-0123456789");
+  CreateChannel("127.0.0.1:7002", options);
+  CreateChannel("localhost:7002", options);
+  EXPECT_EQ(log.str(), "");
+  CreateChannel("wm-registry.example:7002", options);
+  EXPECT_THAT(log.str(), AllOf(HasSubstr("sends its bearer token in clear"),
+                               HasSubstr("wm-registry.example:7002"),
+                               ::testing::Not(HasSubstr("secret-token"))));
+  spdlog::set_default_logger(previous);
 }
 
 TEST(ChannelTokenSettingsTest, ErrorsNameTheKey) {
