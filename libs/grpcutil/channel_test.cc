@@ -2,8 +2,8 @@
 
 #include <chrono>
 #include <cstdio>
-#include <sstream>
 #include <cstdlib>
+#include <sstream>
 
 #include "gmock/gmock.h"
 #include "grpcpp/client_context.h"
@@ -41,8 +41,8 @@ TEST(AddressSettingTest, ValidAddresses) {
 }
 
 TEST(AddressSettingTest, InvalidAddressesNameTheKey) {
-  for (const char* address : {"127.0.0.1", ":7001", "host:0", "host:70000", "host:7x", "::1:7001",
-                              "host:", "[]:1"}) {
+  for (const char* address :
+       {"127.0.0.1", ":7001", "host:0", "host:70000", "host:7x", "::1:7001", "host:", "[]:1"}) {
     absl::StatusOr<config::Settings> settings =
         LoadClientSettings({std::string("--wm_ingest=") + address});
     ASSERT_TRUE(settings.ok());
@@ -138,8 +138,8 @@ TEST_F(ChannelTlsTest, OptionsFromSettings) {
   EXPECT_EQ(options->tls_client_cert_pem, pki_->client_cert);
   EXPECT_EQ(options->tls_client_key_pem, pki_->client_key);
 
-  absl::StatusOr<ChannelOptions> missing = ChannelOptionsFromSettings(
-      *LoadClientSettings({"--grpc_tls_ca=/nonexistent/ca.crt"}));
+  absl::StatusOr<ChannelOptions> missing =
+      ChannelOptionsFromSettings(*LoadClientSettings({"--grpc_tls_ca=/nonexistent/ca.crt"}));
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(missing.status().message()), HasSubstr("grpc_tls_ca"));
 
@@ -148,9 +148,9 @@ TEST_F(ChannelTlsTest, OptionsFromSettings) {
   EXPECT_EQ(no_key.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(no_key.status().message()), HasSubstr("grpc_tls_client_key"));
 
-  absl::StatusOr<ChannelOptions> no_ca = ChannelOptionsFromSettings(*LoadClientSettings(
-      {"--grpc_tls_client_cert=" + pki_->client_cert_path,
-       "--grpc_tls_client_key=" + pki_->client_key_path}));
+  absl::StatusOr<ChannelOptions> no_ca = ChannelOptionsFromSettings(
+      *LoadClientSettings({"--grpc_tls_client_cert=" + pki_->client_cert_path,
+                           "--grpc_tls_client_key=" + pki_->client_key_path}));
   EXPECT_THAT(std::string(no_ca.status().message()), HasSubstr("grpc_tls_ca"));
 }
 

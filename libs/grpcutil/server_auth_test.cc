@@ -88,6 +88,30 @@ std::string Serialize(prometheus::Registry& registry) {
   return prometheus::TextSerializer().Serialize(registry.Collect());
 }
 
+// Echoes what a handler sees of its caller: "authorization=<header or none>
+// identity=<wm_identity> scope=<wm_scope>".
+class CallerEcho : public TestEcho::CallbackService {
+ public:
+  grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context, const EchoRequest*,
+                                 EchoReply* reply) override {
+    auto header = context->client_metadata().find("authorization");
+    std::string text = "authorization=";
+    text += header == context->client_metadata().end()
+                ? "none"
+                : std::string(header->second.data(), header->second.size());
+    for (const char* property : {"wm_identity", "wm_scope"}) {
+      text += std::string(" ") + property + "=";
+      for (const grpc::string_ref& value : context->auth_context()->FindPropertyValues(property)) {
+        text += std::string(value.data(), value.size());
+      }
+    }
+    reply->set_text(text);
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+};
+
 class GrpcServerAuthTest : public ::testing::Test {
  protected:
   GrpcServerAuthTest() {
@@ -160,6 +184,14 @@ TEST_F(GrpcServerAuthTest, StreamingCallbackMethodIsDeniedToAReadToken) {
   absl::StatusOr<int> ticks = Ticks(Channel(port, kReadToken));
   EXPECT_EQ(ticks.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(std::string(ticks.status().message()), HasSubstr("needs scope full"));
+}
+
+TEST_F(GrpcServerAuthTest, HandlersSeeTheIdentityButNotTheToken) {
+  CallerEcho caller_echo;
+  server_.AddService(&caller_echo);
+  const int port = Start(TokenOptions());
+  EXPECT_EQ(*Echo(Channel(port, kReadToken)),
+            "authorization=none wm_identity=token/grafana wm_scope=read");
 }
 
 TEST_F(GrpcServerAuthTest, MethodsOutsideTheTableAreDenied) {

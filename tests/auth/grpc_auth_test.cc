@@ -220,6 +220,7 @@ TEST(CommandWithCertificatesTest, VerifiedCommonNameGivesItsScope) {
   EXPECT_NE(ClearGatewayStatus(*ops, "no-such-gw"), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_NE(ClearGatewayStatus(*ops, "no-such-gw"), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ((*command)->Metric("wm_grpc_auth_failures_total", "reason=\"unknown_certificate\""), 1);
+  EXPECT_THAT((*command)->process().Output(), Not(HasSubstr(kOpsToken)));
 }
 
 // wm-registry following a protected wm-ingest ----------------------------------------------
@@ -265,6 +266,8 @@ TEST_F(ProtectedIngestTest, RegistryWithTheTokenFileFollows) {
   EXPECT_EQ((*registry)->Metric("wm_registry_ingest_connected"), 1);
   EXPECT_EQ(ingest_->Metric("wm_grpc_auth_failures_total", "reason=\"missing\""), 0);
   EXPECT_THAT((*registry)->process().Output(), Not(HasSubstr(kViewerToken)));
+  // wm-ingest had it as a secret setting from the environment.
+  EXPECT_THAT(ingest_->process().Output(), Not(HasSubstr(kViewerToken)));
 }
 
 TEST_F(ProtectedIngestTest, RegistryWithoutATokenIsRefused) {
@@ -286,8 +289,7 @@ TEST_F(ProtectedIngestTest, RegistryPicksUpARotatedTokenFileWithoutRestart) {
       StartRegistry({"--wm_token_file=" + token_file});
   ASSERT_TRUE(registry.ok()) << registry.status();
   ASSERT_TRUE(
-      ingest_->WaitForMetric("wm_grpc_auth_failures_total", "reason=\"invalid_token\"", 1,
-                             kTimeout)
+      ingest_->WaitForMetric("wm_grpc_auth_failures_total", "reason=\"invalid_token\"", 1, kTimeout)
           .ok());
   ReplaceFile(token_file, absl::StrCat(kViewerToken, "\n"));
   EXPECT_TRUE((*registry)->WaitReady(kTimeout).ok()) << (*registry)->process().Output();
