@@ -34,6 +34,10 @@ stop_all() {
 trap stop_all EXIT
 trap 'exit 0' INT TERM
 
+# Every service listens on loopback only: the gRPC API is open without tokens (see
+# docs/authentication.md), and nobody else on the network may send commands to the mesh.
+LOCAL=(--grpc_host=127.0.0.1 --http_host=127.0.0.1)
+
 # Default ports of DESIGN.md, or free ones when those are taken.
 pick_port() { if port_is_free "$1"; then echo "$1"; else free_port; fi; }
 GRPC_PORT=$(pick_port 7001); HTTP_PORT=$(pick_port 9101)
@@ -53,17 +57,17 @@ else
   MQTT_FLAGS=(--settings "$SETTINGS")
 fi
 
-"$BIN/services/ingest/wm-ingest" "${MQTT_FLAGS[@]}" --grpc_port="$GRPC_PORT" \
+"$BIN/services/ingest/wm-ingest" "${MQTT_FLAGS[@]}" "${LOCAL[@]}" --grpc_port="$GRPC_PORT" \
   --http_port="$HTTP_PORT" >"$RUN_DIR/wm-ingest.log" 2>&1 &
 pids+=($!)
 wait_for_port "$GRPC_PORT"
 echo "run: wm-ingest gRPC 127.0.0.1:$GRPC_PORT, metrics http://127.0.0.1:$HTTP_PORT/metrics"
 
-"$BIN/services/registry/wm-registry" --wm_ingest="127.0.0.1:$GRPC_PORT" \
+"$BIN/services/registry/wm-registry" "${LOCAL[@]}" --wm_ingest="127.0.0.1:$GRPC_PORT" \
   --registry_db="$RUN_DIR/wm-registry.db" --grpc_port="$REGISTRY_GRPC" \
   --http_port="$REGISTRY_HTTP" >"$RUN_DIR/wm-registry.log" 2>&1 &
 pids+=($!)
-"$BIN/services/command/wm-command" "${MQTT_FLAGS[@]}" --grpc_port="$COMMAND_GRPC" \
+"$BIN/services/command/wm-command" "${MQTT_FLAGS[@]}" "${LOCAL[@]}" --grpc_port="$COMMAND_GRPC" \
   --http_port="$COMMAND_HTTP" >"$RUN_DIR/wm-command.log" 2>&1 &
 pids+=($!)
 wait_for_port "$REGISTRY_GRPC"
@@ -74,7 +78,8 @@ echo "run: wm-command gRPC 127.0.0.1:$COMMAND_GRPC, metrics http://127.0.0.1:$CO
 
 if [ -z "$SETTINGS" ]; then
   SIM_HTTP=$(pick_port 9110)
-  "$BIN/tools/gateway_sim/wm-gateway-sim" "${MQTT_FLAGS[@]}" --rate=20 --http_port="$SIM_HTTP" \
+  "$BIN/tools/gateway_sim/wm-gateway-sim" "${MQTT_FLAGS[@]}" --rate=20 --http_host=127.0.0.1 \
+    --http_port="$SIM_HTTP" \
     >"$RUN_DIR/wm-gateway-sim.log" 2>&1 &
   pids+=($!)
   echo "run: wm-gateway-sim publishing 20 packets/s, metrics http://127.0.0.1:$SIM_HTTP/metrics" \

@@ -1,7 +1,9 @@
 #include "libs/grpcutil/channel.h"
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <sstream>
 
 #include "gmock/gmock.h"
 #include "grpcpp/client_context.h"
@@ -10,6 +12,8 @@
 #include "libs/grpcutil/status.h"
 #include "libs/grpcutil/testdata/test_certs.h"
 #include "libs/grpcutil/testdata/test_service.h"
+#include "spdlog/sinks/ostream_sink.h"
+#include "spdlog/spdlog.h"
 
 namespace wm::grpcutil {
 namespace {
@@ -37,8 +41,8 @@ TEST(AddressSettingTest, ValidAddresses) {
 }
 
 TEST(AddressSettingTest, InvalidAddressesNameTheKey) {
-  for (const char* address : {"127.0.0.1", ":7001", "host:0", "host:70000", "host:7x", "::1:7001",
-                              "host:", "[]:1"}) {
+  for (const char* address :
+       {"127.0.0.1", ":7001", "host:0", "host:70000", "host:7x", "::1:7001", "host:", "[]:1"}) {
     absl::StatusOr<config::Settings> settings =
         LoadClientSettings({std::string("--wm_ingest=") + address});
     ASSERT_TRUE(settings.ok());
@@ -47,6 +51,62 @@ TEST(AddressSettingTest, InvalidAddressesNameTheKey) {
     EXPECT_THAT(std::string(parsed.status().message()),
                 AllOf(HasSubstr("wm_ingest"), HasSubstr("flag")));
   }
+}
+
+TEST(ChannelTokenSettingsTest, NoTokenByDefault) {
+  absl::StatusOr<ChannelOptions> options = ChannelOptionsFromSettings(*LoadClientSettings({}));
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->bearer_token, nullptr);
+}
+
+TEST(ChannelTokenSettingsTest, TokenFromTheSecretSettingOrAFile) {
+  absl::StatusOr<config::Settings> settings =
+      LoadClientSettings({"--wm_token=secret-token-0123456789"});
+  ASSERT_TRUE(settings.ok());
+  // A secret: never shown by `settings`.
+  EXPECT_THAT(settings->Render(), ::testing::Not(HasSubstr("secret-token-0123456789")));
+  absl::StatusOr<ChannelOptions> options = ChannelOptionsFromSettings(*settings);
+  ASSERT_TRUE(options.ok()) << options.status();
+  ASSERT_NE(options->bearer_token, nullptr);
+  EXPECT_EQ(options->bearer_token->Current(), "secret-token-0123456789");
+
+  const std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/client_token";
+  std::FILE* file = std::fopen(path.c_str(), "w");
+  ASSERT_NE(file, nullptr);
+  std::fputs("file-token-0123456789\n", file);
+  std::fclose(file);
+  options = ChannelOptionsFromSettings(*LoadClientSettings({"--wm_token_file=" + path}));
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->bearer_token->Current(), "file-token-0123456789");
+}
+
+TEST(ChannelTokenTest, WarnsWhenATokenWouldCrossTheNetworkInClear) {
+  std::ostringstream log;
+  std::shared_ptr<spdlog::logger> previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
+  ChannelOptions options;
+  options.bearer_token = BearerTokenSource::FromValue("secret-token-0123456789");
+  CreateChannel("127.0.0.1:7002", options);
+  CreateChannel("localhost:7002", options);
+  EXPECT_EQ(log.str(), "");
+  CreateChannel("wm-registry.example:7002", options);
+  EXPECT_THAT(log.str(), AllOf(HasSubstr("sends its bearer token in clear"),
+                               HasSubstr("wm-registry.example:7002"),
+                               ::testing::Not(HasSubstr("secret-token"))));
+  spdlog::set_default_logger(previous);
+}
+
+TEST(ChannelTokenSettingsTest, ErrorsNameTheKey) {
+  absl::StatusOr<ChannelOptions> both = ChannelOptionsFromSettings(*LoadClientSettings(
+      {"--wm_token=secret-token-0123456789", "--wm_token_file=/nonexistent/token"}));
+  EXPECT_EQ(both.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(both.status().message()),
+              AllOf(HasSubstr("wm_token_file"), ::testing::Not(HasSubstr("secret-token"))));
+  absl::StatusOr<ChannelOptions> missing =
+      ChannelOptionsFromSettings(*LoadClientSettings({"--wm_token_file=/nonexistent/token"}));
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(missing.status().message()), HasSubstr("wm_token_file"));
 }
 
 TEST(ChannelOptionsTest, PlaintextByDefault) {
@@ -78,8 +138,8 @@ TEST_F(ChannelTlsTest, OptionsFromSettings) {
   EXPECT_EQ(options->tls_client_cert_pem, pki_->client_cert);
   EXPECT_EQ(options->tls_client_key_pem, pki_->client_key);
 
-  absl::StatusOr<ChannelOptions> missing = ChannelOptionsFromSettings(
-      *LoadClientSettings({"--grpc_tls_ca=/nonexistent/ca.crt"}));
+  absl::StatusOr<ChannelOptions> missing =
+      ChannelOptionsFromSettings(*LoadClientSettings({"--grpc_tls_ca=/nonexistent/ca.crt"}));
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(missing.status().message()), HasSubstr("grpc_tls_ca"));
 
@@ -88,9 +148,9 @@ TEST_F(ChannelTlsTest, OptionsFromSettings) {
   EXPECT_EQ(no_key.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(no_key.status().message()), HasSubstr("grpc_tls_client_key"));
 
-  absl::StatusOr<ChannelOptions> no_ca = ChannelOptionsFromSettings(*LoadClientSettings(
-      {"--grpc_tls_client_cert=" + pki_->client_cert_path,
-       "--grpc_tls_client_key=" + pki_->client_key_path}));
+  absl::StatusOr<ChannelOptions> no_ca = ChannelOptionsFromSettings(
+      *LoadClientSettings({"--grpc_tls_client_cert=" + pki_->client_cert_path,
+                           "--grpc_tls_client_key=" + pki_->client_key_path}));
   EXPECT_THAT(std::string(no_ca.status().message()), HasSubstr("grpc_tls_ca"));
 }
 

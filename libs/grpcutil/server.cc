@@ -10,7 +10,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "grpc/grpc.h"
+#include "grpc/grpc_security.h"
+#include "grpc/grpc_security_constants.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/impl/server_builder_option.h"
@@ -19,6 +23,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "libs/grpcutil/pem_file.h"
+#include "third_party/system/string_view_compat.h"
 #include "spdlog/spdlog.h"
 
 namespace wm::grpcutil {
@@ -55,6 +60,119 @@ class ServiceListOption : public grpc::ServerBuilderOption {
   std::vector<std::string>* names_;
 };
 
+// Server credentials whose every call goes through a CallAuthenticator first. gRPC's
+// AuthMetadataProcessor runs in the server's auth filter, before a call reaches any handler
+// (sync or callback, unary or streaming), and can end it with any status code; the C++ API
+// offers it only with TLS credentials, so this class attaches it through the C API to
+// plaintext and TLS credentials alike (docs/authentication.md).
+class AuthenticatingServerCredentials final : public grpc::ServerCredentials {
+ public:
+  // Takes ownership of `credentials`.
+  AuthenticatingServerCredentials(grpc_server_credentials* credentials,
+                                  std::shared_ptr<CallAuthenticator> authenticator)
+      : credentials_(credentials) {
+    grpc_server_credentials_set_auth_metadata_processor(
+        credentials_, {&Process, &Destroy,
+                       new std::shared_ptr<CallAuthenticator>(std::move(authenticator))});
+  }
+  ~AuthenticatingServerCredentials() override {
+    grpc_server_credentials_release(credentials_);
+  }
+
+  // The authenticator is the processor; another one would bypass it.
+  void SetAuthMetadataProcessor(const std::shared_ptr<grpc::AuthMetadataProcessor>&) override {
+    std::abort();
+  }
+
+ private:
+  int AddPortToServer(const std::string& address, grpc_server* server) override {
+    return grpc_server_add_http2_port(server, address.c_str(), credentials_);
+  }
+
+  static std::string_view View(const grpc_slice& slice) {
+    return std::string_view(reinterpret_cast<const char*>(GRPC_SLICE_START_PTR(slice)),
+                            GRPC_SLICE_LENGTH(slice));
+  }
+
+  // Runs inline on a gRPC thread, once per call.
+  static void Process(void* state, grpc_auth_context* context, const grpc_metadata* metadata,
+                      size_t count, grpc_process_auth_metadata_done_cb done, void* user_data) {
+    CallAuthenticator& authenticator = **static_cast<std::shared_ptr<CallAuthenticator>*>(state);
+    CallCredentials call;
+    const grpc_metadata* authorization = nullptr;
+    for (size_t i = 0; i < count; ++i) {
+      const std::string_view key = View(metadata[i].key);
+      if (key == ":path") {
+        call.method = View(metadata[i].value);
+      } else if (key == "authorization") {
+        authorization = &metadata[i];
+        call.authorization = View(metadata[i].value);
+      }
+    }
+    if (context != nullptr && grpc_auth_context_peer_is_authenticated(context)) {
+      grpc_auth_property_iterator it =
+          grpc_auth_context_find_properties_by_name(context, GRPC_X509_CN_PROPERTY_NAME);
+      while (const grpc_auth_property* property = grpc_auth_property_iterator_next(&it)) {
+        call.verified_client_cns.emplace_back(property->value, property->value_length);
+      }
+    }
+    absl::StatusOr<CallerIdentity> identity = authenticator.Check(call);
+    if (!identity.ok()) {
+      const std::string message(identity.status().message());
+      done(user_data, nullptr, 0, nullptr, 0,
+           static_cast<grpc_status_code>(identity.status().code()), message.c_str());
+      return;
+    }
+    if (context != nullptr && !identity->name.empty()) {
+      grpc_auth_context_add_property(context, "wm_identity", identity->name.data(),
+                                     identity->name.size());
+      const std::string_view scope = AuthScopeName(identity->scope);
+      grpc_auth_context_add_property(context, "wm_scope", scope.data(), scope.size());
+    }
+    // The token is consumed: handlers never see it in their metadata.
+    done(user_data, authorization, authorization != nullptr ? 1 : 0, nullptr, 0, GRPC_STATUS_OK,
+         nullptr);
+  }
+
+  static void Destroy(void* state) {
+    delete static_cast<std::shared_ptr<CallAuthenticator>*>(state);
+  }
+
+  grpc_server_credentials* const credentials_;
+};
+
+bool IsLoopbackHost(std::string_view host) {
+  return absl::StartsWith(ToAbsl(host), "127.") || host == "::1" || host == "[::1]" ||
+         host == "localhost";
+}
+
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> items;
+  for (absl::string_view item : absl::StrSplit(text, ',')) {
+    item = absl::StripAsciiWhitespace(item);
+    if (!item.empty()) items.emplace_back(item);
+  }
+  return items;
+}
+
+// The fixed token of secret setting `key`, if set, as a TokenSet entry named after the key.
+absl::Status AddTokenSetting(const config::Settings& settings, const std::string& key,
+                             AuthScope scope, TokenSet& tokens) {
+  const std::string token = settings.GetString(key);
+  if (token.empty()) return absl::OkStatus();
+  constexpr size_t kMinLength = 16;
+  if (token.size() < kMinLength ||
+      std::any_of(token.begin(), token.end(), [](char c) { return c <= ' ' || c > '~'; })) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "setting ", key, " (", ToAbsl(settings.SourceOf(key)),
+        "): a token needs at least 16 printable ASCII characters without spaces"));
+  }
+  if (absl::Status s = tokens.Add(token, scope, key); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("setting ", key, ": ", s.message()));
+  }
+  return absl::OkStatus();
+}
+
 std::string JoinHostPort(const std::string& host, int port) {
   // A bare IPv6 address needs brackets.
   if (absl::StrContains(host, ':') && !absl::StartsWith(host, "[")) {
@@ -80,6 +198,30 @@ void AddGrpcServerSettings(config::Schema& schema, int default_port) {
   schema.Add({.key = "grpc_tls_key", .help = "PEM private key of grpc_tls_cert."});
   schema.Add({.key = "grpc_tls_client_ca",
               .help = "PEM CA that client certificates must chain to; enables mutual TLS."});
+  schema.Add({.key = "grpc_auth_tokens_file",
+              .help = "File of accepted bearer tokens, one \"<scope> <name> <token>\" per line "
+                      "(scope full or read); reloaded when it changes. Enables access control "
+                      "(docs/authentication.md)."});
+  schema.Add({.key = "grpc_auth_reload_s",
+              .type = config::SettingType::kDouble,
+              .default_value = "5",
+              .help = "Seconds between checks of grpc_auth_tokens_file for a change.",
+              .min = 0.01,
+              .max = 3600});
+  schema.Add({.key = "grpc_auth_token",
+              .help = "A bearer token of full scope (at least 16 characters); enables access "
+                      "control.",
+              .secret = true});
+  schema.Add({.key = "grpc_auth_read_token",
+              .help = "A bearer token of read scope (list, get, watch, subscribe); enables "
+                      "access control.",
+              .secret = true});
+  schema.Add({.key = "grpc_auth_client_cns_full",
+              .help = "Comma-separated common names of verified client certificates (mutual "
+                      "TLS) given full scope; \"*\" for any. Enables access control."});
+  schema.Add({.key = "grpc_auth_client_cns_read",
+              .help = "Comma-separated common names of verified client certificates given read "
+                      "scope; \"*\" for any. Enables access control."});
 }
 
 absl::StatusOr<GrpcServerOptions> GrpcServerOptionsFromSettings(const config::Settings& settings) {
@@ -105,10 +247,43 @@ absl::StatusOr<GrpcServerOptions> GrpcServerOptionsFromSettings(const config::Se
   options.tls_cert_pem = *std::move(cert);
   options.tls_key_pem = *std::move(key);
   options.tls_client_ca_pem = *std::move(client_ca);
+
+  GrpcAuthOptions& auth = options.auth;
+  if (absl::Status s = AddTokenSetting(settings, "grpc_auth_token", AuthScope::kFull, auth.tokens);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s =
+          AddTokenSetting(settings, "grpc_auth_read_token", AuthScope::kRead, auth.tokens);
+      !s.ok()) {
+    return s;
+  }
+  auth.tokens_file = settings.GetString("grpc_auth_tokens_file");
+  auth.reload_interval = absl::Seconds(settings.GetDouble("grpc_auth_reload_s"));
+  if (!auth.tokens_file.empty()) {
+    // Checked now so that a bad file stops the service at start, naming the key.
+    prometheus::Registry unused_registry;
+    GrpcAuthMetrics unused_metrics(unused_registry);
+    TokenStore probe;
+    TokenFileWatcher watcher(auth.tokens_file, probe, unused_metrics);
+    if (absl::Status s = watcher.Load(); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("setting grpc_auth_tokens_file: ", s.message()));
+    }
+  }
+  auth.client_certificates.full_cns = SplitList(settings.GetString("grpc_auth_client_cns_full"));
+  auth.client_certificates.read_cns = SplitList(settings.GetString("grpc_auth_client_cns_read"));
+  if (!auth.client_certificates.empty() && options.tls_client_ca_pem.empty()) {
+    return absl::InvalidArgumentError(
+        "settings grpc_auth_client_cns_full and grpc_auth_client_cns_read need "
+        "grpc_tls_client_ca (mutual TLS)");
+  }
   return options;
 }
 
-GrpcServer::GrpcServer(observability::Readiness* readiness) : readiness_(readiness) {
+GrpcServer::GrpcServer(observability::Readiness* readiness, prometheus::Registry* metrics)
+    : readiness_(readiness),
+      own_metrics_(metrics == nullptr ? std::make_shared<prometheus::Registry>() : nullptr),
+      auth_metrics_(metrics != nullptr ? *metrics : *own_metrics_) {
   RouteGrpcLogsToSpdlog();
 }
 
@@ -137,7 +312,40 @@ absl::StatusOr<int> GrpcServer::Start(const GrpcServerOptions& options) {
 
   std::shared_ptr<grpc::ServerCredentials> credentials;
   std::string tls_mode = "off";
-  if (options.tls_cert_pem.empty()) {
+  std::string auth_mode = "off";
+  if (options.auth.enabled()) {
+    token_store_ = std::make_unique<TokenStore>(options.auth.tokens);
+    if (!options.auth.tokens_file.empty()) {
+      token_watcher_ = std::make_unique<TokenFileWatcher>(options.auth.tokens_file, *token_store_,
+                                                          auth_metrics_);
+      if (absl::Status s = token_watcher_->Load(); !s.ok()) {
+        token_watcher_.reset();
+        return s;
+      }
+    }
+    auth_metrics_.tokens.Set(static_cast<double>(token_store_->size()));
+    authenticator_ = std::make_shared<CallAuthenticator>(
+        token_store_.get(), options.auth.client_certificates,
+        options.auth.method_rules != nullptr ? *options.auth.method_rules : WmMethodRules(),
+        auth_metrics_);
+    grpc_server_credentials* base = nullptr;
+    if (options.tls_cert_pem.empty()) {
+      base = grpc_insecure_server_credentials_create();
+    } else {
+      grpc_ssl_pem_key_cert_pair pair{options.tls_key_pem.c_str(), options.tls_cert_pem.c_str()};
+      base = grpc_ssl_server_credentials_create_ex(
+          options.tls_client_ca_pem.empty() ? nullptr : options.tls_client_ca_pem.c_str(), &pair,
+          1,
+          options.tls_client_ca_pem.empty()
+              ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+              : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY,
+          nullptr);
+      tls_mode = options.tls_client_ca_pem.empty() ? "on" : "mutual";
+    }
+    credentials = std::make_shared<AuthenticatingServerCredentials>(base, authenticator_);
+    auth_mode = absl::StrCat("tokens:", token_store_->size(),
+                             options.auth.client_certificates.empty() ? "" : "+certificates");
+  } else if (options.tls_cert_pem.empty()) {
     credentials = grpc::InsecureServerCredentials();
   } else {
     grpc::SslServerCredentialsOptions ssl(
@@ -163,12 +371,24 @@ absl::StatusOr<int> GrpcServer::Start(const GrpcServerOptions& options) {
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
     if (server != nullptr) server->Shutdown();
+    token_watcher_.reset();
     return absl::UnavailableError(absl::StrCat("gRPC server cannot listen on ", address));
   }
   server_ = std::move(server);
   service_names_ = std::move(names);
-  spdlog::info("grpc server listening host={} port={} tls={} services={}", options.host,
-               bound_port, tls_mode, absl::StrJoin(service_names_, ","));
+  if (!options.auth.enabled() && tls_mode == "mutual") auth_mode = "any_client_certificate";
+  auth_metrics_.enabled.Set(auth_mode == "off" ? 0 : 1);
+  spdlog::info("grpc server listening host={} port={} tls={} auth={} services={}", options.host,
+               bound_port, tls_mode, auth_mode, absl::StrJoin(service_names_, ","));
+  if (auth_mode == "off" && !IsLoopbackHost(options.host)) {
+    spdlog::warn(
+        "grpc server listens beyond loopback without authentication host={} port={}: anyone "
+        "who reaches the port can call every method, commands to gateways and nodes included; "
+        "set grpc_auth_tokens_file (or grpc_auth_token, or grpc_tls_client_ca), or "
+        "grpc_host=127.0.0.1 (docs/authentication.md)",
+        options.host, bound_port);
+  }
+  if (token_watcher_ != nullptr) token_watcher_->Start(options.auth.reload_interval);
 
   if (readiness_ != nullptr) {
     // Called at once with the current state, then on every change; removed before the server
@@ -204,7 +424,14 @@ void GrpcServer::Shutdown(absl::Duration deadline) {
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
   server_->Wait();
   server_.reset();
+  if (token_watcher_ != nullptr) token_watcher_->Stop();
   spdlog::info("grpc server stopped");
+}
+
+TokenFileWatcher::CheckResult GrpcServer::CheckTokenFileNow() {
+  absl::MutexLock lock(&mu_);
+  if (token_watcher_ == nullptr) return TokenFileWatcher::CheckResult::kUnchanged;
+  return token_watcher_->CheckNow();
 }
 
 std::vector<std::string> GrpcServer::service_names() const {

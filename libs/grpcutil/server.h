@@ -10,9 +10,34 @@
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
 #include "libs/config/settings.h"
+#include "libs/grpcutil/auth_metrics.h"
+#include "libs/grpcutil/auth_policy.h"
+#include "libs/grpcutil/call_authenticator.h"
+#include "libs/grpcutil/token_file_watcher.h"
+#include "libs/grpcutil/token_store.h"
 #include "libs/observability/readiness.h"
+#include "prometheus/registry.h"
 
 namespace wm::grpcutil {
+
+// Who may call a GrpcServer (docs/authentication.md). Authentication is on when any token or
+// client certificate scope is given; then every call but health and reflection needs an
+// identity, and the scope of the identity decides which methods it may call.
+struct GrpcAuthOptions {
+  // Path of a token file (ParseTokenFile's format), reloaded when it changes.
+  std::string tokens_file;
+  absl::Duration reload_interval = absl::Seconds(5);
+  // Tokens given directly (settings grpc_auth_token and grpc_auth_read_token), as digests.
+  TokenSet tokens;
+  // Verified client certificates (mutual TLS) that identify a caller, by common name.
+  ClientCertificateScopes client_certificates;
+  // The access each method requires; null means WmMethodRules(). Must outlive the server.
+  const std::vector<MethodRule>* method_rules = nullptr;
+
+  bool enabled() const {
+    return !tokens_file.empty() || !tokens.empty() || !client_certificates.empty();
+  }
+};
 
 // Where and how a GrpcServer listens.
 struct GrpcServerOptions {
@@ -24,15 +49,21 @@ struct GrpcServerOptions {
   std::string tls_cert_pem;
   std::string tls_key_pem;
   std::string tls_client_ca_pem;
+  GrpcAuthOptions auth;
 };
 
-// Declares `grpc_port` (0 picks a free port), `grpc_host` (default "0.0.0.0") and the PEM file
-// paths `grpc_tls_cert`, `grpc_tls_key`, `grpc_tls_client_ca` (all empty: plaintext).
+// Declares `grpc_port` (0 picks a free port), `grpc_host` (default "0.0.0.0"), the PEM file
+// paths `grpc_tls_cert`, `grpc_tls_key`, `grpc_tls_client_ca` (all empty: plaintext) and access
+// control: `grpc_auth_tokens_file`, `grpc_auth_reload_s`, the secrets `grpc_auth_token` (full
+// scope) and `grpc_auth_read_token`, and `grpc_auth_client_cns_full` /
+// `grpc_auth_client_cns_read` (comma-separated common names of client certificates).
 void AddGrpcServerSettings(config::Schema& schema, int default_port);
 
 // Reads the settings of AddGrpcServerSettings and the files they name. Errors name the key:
-// NotFound for a missing file, InvalidArgument for a file without the expected PEM block or an
-// incomplete combination (a key without a certificate, a client CA without a certificate).
+// NotFound for a missing file, InvalidArgument for a file without the expected PEM block, a
+// token file that does not parse (with its line), a token too short, or an incomplete
+// combination (a key without a certificate, a client CA without a certificate, client
+// certificate scopes without a client CA).
 absl::StatusOr<GrpcServerOptions> GrpcServerOptionsFromSettings(const config::Settings& settings);
 
 // A gRPC server as every service runs it: the services it is given, grpc.health.v1 and
@@ -40,6 +71,14 @@ absl::StatusOr<GrpcServerOptions> GrpcServerOptionsFromSettings(const config::Se
 //
 // Health: "" and every registered service name report SERVING while `readiness` (if given) is
 // ready, NOT_SERVING otherwise, and NOT_SERVING for good once Shutdown starts.
+//
+// Access control (options.auth, docs/authentication.md): checked inside gRPC, before any
+// handler of any service runs, for unary and streaming calls alike; a refused call ends with
+// UNAUTHENTICATED or PERMISSION_DENIED and its handler never sees it. The `authorization`
+// header is taken out of the metadata handlers see; the caller's identity is in the call's
+// auth context as properties `wm_identity` ("token/<name>", "certificate/<CN>") and
+// `wm_scope`. Without authentication on a host other than loopback, Start logs a warning.
+// Metrics (GrpcAuthMetrics) go to `metrics` whether authentication is on or not.
 //
 //   GrpcServer server(&readiness);
 //   server.AddService(&events_service);  // sync or callback service
@@ -51,8 +90,10 @@ absl::StatusOr<GrpcServerOptions> GrpcServerOptionsFromSettings(const config::Se
 // handlers: check ServerContext::IsCancelled), or Shutdown cannot end them at its deadline.
 class GrpcServer {
  public:
-  // `readiness` may be null (always serving until shutdown); it must outlive the server.
-  explicit GrpcServer(observability::Readiness* readiness = nullptr);
+  // `readiness` may be null (always serving until shutdown); `metrics` may be null (a private
+  // registry). Both must outlive the server.
+  explicit GrpcServer(observability::Readiness* readiness = nullptr,
+                      prometheus::Registry* metrics = nullptr);
   GrpcServer(const GrpcServer&) = delete;
   GrpcServer& operator=(const GrpcServer&) = delete;
   // Shuts down at once if still running.
@@ -73,10 +114,19 @@ class GrpcServer {
   // Names of the registered services, as health and reflection report them (after Start).
   std::vector<std::string> service_names() const;
 
+  // For tests: a check of the token file now, as the reload thread does it (kUnchanged without
+  // a token file).
+  TokenFileWatcher::CheckResult CheckTokenFileNow();
+
  private:
   void SetServing(bool serving);
 
   observability::Readiness* const readiness_;
+  std::shared_ptr<prometheus::Registry> own_metrics_;  // when none was given
+  GrpcAuthMetrics auth_metrics_;
+  std::unique_ptr<TokenStore> token_store_;
+  std::unique_ptr<TokenFileWatcher> token_watcher_;
+  std::shared_ptr<CallAuthenticator> authenticator_;
   std::vector<grpc::Service*> services_;
   mutable absl::Mutex mu_;
   std::unique_ptr<grpc::Server> server_ ABSL_GUARDED_BY(mu_);

@@ -142,7 +142,8 @@ absl::StatusOr<std::unique_ptr<CommandApp>> CommandApp::Create(const config::Set
                                  },
                                  defaults});
   app->service_ = std::make_unique<CommandsService>(*app->env_);
-  app->grpc_server_ = std::make_unique<grpcutil::GrpcServer>(&app->readiness_);
+  app->grpc_server_ =
+      std::make_unique<grpcutil::GrpcServer>(&app->readiness_, app->registry_.get());
   app->grpc_server_->AddService(app->service_.get());
   app->http_server_ = std::make_unique<observability::HttpServer>(app->registry_, app->readiness_);
   return app;

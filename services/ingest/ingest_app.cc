@@ -106,7 +106,8 @@ absl::StatusOr<std::unique_ptr<IngestApp>> IngestApp::Create(const config::Setti
           .max_age = absl::Seconds(settings.GetInt("dedup_window_s"))},
       std::move(decoders), *app->metrics_);
   app->events_service_ = std::make_unique<EventsService>(*app->hub_);
-  app->grpc_server_ = std::make_unique<grpcutil::GrpcServer>(&app->readiness_);
+  app->grpc_server_ =
+      std::make_unique<grpcutil::GrpcServer>(&app->readiness_, app->registry_.get());
   app->grpc_server_->AddService(app->events_service_.get());
   app->http_server_ =
       std::make_unique<observability::HttpServer>(app->registry_, app->readiness_);

@@ -130,7 +130,15 @@ void IngestFollower::Run() {
       const std::string detail =
           absl::StrCat("address=", options_.address, " code=", status.error_code(), " error=\"",
                        status.error_message(), "\" retry_in_ms=", absl::ToInt64Milliseconds(delay));
-      if (was_connected) {
+      const bool refused = status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+                           status.error_code() == grpc::StatusCode::PERMISSION_DENIED;
+      if (refused) {
+        // Retried all the same: a rotated wm_token_file is read again by the next attempt
+        // (docs/authentication.md).
+        retry_log_.Warn("ingest_refused",
+                        "ingest_stream_refused " + detail +
+                            " hint=\"wm-ingest needs a token: set wm_token or wm_token_file\"");
+      } else if (was_connected) {
         spdlog::warn("ingest_stream_ended {}", detail);
       } else {
         retry_log_.Warn("ingest_unavailable", "ingest_stream_failed " + detail);

@@ -117,7 +117,8 @@ absl::StatusOr<std::unique_ptr<RegistryApp>> RegistryApp::Create(const config::S
   app->state_ = std::make_unique<RegistryState>(
       RegistryStateOptions{.node_stale_after = stale_after}, app->feed_.get());
   app->service_ = std::make_unique<RegistryService>(*app->state_, *app->feed_);
-  app->grpc_server_ = std::make_unique<grpcutil::GrpcServer>(&app->readiness_);
+  app->grpc_server_ =
+      std::make_unique<grpcutil::GrpcServer>(&app->readiness_, app->registry_.get());
   app->grpc_server_->AddService(app->service_.get());
   app->http_server_ = std::make_unique<observability::HttpServer>(app->registry_, app->readiness_);
   RegistryApp* raw = app.get();
