@@ -52,7 +52,10 @@ struct CborItem {
   uint64_t argument = 0;
   // kArray, kMap: the elements end with a break (0xff) rather than after `argument` of them.
   // kBytes, kText: the content comes in chunks (`chunks`, not `string`).
+  // (Next the `is_float` flag, so that the fast path clears both in one store.)
   bool indefinite = false;
+  // kSimple with additional information 25..27: a half, single or double float.
+  bool is_float = false;
   // kBytes, kText of definite length: the content, a view into the payload. Empty for a
   // chunked string: read its content with CborStringChunks or AppendCborString, which work
   // for both forms.
@@ -60,8 +63,7 @@ struct CborItem {
   // kBytes, kText of indefinite length: the encoded chunks (their heads and contents, without
   // the string's head and break), a view into the payload that CborReader::Next has checked.
   std::string_view chunks;
-  // kSimple with additional information 25..27: a half, single or double float.
-  bool is_float = false;
+  // kSimple with is_float: the value.
   double float_value = 0;
   // Where the item's head starts in the payload.
   size_t offset = 0;
@@ -117,18 +119,22 @@ class CborElements {
  public:
   // `container` is the head of an array or map just read by CborReader::Next.
   explicit CborElements(const CborItem& container)
-      : declared_(container.argument), indefinite_(container.indefinite) {}
+      : declared_(container.indefinite ? 0 : container.argument),
+        remaining_(declared_),
+        indefinite_(container.indefinite) {}
 
   // How many elements (maps: key/value pairs) HasNext has announced so far.
-  uint64_t count() const { return count_; }
+  uint64_t count() const { return declared_ - remaining_ + indefinite_count_; }
 
  private:
   friend class CborReader;
 
+  // Definite: the count, and how many of them HasNext has not announced yet.
   uint64_t declared_;
-  uint64_t count_ = 0;
+  uint64_t remaining_;
+  // Indefinite: until its break is read. Then cleared, so that HasNext stays false.
   bool indefinite_;
-  bool ended_ = false;
+  uint64_t indefinite_count_ = 0;
 };
 
 class CborReader {
@@ -177,18 +183,18 @@ class CborReader {
   // When the payload ends before the break, HasNext returns true and the Next call for the
   // element reports kTruncated at the end of the payload.
   bool HasNext(CborElements* elements) {
-    if (elements->ended_) return false;
-    if (!elements->indefinite_) {
-      if (elements->count_ == elements->declared_) {
-        elements->ended_ = true;
-        return false;
-      }
-    } else if (offset_ < bytes_.size() && static_cast<uint8_t>(bytes_[offset_]) == 0xFF) {
+    // One comparison per element of a definite-length container, as a counted loop has.
+    if (elements->remaining_ > 0) {
+      --elements->remaining_;
+      return true;
+    }
+    if (!elements->indefinite_) return false;
+    if (offset_ < bytes_.size() && static_cast<uint8_t>(bytes_[offset_]) == 0xFF) {
       ++offset_;
-      elements->ended_ = true;
+      elements->indefinite_ = false;
       return false;
     }
-    ++elements->count_;
+    ++elements->indefinite_count_;
     return true;
   }
 
