@@ -493,7 +493,8 @@ TEST(CborReader, ChunksMustBeDefiniteStringsOfTheSameType) {
     EXPECT_EQ(e.offset, c.offset) << testing::PrintToString(c.bytes);
   }
   // The reader stops at the chunk, where the error is.
-  CborReader r(Bytes({0x5f, 0x41, 0x01, 0x01, 0xff}));
+  const std::string bad_second_chunk = Bytes({0x5f, 0x41, 0x01, 0x01, 0xff});
+  CborReader r(bad_second_chunk);
   CborItem item;
   EXPECT_FALSE(r.Next(&item));
   EXPECT_EQ(r.offset(), 3u);
@@ -513,7 +514,8 @@ TEST(CborReader, SkipContentHandlesIndefiniteItems) {
   EXPECT_TRUE(r.AtEnd());
 
   // Missing break: truncated at the end.
-  CborReader cut(Bytes({0x9f, 0x01, 0x9f, 0x02}));
+  const std::string cut_bytes = Bytes({0x9f, 0x01, 0x9f, 0x02});
+  CborReader cut(cut_bytes);
   ASSERT_TRUE(cut.Next(&top));
   EXPECT_FALSE(cut.SkipContent(top, 3));
   EXPECT_EQ(cut.error().kind, CborErrorKind::kTruncated);
