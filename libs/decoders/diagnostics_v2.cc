@@ -466,9 +466,32 @@ DecodeStatus DiagnosticsV2Decoder::ReadVector(const VectorField<Entry, N>& field
   }
   // Read the named members first and commit only when all of them fit, so that a value of the
   // wrong shape lands whole in unknown_fields.
+  int64_t values[N] = {};
+  if (!array.indefinite) {
+    // The form with a count: as many named members as it has, up to N; the rest are extra.
+    const size_t named = array.argument < N ? static_cast<size_t>(array.argument) : N;
+    for (size_t i = 0; i < named; ++i) {
+      CborItem element;
+      if (!reader_.Next(&element)) return CborFailure();
+      const bool fits = field.members[i].is_signed
+                            ? IntegerIn(element, INT32_MIN, INT32_MAX, &values[i])
+                            : IntegerIn(element, 0, UINT32_MAX, &values[i]);
+      if (!fits) {
+        reader_.Rewind(start);
+        return KeepUnknown(id, field.name);
+      }
+    }
+    Entry* entry = field.add(out_, static_cast<uint32_t>(id));
+    for (size_t i = 0; i < named; ++i) field.members[i].set(entry, values[i]);
+    for (uint64_t i = named; i < array.argument; ++i) {
+      // The array is at level 2 (inside the top-level map), its elements at level 3.
+      if (auto error = ReadValue(3, entry->add_extra_elements())) return error;
+    }
+    return std::nullopt;
+  }
+  // The indefinite form real nodes send: members until the break, up to N; the rest are extra.
   CborElements elements(array);
   size_t named = 0;
-  int64_t values[N] = {};
   while (named < N && reader_.HasNext(&elements)) {
     CborItem element;
     if (!reader_.Next(&element)) return CborFailure();
@@ -483,9 +506,8 @@ DecodeStatus DiagnosticsV2Decoder::ReadVector(const VectorField<Entry, N>& field
   }
   Entry* entry = field.add(out_, static_cast<uint32_t>(id));
   for (size_t i = 0; i < named; ++i) field.members[i].set(entry, values[i]);
-  // HasNext keeps returning false once the array has ended, whatever its form.
+  // HasNext keeps returning false once the break has been read.
   while (reader_.HasNext(&elements)) {
-    // The array is at level 2 (inside the top-level map), its elements at level 3.
     if (auto error = ReadValue(3, entry->add_extra_elements())) return error;
   }
   return std::nullopt;
