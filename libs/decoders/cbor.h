@@ -147,8 +147,9 @@ class CborReader {
   // then unspecified.
   bool Next(CborItem* item) {
     // Fast path, inline: the head of an integer, array, map or tag (most items of a
-    // diagnostics payload) with its argument in full. Strings, simple values, floats, errors
-    // and anything unusual go the long way.
+    // diagnostics payload) with its argument in full, and the head of an indefinite-length
+    // array or map (real nodes' form; tested only once the definite test failed). Strings,
+    // simple values, floats, errors and anything unusual go the long way.
     if (offset_ < bytes_.size()) {
       const auto* p = reinterpret_cast<const uint8_t*>(bytes_.data()) + offset_;
       const auto major = static_cast<CborMajorType>(p[0] >> 5);
@@ -171,6 +172,14 @@ class CborReader {
           offset_ += 1 + extra;
           return true;
         }
+      } else if (info == 31 && (major == CborMajorType::kArray || major == CborMajorType::kMap)) {
+        item->major = major;
+        item->argument = 0;
+        item->offset = offset_;
+        item->is_float = false;
+        item->indefinite = true;
+        offset_ += 1;
+        return true;
       }
     }
     return NextSlow(item);
