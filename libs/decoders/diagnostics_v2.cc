@@ -506,7 +506,8 @@ DecodeStatus DiagnosticsV2Decoder::ReadVector(const VectorField<Entry, N>& field
   }
   Entry* entry = field.add(out_, static_cast<uint32_t>(id));
   for (size_t i = 0; i < named; ++i) field.members[i].set(entry, values[i]);
-  // HasNext keeps returning false once the break has been read.
+  // HasNext keeps returning false once the break has been read. Extra elements are at level 3,
+  // as above.
   while (reader_.HasNext(&elements)) {
     if (auto error = ReadValue(3, entry->add_extra_elements())) return error;
   }
