@@ -5,6 +5,7 @@
 #
 #   scripts/fuzz.sh            # 60 s per fuzzer
 #   SECONDS_PER_FUZZER=5 scripts/fuzz.sh     # the smoke run make test does
+#   FUZZERS="diagnostics_v2_fuzzer node_data_fuzzer" scripts/fuzz.sh   # only these targets
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,14 @@ BAZEL=(bazel --output_base="$OUTPUT_BASE")
 SCOPE='//libs/... + //services/... + //tools/...'
 
 mapfile -t targets < <("${BAZEL[@]}" query "attr(tags, '\bfuzz\b', $SCOPE)" 2>/dev/null)
+if [ -n "${FUZZERS:-}" ]; then
+  wanted=" $FUZZERS "
+  selected=()
+  for target in "${targets[@]}"; do
+    [[ "$wanted" == *" ${target##*:} "* ]] && selected+=("$target")
+  done
+  targets=("${selected[@]}")
+fi
 if [ ${#targets[@]} -eq 0 ]; then echo "fuzz: no fuzz targets"; exit 0; fi
 # --symlink_prefix=/: no bazel-* links, so the regular build's links keep pointing at its own.
 CC=clang CXX=clang++ "${BAZEL[@]}" build --config=fuzz --symlink_prefix=/ "${targets[@]}" 2>&1 |

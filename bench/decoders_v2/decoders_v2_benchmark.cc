@@ -23,39 +23,85 @@ namespace {
 using wm::decoders::CborWriter;
 using wm::decoders::PayloadBuilder;
 
-// A full diagnostics v2 report as a stack sends it: every single-value id, the vectors, two
-// neighbors, a scan result and four CCA channels (about 200 bytes).
-std::string FullDiagnostics() {
+// How a report's arrays and maps are encoded: with their counts, or in the indefinite-length
+// form (0x9f / 0xbf ... break) that real nodes send.
+enum class Lengths { kDefinite, kIndefinite };
+
+// Writes array and map heads, and their ends, in one of the two forms.
+class ReportWriter {
+ public:
+  explicit ReportWriter(Lengths lengths) : indefinite_(lengths == Lengths::kIndefinite) {}
+
+  CborWriter& Map(uint64_t pairs) { return indefinite_ ? w.IndefiniteMap() : w.MapHeader(pairs); }
+  CborWriter& Array(uint64_t count) {
+    return indefinite_ ? w.IndefiniteArray() : w.ArrayHeader(count);
+  }
+  CborWriter& End() { return indefinite_ ? w.Break() : w; }
+
   CborWriter w;
-  w.MapHeader(40 + 5 + 2 + 1 + 4);
+
+ private:
+  bool indefinite_;
+};
+
+// A full diagnostics v2 report as a stack sends it: every single-value id, the vectors, two
+// neighbors, a scan result and four CCA channels (307 bytes definite, 319 indefinite).
+std::string FullDiagnostics(Lengths lengths = Lengths::kDefinite) {
+  ReportWriter r(lengths);
+  CborWriter& w = r.w;
+  r.Map(40 + 5 + 2 + 1 + 4);
   for (uint64_t id = 1; id <= 40; ++id) {
     w.Unsigned(id);
     w.Unsigned(id == 30 || id == 39 ? 0x05010014 : id * 37);
   }
-  w.Unsigned(65).ArrayHeader(6).Unsigned(3).Unsigned(0x123456).Unsigned(0x654321).Unsigned(200);
+  w.Unsigned(65);
+  r.Array(6).Unsigned(3).Unsigned(0x123456).Unsigned(0x654321).Unsigned(200);
   w.Int(-70).Int(8);
-  w.Unsigned(66).ArrayHeader(2).Unsigned(12).Unsigned(40);
-  w.Unsigned(69).ArrayHeader(9);
+  r.End();
+  w.Unsigned(66);
+  r.Array(2).Unsigned(12).Unsigned(40);
+  r.End();
+  w.Unsigned(69);
+  r.Array(9);
   for (uint64_t i = 0; i < 9; ++i) w.Unsigned(i * 100);
-  w.Unsigned(72).ArrayHeader(2).Unsigned(3).Unsigned(0);
-  w.Unsigned(73).ArrayHeader(15);
+  r.End();
+  w.Unsigned(72);
+  r.Array(2).Unsigned(3).Unsigned(0);
+  r.End();
+  w.Unsigned(73);
+  r.Array(15);
   for (uint64_t i = 0; i < 15; ++i) w.Unsigned(i);
+  r.End();
   for (uint64_t id : {151, 155}) {
-    w.Unsigned(id).ArrayHeader(4).Unsigned(0x10000 + id).Unsigned(11).Int(4).Int(-80);
+    w.Unsigned(id);
+    r.Array(4).Unsigned(0x10000 + id).Unsigned(11).Int(4).Int(-80);
+    r.End();
   }
-  w.Unsigned(200).ArrayHeader(4).Unsigned(0x20001).Unsigned(17).Int(-60).Int(4);
-  for (uint64_t id : {250, 251, 252, 253})
-    w.Unsigned(id).ArrayHeader(2).Unsigned(id - 240).Unsigned(1);
+  w.Unsigned(200);
+  r.Array(4).Unsigned(0x20001).Unsigned(17).Int(-60).Int(4);
+  r.End();
+  for (uint64_t id : {250, 251, 252, 253}) {
+    w.Unsigned(id);
+    r.Array(2).Unsigned(id - 240).Unsigned(1);
+    r.End();
+  }
+  r.End();
   return w.Release();
 }
 
 // A small periodic report: role, voltage, buffer usage and the next hop.
-std::string SmallDiagnostics() {
-  CborWriter w;
-  w.MapHeader(4).Unsigned(1).Unsigned(0x13).Unsigned(2).Unsigned(3300);
-  w.Unsigned(66).ArrayHeader(2).Unsigned(12).Unsigned(40);
-  w.Unsigned(65).ArrayHeader(6).Unsigned(3).Unsigned(0x123456).Unsigned(0x654321).Unsigned(200);
+std::string SmallDiagnostics(Lengths lengths = Lengths::kDefinite) {
+  ReportWriter r(lengths);
+  CborWriter& w = r.w;
+  r.Map(4).Unsigned(1).Unsigned(0x13).Unsigned(2).Unsigned(3300);
+  w.Unsigned(66);
+  r.Array(2).Unsigned(12).Unsigned(40);
+  r.End();
+  w.Unsigned(65);
+  r.Array(6).Unsigned(3).Unsigned(0x123456).Unsigned(0x654321).Unsigned(200);
   w.Int(-70).Int(8);
+  r.End();
+  r.End();
   return w.Release();
 }
 
@@ -97,10 +143,23 @@ void BM_DiagnosticsV2Full(benchmark::State& state) {
 }
 BENCHMARK(BM_DiagnosticsV2Full);
 
+// The same report in the indefinite-length form real nodes send (0xbf ... 0xff).
+void BM_DiagnosticsV2FullIndefinite(benchmark::State& state) {
+  Run<wm::v1::DiagnosticsV2>(state, FullDiagnostics(Lengths::kIndefinite),
+                             wm::decoders::DecodeDiagnosticsV2);
+}
+BENCHMARK(BM_DiagnosticsV2FullIndefinite);
+
 void BM_DiagnosticsV2Small(benchmark::State& state) {
   Run<wm::v1::DiagnosticsV2>(state, SmallDiagnostics(), wm::decoders::DecodeDiagnosticsV2);
 }
 BENCHMARK(BM_DiagnosticsV2Small);
+
+void BM_DiagnosticsV2SmallIndefinite(benchmark::State& state) {
+  Run<wm::v1::DiagnosticsV2>(state, SmallDiagnostics(Lengths::kIndefinite),
+                             wm::decoders::DecodeDiagnosticsV2);
+}
+BENCHMARK(BM_DiagnosticsV2SmallIndefinite);
 
 // The first decode into a fresh message each time: what a caller pays without reuse.
 void BM_DiagnosticsV2FullFreshMessage(benchmark::State& state) {

@@ -51,12 +51,12 @@ std::string_view CborErrorDescription(CborErrorKind kind) {
       return "no error";
     case CborErrorKind::kTruncated:
       return "item runs past the end of the payload";
-    case CborErrorKind::kIndefiniteLength:
-      return "indefinite length is not supported";
     case CborErrorKind::kReservedAdditionalInfo:
       return "reserved additional information";
     case CborErrorKind::kUnexpectedBreak:
-      return "break outside an indefinite-length item";
+      return "break where an item must be";
+    case CborErrorKind::kInvalidChunk:
+      return "indefinite-length string chunk is not a definite-length string of its type";
     case CborErrorKind::kInvalidSimpleValue:
       return "two-byte simple value below 32";
     case CborErrorKind::kInvalidUtf8:
@@ -101,9 +101,16 @@ bool CborReader::NextSlow(CborItem* item) {
     switch (major) {
       case CborMajorType::kBytes:
       case CborMajorType::kText:
+        return ReadChunkedString(major, start, item);
       case CborMajorType::kArray:
       case CborMajorType::kMap:
-        return Fail(CborErrorKind::kIndefiniteLength, start);
+        item->major = major;
+        item->argument = 0;
+        item->offset = start;
+        item->is_float = false;
+        item->indefinite = true;
+        offset_ = start + 1;
+        return true;
       case CborMajorType::kSimple:
         return Fail(CborErrorKind::kUnexpectedBreak, start);
       default:
@@ -117,6 +124,7 @@ bool CborReader::NextSlow(CborItem* item) {
   item->argument = argument;
   item->offset = start;
   item->is_float = false;
+  item->indefinite = false;
   switch (major) {
     case CborMajorType::kBytes:
     case CborMajorType::kText: {
@@ -156,28 +164,98 @@ bool CborReader::NextSlow(CborItem* item) {
   return true;
 }
 
+bool CborReader::ReadChunkedString(CborMajorType major, size_t start, CborItem* item) {
+  size_t at = start + 1;
+  uint64_t total = 0;
+  for (;;) {
+    if (at >= bytes_.size()) return Fail(CborErrorKind::kTruncated, at);
+    const uint8_t initial = static_cast<uint8_t>(bytes_[at]);
+    if (initial == 0xFF) break;
+    const uint8_t info = initial & 0x1F;
+    if (static_cast<CborMajorType>(initial >> 5) != major || info == 31) {
+      return Fail(CborErrorKind::kInvalidChunk, at);
+    }
+    // A chunk is a definite-length string of the same type: read it as one.
+    offset_ = at;
+    CborItem chunk;
+    if (!NextSlow(&chunk)) return false;  // error and offset are the chunk's
+    total += chunk.argument;              // bounded by the payload's size: no overflow
+    at = offset_;
+  }
+  item->major = major;
+  item->argument = total;
+  item->offset = start;
+  item->is_float = false;
+  item->indefinite = true;
+  item->string = std::string_view();
+  item->chunks = bytes_.substr(start + 1, at - start - 1);
+  offset_ = at + 1;
+  return true;
+}
+
 bool CborReader::SkipContent(const CborItem& item, int max_depth) {
-  uint64_t children = 0;
   switch (item.major) {
     case CborMajorType::kArray:
-      children = item.argument;
-      break;
     case CborMajorType::kMap:
-      // Two items per pair; a count this large cannot fit in any payload anyway.
-      children = item.argument > UINT64_MAX / 2 ? UINT64_MAX : item.argument * 2;
-      break;
     case CborMajorType::kTag:
-      children = 1;
       break;
     default:
       return true;
   }
   if (max_depth <= 0) return Fail(CborErrorKind::kTooDeep, item.offset);
-  for (uint64_t i = 0; i < children; ++i) {
+  if (item.major == CborMajorType::kTag) {
     CborItem child;
-    if (!Next(&child) || !SkipContent(child, max_depth - 1)) return false;
+    return Next(&child) && SkipContent(child, max_depth - 1);
+  }
+  const int items_per_element = item.major == CborMajorType::kMap ? 2 : 1;
+  for (CborElements elements(item); HasNext(&elements);) {
+    for (int i = 0; i < items_per_element; ++i) {
+      CborItem child;
+      if (!Next(&child) || !SkipContent(child, max_depth - 1)) return false;
+    }
   }
   return true;
+}
+
+CborStringChunks::CborStringChunks(const CborItem& item)
+    : rest_(item.indefinite ? item.chunks : std::string_view()),
+      whole_(item.indefinite ? std::string_view() : item.string),
+      chunked_(item.indefinite) {}
+
+std::optional<std::string_view> CborStringChunks::Next() {
+  if (!chunked_) {
+    if (whole_.empty()) return std::nullopt;
+    const std::string_view piece = whole_;
+    whole_ = std::string_view();
+    return piece;
+  }
+  // The reader checked these chunks: each is a definite-length head and its content, all
+  // within `rest_`. Empty chunks are passed over.
+  while (!rest_.empty()) {
+    const uint8_t info = static_cast<uint8_t>(rest_[0]) & 0x1F;
+    uint64_t length = info;
+    size_t head = 1;
+    if (info >= 24) {
+      const size_t extra = size_t{1} << (info - 24);
+      length = 0;
+      for (size_t i = 1; i <= extra; ++i) length = length << 8 | static_cast<uint8_t>(rest_[i]);
+      head += extra;
+    }
+    const std::string_view piece = rest_.substr(head, static_cast<size_t>(length));
+    rest_.remove_prefix(head + static_cast<size_t>(length));
+    if (!piece.empty()) return piece;
+  }
+  return std::nullopt;
+}
+
+void AppendCborString(const CborItem& item, std::string* out) {
+  if (!item.indefinite) {
+    out->append(item.string);
+    return;
+  }
+  out->reserve(out->size() + static_cast<size_t>(item.argument));
+  CborStringChunks chunks(item);
+  while (const std::optional<std::string_view> piece = chunks.Next()) out->append(*piece);
 }
 
 CborWriter& CborWriter::Unsigned(uint64_t value) {
@@ -214,6 +292,31 @@ CborWriter& CborWriter::ArrayHeader(uint64_t count) {
 
 CborWriter& CborWriter::MapHeader(uint64_t pairs) {
   Head(CborMajorType::kMap, pairs);
+  return *this;
+}
+
+CborWriter& CborWriter::IndefiniteArray() {
+  bytes_.push_back(static_cast<char>(0x9F));
+  return *this;
+}
+
+CborWriter& CborWriter::IndefiniteMap() {
+  bytes_.push_back(static_cast<char>(0xBF));
+  return *this;
+}
+
+CborWriter& CborWriter::IndefiniteBytes() {
+  bytes_.push_back(static_cast<char>(0x5F));
+  return *this;
+}
+
+CborWriter& CborWriter::IndefiniteText() {
+  bytes_.push_back(static_cast<char>(0x7F));
+  return *this;
+}
+
+CborWriter& CborWriter::Break() {
+  bytes_.push_back(static_cast<char>(0xFF));
   return *this;
 }
 

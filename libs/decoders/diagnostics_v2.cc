@@ -280,10 +280,9 @@ void AppendHex(std::string_view bytes, std::string* out) {
   }
 }
 
-// A text string in diagnostic notation: quoted, with JSON-style escapes. The input is valid
-// UTF-8 (the reader checked it), so the output is too.
-void AppendQuoted(std::string_view text, std::string* out) {
-  out->push_back('"');
+// Text of a string in diagnostic notation, with JSON-style escapes, without the quotes. The
+// input is valid UTF-8 (the reader checked it), so the output is too.
+void AppendEscaped(std::string_view text, std::string* out) {
   for (char c : text) {
     const auto b = static_cast<uint8_t>(c);
     if (c == '"' || c == '\\') {
@@ -297,7 +296,6 @@ void AppendQuoted(std::string_view text, std::string* out) {
       out->push_back(c);
     }
   }
-  out->push_back('"');
 }
 
 void AppendFloat(double v, std::string* out) {
@@ -361,7 +359,8 @@ DecodeStatus DiagnosticsV2Decoder::Decode() {
                        "diagnostics v2 payload must be a CBOR map, got " +
                            std::string(CborMajorTypeName(map.major))};
   }
-  for (uint64_t i = 0; i < map.argument; ++i) {
+  // Real nodes send the indefinite-length form (0xbf ... 0xff); both read the same.
+  for (CborElements pairs(map); reader_.HasNext(&pairs);) {
     CborItem key;
     if (!reader_.Next(&key)) return CborFailure();
     int64_t id = 0;
@@ -467,23 +466,49 @@ DecodeStatus DiagnosticsV2Decoder::ReadVector(const VectorField<Entry, N>& field
   }
   // Read the named members first and commit only when all of them fit, so that a value of the
   // wrong shape lands whole in unknown_fields.
-  const size_t named = array.argument < N ? static_cast<size_t>(array.argument) : N;
   int64_t values[N] = {};
-  for (size_t i = 0; i < named; ++i) {
+  if (!array.indefinite) {
+    // The form with a count: as many named members as it has, up to N; the rest are extra.
+    const size_t named = array.argument < N ? static_cast<size_t>(array.argument) : N;
+    for (size_t i = 0; i < named; ++i) {
+      CborItem element;
+      if (!reader_.Next(&element)) return CborFailure();
+      const bool fits = field.members[i].is_signed
+                            ? IntegerIn(element, INT32_MIN, INT32_MAX, &values[i])
+                            : IntegerIn(element, 0, UINT32_MAX, &values[i]);
+      if (!fits) {
+        reader_.Rewind(start);
+        return KeepUnknown(id, field.name);
+      }
+    }
+    Entry* entry = field.add(out_, static_cast<uint32_t>(id));
+    for (size_t i = 0; i < named; ++i) field.members[i].set(entry, values[i]);
+    for (uint64_t i = named; i < array.argument; ++i) {
+      // The array is at level 2 (inside the top-level map), its elements at level 3.
+      if (auto error = ReadValue(3, entry->add_extra_elements())) return error;
+    }
+    return std::nullopt;
+  }
+  // The indefinite form real nodes send: members until the break, up to N; the rest are extra.
+  CborElements elements(array);
+  size_t named = 0;
+  while (named < N && reader_.HasNext(&elements)) {
     CborItem element;
     if (!reader_.Next(&element)) return CborFailure();
-    const bool fits = field.members[i].is_signed
-                          ? IntegerIn(element, INT32_MIN, INT32_MAX, &values[i])
-                          : IntegerIn(element, 0, UINT32_MAX, &values[i]);
+    const bool fits = field.members[named].is_signed
+                          ? IntegerIn(element, INT32_MIN, INT32_MAX, &values[named])
+                          : IntegerIn(element, 0, UINT32_MAX, &values[named]);
     if (!fits) {
       reader_.Rewind(start);
       return KeepUnknown(id, field.name);
     }
+    ++named;
   }
   Entry* entry = field.add(out_, static_cast<uint32_t>(id));
   for (size_t i = 0; i < named; ++i) field.members[i].set(entry, values[i]);
-  for (uint64_t i = named; i < array.argument; ++i) {
-    // The array is at level 2 (inside the top-level map), its elements at level 3.
+  // HasNext keeps returning false once the break has been read. Extra elements are at level 3,
+  // as above.
+  while (reader_.HasNext(&elements)) {
     if (auto error = ReadValue(3, entry->add_extra_elements())) return error;
   }
   return std::nullopt;
@@ -511,10 +536,22 @@ DecodeStatus DiagnosticsV2Decoder::ReadValue(int depth, wm::v1::CborValue* value
       }
       break;
     case CborMajorType::kBytes:
-      value->set_byte_string(item.string.data(), item.string.size());
+      if (item.indefinite) {
+        std::string* content = value->mutable_byte_string();
+        content->clear();
+        AppendCborString(item, content);
+      } else {
+        value->set_byte_string(item.string.data(), item.string.size());
+      }
       return std::nullopt;
     case CborMajorType::kText:
-      value->set_text_string(item.string.data(), item.string.size());
+      if (item.indefinite) {
+        std::string* content = value->mutable_text_string();
+        content->clear();
+        AppendCborString(item, content);
+      } else {
+        value->set_text_string(item.string.data(), item.string.size());
+      }
       return std::nullopt;
     case CborMajorType::kSimple:
       if (item.is_float) {
@@ -552,19 +589,27 @@ DecodeStatus DiagnosticsV2Decoder::AppendDiagnostic(const CborItem& item, int de
                                               : "-" + std::to_string(item.argument + 1));
       return std::nullopt;
     case CborMajorType::kBytes:
-      out->append("h'");
-      AppendHex(item.string, out);
-      out->push_back('\'');
+    case CborMajorType::kText: {
+      // A chunked string reads as its content: the same notation as the definite form.
+      const bool text = item.major == CborMajorType::kText;
+      out->append(text ? "\"" : "h'");
+      for (CborStringChunks chunks(item); const auto piece = chunks.Next();) {
+        if (text) {
+          AppendEscaped(*piece, out);
+        } else {
+          AppendHex(*piece, out);
+        }
+      }
+      out->push_back(text ? '"' : '\'');
       return std::nullopt;
-    case CborMajorType::kText:
-      AppendQuoted(item.string, out);
-      return std::nullopt;
+    }
     case CborMajorType::kArray:
     case CborMajorType::kMap: {
+      // Either length form, written the same way (no "_" marker).
       const bool is_map = item.major == CborMajorType::kMap;
       out->push_back(is_map ? '{' : '[');
-      for (uint64_t i = 0; i < item.argument; ++i) {
-        if (i > 0) out->append(", ");
+      for (CborElements elements(item); reader_.HasNext(&elements);) {
+        if (elements.count() > 1) out->append(", ");
         for (int part = 0; part < (is_map ? 2 : 1); ++part) {
           if (part == 1) out->append(": ");
           CborItem child;

@@ -16,6 +16,9 @@ inline constexpr uint32_t kDiagnosticsV2DestinationEndpoint = 255;
 inline constexpr int kDiagnosticsV2MaxNesting = 8;
 
 // Decodes a diagnostics v2 payload, one CBOR map {int id: value}, into `out` (cleared first).
+// Real nodes send the map in its indefinite-length form (0xbf, pairs, break 0xff); arrays,
+// maps and strings may come in either length form at any level, and the same content decodes
+// to the same message whichever form carries it (docs/diagnostics-v2.md).
 // Ids and names are those of spec/backend-client.md §3.3:
 //   1..40     single unsigned values (role also decoded into role_bits; firmware_stack and
 //             firmware_app also as "a.b.c.d");
@@ -30,8 +33,12 @@ inline constexpr int kDiagnosticsV2MaxNesting = 8;
 //
 // Errors (malformed CBOR), each with `out` holding every entry before the fault:
 //   truncated  an empty payload; an item or string running past the end (offset = the item);
+//              the payload ending inside an indefinite-length item before its break
+//              (offset = where the next item, chunk or break should be);
 //   bad_value  the top level is not a map; a key that is not an integer or not within int32;
-//              indefinite lengths; reserved or invalid encodings; text that is not UTF-8;
+//              a break where an item must be (a map key's value, a definite container);
+//              a string chunk that is not a definite-length string of its string's type;
+//              reserved or invalid encodings; text that is not UTF-8;
 //              nesting deeper than kDiagnosticsV2MaxNesting; bytes after the map.
 // Decoding never allocates in proportion to a declared length or count, only to what the
 // payload holds.

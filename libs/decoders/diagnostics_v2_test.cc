@@ -5,6 +5,7 @@
 
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "libs/decoders/cbor.h"
 
 namespace wm::decoders {
 namespace {
@@ -508,15 +509,336 @@ TEST(DiagnosticsV2, NonIntegerKeysAreErrors) {
   EXPECT_EQ(e.reason, kReasonBadValue);
 }
 
-TEST(DiagnosticsV2, IndefiniteLengthsAreNotSupported) {
-  DecodeError e = DecodeFails(B({0xbf, 0x01, 0x02, 0xff}));  // {_ 1: 2}
-  EXPECT_EQ(e.reason, kReasonBadValue);
-  EXPECT_EQ(e.offset, 0u);
-  EXPECT_NE(e.message.find("indefinite"), std::string::npos);
-  e = DecodeFails(B({0xa1, 0x18, 0x42, 0x9f, 0x01, 0x02, 0xff}));  // {66: [_ 1, 2]}
-  EXPECT_EQ(e.offset, 3u);
-  e = DecodeFails(B({0xa1, 0x18, 0x64, 0x5f, 0x41, 0x01, 0xff}));  // {100: (_ h'01')}
-  EXPECT_EQ(e.offset, 3u);
+// ---- Indefinite lengths: the form real nodes send ----------------------------------------
+
+TEST(DiagnosticsV2, IndefiniteLengthsDecodeLikeDefiniteOnes) {
+  auto d = Decode(B({0xbf, 0x01, 0x02, 0xff}));  // {_ 1: 2}
+  EXPECT_EQ(d.role(), 2u);
+  EXPECT_EQ(d.role_bits().base_role_name(), "headnode");
+  d = Decode(B({0xa1, 0x18, 0x42, 0x9f, 0x01, 0x02, 0xff}));  // {66: [_ 1, 2]}
+  ASSERT_EQ(d.buffer_usage_size(), 1);
+  EXPECT_EQ(d.buffer_usage(0).average(), 1u);
+  EXPECT_EQ(d.buffer_usage(0).maximum(), 2u);
+  d = Decode(B({0xa1, 0x18, 0x64, 0x5f, 0x41, 0x01, 0xff}));  // {100: (_ h'01')}
+  ASSERT_EQ(d.unknown_fields_size(), 1);
+  EXPECT_EQ(d.unknown_fields(0).value().byte_string(), B({0x01}));
+  EXPECT_EQ(Decode(B({0xbf, 0xff})).ByteSizeLong(), 0u);  // {_ }
+}
+
+// A short indefinite array ends at its own break, leaving the map's break to the map.
+TEST(DiagnosticsV2, ShortIndefiniteVectorKeepsTheMapsBreak) {
+  // {_ 65: [_ 5], 2: 3000}
+  const auto d = Decode(B({0xbf, 0x18, 0x41, 0x9f, 0x05, 0xff, 0x02, 0x19, 0x0b, 0xb8, 0xff}));
+  ASSERT_EQ(d.nexthop_details_size(), 1);
+  EXPECT_EQ(d.nexthop_details(0).advertised_cost(), 5u);
+  EXPECT_FALSE(d.nexthop_details(0).has_sink_address());
+  EXPECT_EQ(d.voltage(), 3000u);
+  // {_ 66: [_ ]}
+  const auto empty = Decode(B({0xbf, 0x18, 0x42, 0x9f, 0xff, 0xff}));
+  ASSERT_EQ(empty.buffer_usage_size(), 1);
+  EXPECT_FALSE(empty.buffer_usage(0).has_average());
+}
+
+TEST(DiagnosticsV2, IndefiniteExtraElementsAndUnknownValues) {
+  // {_ 72: [_ 1, 2, (_ "a", "b"), [_ 3, (_ h'0a', h'0b')]],
+  //    66: [_ 1, (_ "a")], 500: {_ 1: [_ ], "k": (_ )}}
+  const auto d =
+      Decode(B({0xbf,                                                  //
+                0x18, 0x48, 0x9f, 0x01, 0x02,                          //
+                0x7f, 0x61, 'a',  0x61, 'b',  0xff,                    //
+                0x9f, 0x03, 0x5f, 0x41, 0x0a, 0x41, 0x0b, 0xff, 0xff,  //
+                0xff,                                                  //
+                0x18, 0x42, 0x9f, 0x01, 0x7f, 0x61, 'a',  0xff, 0xff,  //
+                0x19, 0x01, 0xf4, 0xbf, 0x01, 0x9f, 0xff, 0x61, 'k',  0x5f, 0xff, 0xff, 0xff}));
+  ASSERT_EQ(d.role_api_size(), 1);
+  EXPECT_EQ(d.role_api(0).role(), 1u);
+  ASSERT_EQ(d.role_api(0).extra_elements_size(), 2);
+  EXPECT_EQ(d.role_api(0).extra_elements(0).text_string(), "ab");
+  EXPECT_EQ(d.role_api(0).extra_elements(1).diagnostic(), "[3, h'0a0b']");
+  // The wrong shape is kept whole, written as the definite form would be.
+  EXPECT_EQ(d.buffer_usage_size(), 0);
+  ASSERT_EQ(d.unknown_fields_size(), 2);
+  EXPECT_EQ(d.unknown_fields(0).name(), "buffer_usage");
+  EXPECT_EQ(d.unknown_fields(0).value().diagnostic(), "[1, \"a\"]");
+  EXPECT_EQ(d.unknown_fields(1).id(), 500);
+  EXPECT_EQ(d.unknown_fields(1).value().diagnostic(), "{1: [], \"k\": h''}");
+}
+
+// How the every-id report below is encoded: each array, map and string of length >= 2 in
+// the definite form, in the indefinite form, or alternating between the two.
+enum class Form { kDefinite, kIndefinite, kMixed };
+
+class FormWriter {
+ public:
+  explicit FormWriter(Form form) : form_(form) {}
+
+  FormWriter& Array(uint64_t count) {
+    open_.push_back(Indefinite());
+    open_.back() ? w_.IndefiniteArray() : w_.ArrayHeader(count);
+    return *this;
+  }
+  FormWriter& Map(uint64_t pairs) {
+    open_.push_back(Indefinite());
+    open_.back() ? w_.IndefiniteMap() : w_.MapHeader(pairs);
+    return *this;
+  }
+  FormWriter& End() {
+    if (open_.back()) w_.Break();
+    open_.pop_back();
+    return *this;
+  }
+  // Chunked as (_ first byte, "", the rest) in the indefinite form.
+  FormWriter& Bytes(std::string_view b) {
+    if (b.size() >= 2 && Indefinite()) {
+      w_.IndefiniteBytes().Bytes(b.substr(0, 1)).Bytes("").Bytes(b.substr(1)).Break();
+    } else {
+      w_.Bytes(b);
+    }
+    return *this;
+  }
+  // `t` is ASCII, so any split is at a character boundary.
+  FormWriter& Text(std::string_view t) {
+    if (t.size() >= 2 && Indefinite()) {
+      w_.IndefiniteText().Text(t.substr(0, 1)).Text(t.substr(1)).Break();
+    } else {
+      w_.Text(t);
+    }
+    return *this;
+  }
+  FormWriter& U(uint64_t v) {
+    w_.Unsigned(v);
+    return *this;
+  }
+  FormWriter& I(int64_t v) {
+    w_.Int(v);
+    return *this;
+  }
+  std::string Release() {
+    EXPECT_TRUE(open_.empty());
+    return w_.Release();
+  }
+
+ private:
+  bool Indefinite() {
+    switch (form_) {
+      case Form::kDefinite:
+        return false;
+      case Form::kIndefinite:
+        return true;
+      case Form::kMixed:
+        return (toggle_++ % 2) == 1;
+    }
+    return false;
+  }
+
+  Form form_;
+  CborWriter w_;
+  std::vector<bool> open_;  // per open container: needs a break
+  int toggle_ = 0;
+};
+
+// Every id of the map: single values 1..40, vectors 64..73, every id of the ranges 151..184,
+// 200..229 and 250..329, plus a repeated id, a short and a long vector, unknown ids with
+// strings and nested values.
+std::string EveryIdPayload(Form form) {
+  const int vector_ids[] = {64, 65, 66, 69, 71, 72, 73};
+  int range_ids = 0;
+  for (const auto& [first, last] : {std::pair{151, 184}, {200, 229}, {250, 329}}) {
+    range_ids += last - first + 1;
+  }
+  FormWriter w(form);
+  w.Map(40 + 7 + range_ids + 1 + 2 + 4);
+  for (uint64_t id = 1; id <= 40; ++id) {
+    w.U(id).U(id == 30 || id == 39 ? 0x05010014 : id * 1001);
+  }
+  for (int id : vector_ids) {
+    w.U(id);
+    switch (id) {
+      case 64:
+        w.Array(2).U(1).U(2).End();
+        break;
+      case 65:
+        w.Array(6).U(3).U(0x123456).U(0x654321).U(200).I(-70).I(8).End();
+        break;
+      case 66:
+        w.Array(2).U(12).U(40).End();
+        break;
+      case 69:
+        w.Array(9);
+        for (uint64_t i = 0; i < 9; ++i) w.U(i * 100);
+        w.End();
+        break;
+      case 71:
+        w.Array(6);
+        for (uint64_t i = 1; i <= 6; ++i) w.U(i << 20);
+        w.End();
+        break;
+      case 72:
+        w.Array(2).U(3).U(0).End();
+        break;
+      case 73:
+        w.Array(15);
+        for (uint64_t i = 1; i <= 15; ++i) w.U(i);
+        w.End();
+        break;
+    }
+  }
+  for (int id = 151; id <= 184; ++id) {
+    w.U(id).Array(4).U(0x10000 + id).U(id % 40).I(-(id % 9)).I(-(id % 90)).End();
+  }
+  for (int id = 200; id <= 229; ++id) {
+    w.U(id).Array(4).U(0x20000 + id).U(id % 40).I(-id).I(id % 8).End();
+  }
+  for (int id = 250; id <= 329; ++id) w.U(id).Array(2).U(id - 240).U(id % 5).End();
+  // A repeated voltage, a short and a long vector, then unknown ids.
+  w.U(2).U(3100);
+  w.U(65).Array(1).U(9).End();
+  w.U(72).Array(4).U(1).U(2).Text("extra").Array(1).Bytes("\x0a\x0b").End().End();
+  w.U(1000).Text("chunked");
+  w.U(41).Bytes("\x01\x02\x03");
+  w.U(500).Map(2).U(1).Array(2).U(2).U(3).End().Text("k").Array(0).End().End();
+  w.U(501).Array(3).Array(1).U(1).End().Array(0).End().Map(0).End().End();
+  w.End();
+  return w.Release();
+}
+
+// The acceptance test of real nodes' diagnostics: the same content decodes to the same
+// message in the definite, the indefinite and a mixed encoding.
+TEST(DiagnosticsV2, EveryIdDecodesTheSameInEveryLengthForm) {
+  const std::string definite = EveryIdPayload(Form::kDefinite);
+  const std::string indefinite = EveryIdPayload(Form::kIndefinite);
+  const std::string mixed = EveryIdPayload(Form::kMixed);
+  ASSERT_EQ(static_cast<uint8_t>(indefinite.front()), 0xbf);  // as real nodes send it
+  ASSERT_EQ(static_cast<uint8_t>(indefinite.back()), 0xff);
+  ASSERT_EQ(definite.substr(0, 2), B({0xb8, 198}));  // a map of 198 pairs
+  ASSERT_NE(indefinite, mixed);
+  ASSERT_LT(definite.size(), indefinite.size());
+
+  const auto d = Decode(definite);
+  // What the content holds, so that the comparison below compares something.
+  const auto* reflection = d.GetReflection();
+  for (int id = 1; id <= 40; ++id) {
+    EXPECT_TRUE(reflection->HasField(d, d.GetDescriptor()->FindFieldByNumber(id))) << id;
+  }
+  EXPECT_EQ(d.voltage(), 2002u);
+  EXPECT_EQ(d.firmware_stack_string(), "5.1.0.20");
+  EXPECT_EQ(d.trace_options_size(), 1);
+  ASSERT_EQ(d.nexthop_details_size(), 2);
+  EXPECT_EQ(d.nexthop_details(0).next_hop_rssi(), -70);
+  EXPECT_EQ(d.nexthop_details(1).advertised_cost(), 9u);
+  EXPECT_FALSE(d.nexthop_details(1).has_sink_address());
+  EXPECT_EQ(d.buffer_usage_size(), 1);
+  EXPECT_EQ(d.cbmac_details(0).cbmac_tx_cca_unack_fail(), 800u);
+  EXPECT_EQ(d.ftdma_table(0).ftdma_slot_info6(), 6u << 20);
+  ASSERT_EQ(d.role_api_size(), 2);
+  ASSERT_EQ(d.role_api(1).extra_elements_size(), 2);
+  EXPECT_EQ(d.role_api(1).extra_elements(0).text_string(), "extra");
+  EXPECT_EQ(d.role_api(1).extra_elements(1).diagnostic(), "[h'0a0b']");
+  EXPECT_EQ(d.events(0).event15(), 15u);
+  EXPECT_EQ(d.neighbor_device_info_associated_size(), 4);
+  EXPECT_EQ(d.neighbor_device_info_neighbor_size(), 16);
+  ASSERT_EQ(d.neighbor_device_router_member_size(), 14);
+  EXPECT_EQ(d.neighbor_device_router_member(13).id(), 184u);
+  EXPECT_EQ(d.neighbor_device_router_member(13).rssi(), -(184 % 90));
+  ASSERT_EQ(d.scan_results_size(), 30);
+  EXPECT_EQ(d.scan_results(29).scan_rssi(), -229);
+  ASSERT_EQ(d.cbmac_cca_channels_size(), 80);
+  EXPECT_EQ(d.cbmac_cca_channels(79).cbmac_cca_channel(), 89u);
+  ASSERT_EQ(d.repeated_ids_size(), 1);
+  EXPECT_EQ(d.repeated_ids(0).values(1).unsigned_int(), 3100u);
+  ASSERT_EQ(d.unknown_fields_size(), 4);
+  EXPECT_EQ(d.unknown_fields(0).value().text_string(), "chunked");
+  EXPECT_EQ(d.unknown_fields(1).value().byte_string(), "\x01\x02\x03");
+  EXPECT_EQ(d.unknown_fields(2).value().diagnostic(), "{1: [2, 3], \"k\": []}");
+  EXPECT_EQ(d.unknown_fields(3).value().diagnostic(), "[[1], [], {}]");
+
+  for (const std::string* other : {&indefinite, &mixed}) {
+    const auto o = Decode(*other);
+    EXPECT_EQ(o.DebugString(), d.DebugString());
+    EXPECT_EQ(o.SerializeAsString(), d.SerializeAsString());
+  }
+}
+
+TEST(DiagnosticsV2, MissingBreakIsTruncated) {
+  struct Case {
+    std::string payload;
+    uint32_t offset;
+  };
+  const Case cases[] = {
+      {B({0xbf}), 1},                                // {_
+      {B({0xbf, 0x01, 0x02}), 3},                    // {_ 1: 2
+      {B({0xbf, 0x18, 0x42, 0x9f, 0x01}), 5},        // {_ 66: [_ 1
+      {B({0xa1, 0x18, 0x42, 0x9f, 0x01, 0x02}), 6},  // {66: [_ 1, 2 (after the members)
+      {B({0xa1, 0x18, 0x64, 0x9f, 0x9f}), 5},        // {100: [_ [_
+      {B({0xa1, 0x18, 0x64, 0x5f, 0x41, 0x01}), 6},  // {100: (_ h'01'
+      {B({0xa1, 0x18, 0x64, 0x7f, 0x62, 'a'}), 4},   // {100: (_ "a  (chunk cut off)
+  };
+  for (const Case& c : cases) {
+    const DecodeError e = DecodeFails(c.payload);
+    EXPECT_EQ(e.reason, kReasonTruncated) << testing::PrintToString(c.payload);
+    EXPECT_EQ(e.offset, c.offset) << testing::PrintToString(c.payload);
+    EXPECT_NE(e.message.find("at offset " + std::to_string(c.offset)), std::string::npos)
+        << e.message;
+  }
+  // The entries before the missing break are kept.
+  wm::v1::DiagnosticsV2 d;
+  DecodeFails(B({0xbf, 0x02, 0x05, 0x03, 0x06}), &d);
+  EXPECT_EQ(d.voltage(), 5u);
+  EXPECT_EQ(d.memory_allocation_failures(), 6u);
+}
+
+TEST(DiagnosticsV2, BreakWhereNoneMayBe) {
+  struct Case {
+    std::string payload;
+    uint32_t offset;
+  };
+  const Case cases[] = {
+      {B({0xbf, 0x01, 0xff}), 2},                    // {_ 1: <break>}: as a key's value
+      {B({0xa1, 0xff}), 1},                          // {<break>: ...}: in a definite map
+      {B({0xa2, 0x01, 0x02, 0xff}), 3},              // a definite map cut short by a break
+      {B({0xa1, 0x18, 0x42, 0x82, 0x01, 0xff}), 5},  // {66: [1, <break>]}
+      {B({0xa1, 0x18, 0x64, 0x82, 0x01, 0xff}), 5},  // {100: [1, <break>]}
+      {B({0xa1, 0x18, 0x64, 0xc1, 0xff}), 4},        // {100: 1(<break>)}
+      {B({0xff}), 0},                                // a break alone
+  };
+  for (const Case& c : cases) {
+    const DecodeError e = DecodeFails(c.payload);
+    EXPECT_EQ(e.reason, kReasonBadValue) << testing::PrintToString(c.payload);
+    EXPECT_EQ(e.offset, c.offset) << testing::PrintToString(c.payload);
+    EXPECT_NE(e.message.find("break"), std::string::npos) << e.message;
+  }
+  // A break after the map is a byte after it.
+  for (const std::string& payload :
+       {B({0xa1, 0x01, 0x02, 0xff}), B({0xbf, 0x01, 0x02, 0xff, 0xff})}) {
+    const DecodeError e = DecodeFails(payload);
+    EXPECT_EQ(e.reason, kReasonBadValue);
+    EXPECT_EQ(e.offset, payload.size() - 1);
+    EXPECT_NE(e.message.find("1 bytes after the CBOR map"), std::string::npos) << e.message;
+  }
+}
+
+TEST(DiagnosticsV2, InvalidChunksAreErrors) {
+  struct Case {
+    std::string payload;
+    uint32_t offset;
+  };
+  const Case cases[] = {
+      {B({0xbf, 0x18, 0x64, 0x5f, 0x61, 'a', 0xff, 0xff}), 4},         // text in bytes
+      {B({0xbf, 0x18, 0x64, 0x7f, 0x41, 'a', 0xff, 0xff}), 4},         // bytes in text
+      {B({0xbf, 0x18, 0x64, 0x5f, 0x5f, 0xff, 0xff, 0xff}), 4},        // indefinite chunk
+      {B({0xbf, 0x18, 0x64, 0x5f, 0x41, 0x01, 0x00, 0xff, 0xff}), 6},  // an integer
+  };
+  for (const Case& c : cases) {
+    const DecodeError e = DecodeFails(c.payload);
+    EXPECT_EQ(e.reason, kReasonBadValue) << testing::PrintToString(c.payload);
+    EXPECT_EQ(e.offset, c.offset) << testing::PrintToString(c.payload);
+    EXPECT_NE(e.message.find("chunk"), std::string::npos) << e.message;
+  }
+  // A text chunk that is not UTF-8 on its own.
+  const DecodeError e =
+      DecodeFails(B({0xbf, 0x18, 0x64, 0x7f, 0x61, 0xc3, 0x61, 0xbc, 0xff, 0xff}));
+  EXPECT_EQ(e.offset, 4u);
+  EXPECT_NE(e.message.find("UTF-8"), std::string::npos) << e.message;
 }
 
 TEST(DiagnosticsV2, InvalidUtf8TextIsAnError) {
@@ -532,6 +854,28 @@ std::string Nested(int arrays) {
   payload.append(arrays, '\x81');
   payload.push_back('\x00');
   return payload;
+}
+
+// {_ 100: [_ [_ ...[_ 0]...]]} with `arrays` nested indefinite arrays as the value.
+std::string NestedIndefinite(int arrays) {
+  std::string payload = B({0xbf, 0x18, 0x64});
+  payload.append(arrays, '\x9f');
+  payload.push_back('\x00');
+  payload.append(arrays + 1, '\xff');
+  return payload;
+}
+
+TEST(DiagnosticsV2, IndefiniteNestingIsBoundedTheSame) {
+  const auto d = Decode(NestedIndefinite(kDiagnosticsV2MaxNesting - 1));
+  EXPECT_EQ(d.unknown_fields(0).value().diagnostic(), "[[[[[[[0]]]]]]]");
+  const DecodeError e = DecodeFails(NestedIndefinite(kDiagnosticsV2MaxNesting));
+  EXPECT_EQ(e.reason, kReasonBadValue);
+  EXPECT_EQ(e.offset, 3u + kDiagnosticsV2MaxNesting - 1);
+  EXPECT_NE(e.message.find("nesting"), std::string::npos);
+  // Without the breaks, far deeper input still stops at the bound rather than the end.
+  std::string deep = B({0xbf, 0x18, 0x64});
+  deep.append(100000, '\x9f');
+  EXPECT_EQ(DecodeFails(deep).offset, 3u + kDiagnosticsV2MaxNesting - 1);
 }
 
 TEST(DiagnosticsV2, NestingIsBounded) {

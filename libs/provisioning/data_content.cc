@@ -9,6 +9,8 @@
 namespace wm::provisioning {
 namespace {
 
+using wm::decoders::AppendCborString;
+using wm::decoders::CborElements;
 using wm::decoders::CborItem;
 using wm::decoders::CborMajorType;
 using wm::decoders::CborReader;
@@ -58,11 +60,11 @@ absl::Status ReadError(const CborReader& reader, std::string_view what) {
 
 absl::Status ParseKey(std::string_view field, const CborItem& item, std::string* out) {
   if (item.major != CborMajorType::kBytes) return WrongType(field, "a byte string", item);
-  if (item.string.size() != kNetworkKeySize) {
-    return Invalid(field,
-                   absl::StrCat("must be ", kNetworkKeySize, " bytes, got ", item.string.size()));
+  if (item.argument != kNetworkKeySize) {
+    return Invalid(field, absl::StrCat("must be ", kNetworkKeySize, " bytes, got ", item.argument));
   }
-  out->assign(item.string.data(), item.string.size());
+  out->clear();
+  AppendCborString(item, out);  // either length form
   return absl::OkStatus();
 }
 
@@ -87,11 +89,13 @@ absl::Status ParseUserValue(uint32_t id, const CborItem& item, UserSpecificValue
       *out = UserSpecificValue::Int(-1 - static_cast<int64_t>(item.argument));
       return absl::OkStatus();
     case CborMajorType::kBytes:
-      *out = UserSpecificValue::Bytes(std::string(item.string));
+    case CborMajorType::kText: {
+      std::string content;
+      AppendCborString(item, &content);  // either length form
+      *out = item.major == CborMajorType::kBytes ? UserSpecificValue::Bytes(std::move(content))
+                                                 : UserSpecificValue::Text(std::move(content));
       return absl::OkStatus();
-    case CborMajorType::kText:
-      *out = UserSpecificValue::Text(std::string(item.string));
-      return absl::OkStatus();
+    }
     default:
       return WrongType(UserField(id), "an integer, a byte string or a text string", item);
   }
@@ -172,8 +176,10 @@ absl::StatusOr<DataContent> ParseDataContent(std::string_view cbor) {
   bool has_authentication_key = false;
   // Ids 0..255 seen so far (any other id is an error before it is recorded).
   bool seen[kMaxUserSpecificId + 1] = {};
-  // Each pair takes at least two bytes, so a huge count runs into the end of the bytes.
-  for (uint64_t i = 0; i < map.argument; ++i) {
+  // Each pair takes at least two bytes, so a huge count runs into the end of the bytes. The
+  // map may come in the indefinite-length form (0xbf ... 0xff), as any CBOR encoder may write
+  // it; the SDK's joining node reads both.
+  for (CborElements pairs(map); reader.HasNext(&pairs);) {
     CborItem key;
     if (!reader.Next(&key)) return ReadError(reader, "id");
     if (key.major != CborMajorType::kUnsigned) return WrongType("id", "an unsigned integer", key);
@@ -208,10 +214,12 @@ absl::StatusOr<DataContent> ParseDataContent(std::string_view cbor) {
       case kContentNodeRole:
         if (value.major != CborMajorType::kBytes) {
           s = WrongType("node_role", "a one-byte byte string", value);
-        } else if (value.string.size() != 1) {
-          s = Invalid("node_role", absl::StrCat("must be 1 byte, got ", value.string.size()));
+        } else if (value.argument != 1) {
+          s = Invalid("node_role", absl::StrCat("must be 1 byte, got ", value.argument));
         } else {
-          content.node_role = static_cast<uint8_t>(value.string[0]);
+          std::string role;
+          AppendCborString(value, &role);
+          content.node_role = static_cast<uint8_t>(role[0]);
         }
         break;
       default: {

@@ -86,8 +86,10 @@ absl::Status ValidateDataContent(const DataContent& content);
 // ValidateDataContent.
 absl::StatusOr<std::string> EncodeDataContent(const DataContent& content);
 
-// Node side: parses untrusted content bytes. InvalidArgument (never naming key bytes) for bytes
-// that are not exactly one definite-length CBOR map, an id that is not an unsigned integer in
+// Node side: parses untrusted content bytes: one CBOR map, in either length form (an
+// indefinite-length map, chunked strings: any valid CBOR another encoder may write).
+// InvalidArgument (never naming key bytes) for bytes that are not exactly one CBOR map
+// (malformed CBOR such as a missing break reports the reader's error and offset), an id that is not an unsigned integer in
 // 0..5 or 128..255, an id given twice, a value of the wrong type or out of the bounds above, a
 // user-specific value that is not an integer fitting int64, a byte string or a text string, or
 // a missing encryption or authentication key.

@@ -148,10 +148,14 @@ TEST(DataContent, ParseRejectsMalformedContent) {
   };
   const Case cases[] = {
       {"", "past the end"},
-      {"80", "must be a map"},                                // an empty array
-      {"a2" + Keys() + "00", "1 bytes follow the map"},       // trailing byte
-      {"a3" + Keys(), "past the end"},                        // a pair missing
-      {"bf" + Keys() + "ff", "indefinite"},                   // indefinite-length map
+      {"80", "must be a map"},                                  // an empty array
+      {"a2" + Keys() + "00", "1 bytes follow the map"},         // trailing byte
+      {"a3" + Keys(), "past the end"},                          // a pair missing
+      {"bf" + Keys(), "past the end"},                          // no break
+      {"bf" + Keys() + "02ff", "break where an item must be"},  // a break as a value
+      {"a2" + Keys() + "ff", "1 bytes follow the map"},         // a break after the map
+      {"a3" + Keys() + "18805f6161ff", "string chunk"},         // text chunk in bytes
+      {"a3" + Keys() + "05" + "5f4101" + "4102ff", "node_role: must be 1 byte, got 2"},
       {"a3" + Keys() + "0601", "id: 6 is neither"},           // id 6
       {"a3" + Keys() + "187f01", "id: 127 is neither"},       // id 127
       {"a3" + Keys() + "19010001", "id: 256 is neither"},     // id 256
@@ -200,6 +204,42 @@ TEST(DataContent, ParseAcceptsAnyOrderAndExtremes) {
   EXPECT_EQ(c->node_id, 0xFFFFFFFEu);
   EXPECT_FALSE(c->network_channel.has_value());
   EXPECT_EQ(c->encryption_key, Key(0xa0));
+}
+
+// Any encoder may write the indefinite-length forms; they parse as the definite ones do.
+// Changed: an indefinite-length map was rejected ("indefinite length is not supported").
+TEST(DataContent, ParseAcceptsIndefiniteLengths) {
+  const std::string definite = *EncodeDataContent(Full());
+  absl::StatusOr<DataContent> expected = ParseDataContent(definite);
+  ASSERT_TRUE(expected.ok()) << expected.status();
+  ASSERT_EQ(*expected, Full());
+
+  // Full() again: {_ 0: (_ a0..a7, a8..af), 1: b0..bf, 2: .., 3: 5, 4: .., 5: (_ h'', h'01'),
+  // 128: -2, 129: (_ h'01', h'02'), 255: (_ "h", "i")}, as an indefinite-length map.
+  std::string hex = "bf";
+  hex += "005f48a0a1a2a3a4a5a6a748a8a9aaabacadaeafff";  // 0: (_ a0..a7, a8..af)
+  hex += "0150b0b1b2b3b4b5b6b7b8b9babbbcbdbebf";        // 1: b0..bf
+  hex += "021a00123456";                                // 2: 0x123456
+  hex += "0305";                                        // 3: 5
+  hex += "041a00a1b2c3";                                // 4: 0xa1b2c3
+  hex += "055f404101ff";                                // 5: (_ h'', h'01')
+  hex += "188021";                                      // 128: -2
+  hex += "18815f41014102ff";                            // 129: (_ h'01', h'02')
+  hex += "18ff7f61686169ff";                            // 255: (_ "h", "i")
+  hex += "ff";
+  const std::string bytes = absl::HexStringToBytes(hex);
+  ASSERT_NE(bytes, definite);
+  absl::StatusOr<DataContent> c = ParseDataContent(bytes);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(*c, *expected);
+  EXPECT_EQ(c->encryption_key, Key(0xa0));
+  EXPECT_EQ(c->node_role, 1);
+  EXPECT_EQ(c->user_specific.at(129), UserSpecificValue::Bytes("\x01\x02"));
+  EXPECT_EQ(c->user_specific.at(255), UserSpecificValue::Text("hi"));
+  // A chunked key of the wrong total size is refused like a definite one.
+  const absl::Status s = ParseHex("bf005f4801020304050607084101ffff");
+  EXPECT_NE(s.message().find("encryption_key: must be 16 bytes, got 9"), absl::string_view::npos)
+      << s;
 }
 
 TEST(DataContent, ParseErrorsNeverContainKeyBytes) {

@@ -62,6 +62,38 @@ TEST(WmDecode, PairWithoutDecoderPrintsRawHex) {
   EXPECT_EQ(r.output, "{\"raw_hex\":\"dead\"}\n");
 }
 
+// Diagnostics v2 as real nodes send it: an indefinite-length map, here with an indefinite
+// array and a chunked text string. It decodes as the definite form does.
+TEST(WmDecode, DecodesDiagnosticsV2InTheIndefiniteLengthForm) {
+  // {_ 1: 0x12, 2: 3000, 66: [_ 3, 9], 1000: (_ "a", "b")}
+  Result r = Decode({"--src_ep=247", "--dst_ep=255",
+                     "bf 01 12 02 190bb8 1842 9f 03 09 ff 1903e8 7f 6161 6162 ff ff"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  wm::v1::DecodedPayload decoded;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(r.output, &decoded).ok()) << r.output;
+  const wm::v1::DiagnosticsV2& d = decoded.diagnostics_v2();
+  EXPECT_EQ(d.role(), 0x12u);
+  EXPECT_EQ(d.role_bits().base_role_name(), "headnode");
+  EXPECT_EQ(d.voltage(), 3000u);
+  ASSERT_EQ(d.buffer_usage_size(), 1);
+  EXPECT_EQ(d.buffer_usage(0).maximum(), 9u);
+  ASSERT_EQ(d.unknown_fields_size(), 1);
+  EXPECT_EQ(d.unknown_fields(0).value().text_string(), "ab");
+  // The same content in the definite form prints the same line.
+  Result definite =
+      Decode({"--src_ep=247", "--dst_ep=255", "a4 01 12 02 190bb8 1842 82 03 09 1903e8 62 6162"});
+  EXPECT_EQ(definite.exit_code, 0) << definite.output;
+  EXPECT_EQ(definite.output, r.output);
+
+  // Without its break: truncated at the end, with the entries before it.
+  Result cut = Decode({"--src_ep=247", "--dst_ep=255", "bf 01 12"});
+  EXPECT_EQ(cut.exit_code, 1) << cut.output;
+  EXPECT_NE(cut.output.find("{\"error\":{\"reason\":\"truncated\",\"offset\":3,"),
+            std::string::npos)
+      << cut.output;
+  EXPECT_NE(cut.output.find("\"role\":18"), std::string::npos) << cut.output;
+}
+
 TEST(WmDecode, UsageErrorsExit2AndHelpExplainsRaw) {
   Result missing = Decode({"--src_ep=253", "00"});
   EXPECT_EQ(missing.exit_code, 2) << missing.output;
