@@ -192,13 +192,11 @@ std::string AppDataPayload(const SimNode& node, uint16_t sequence, SimRandom& ra
 
 std::string DiagnosticsV2Payload(const SimNode& node, uint32_t sink_address,
                                  uint32_t network_channel, SimRandom& random) {
-  // The map's pairs go to `body` first, so that the header can give their count.
+  // Real nodes send the report as one indefinite-length map (0xbf, pairs, break 0xff) of
+  // definite-length values (docs/diagnostics-v2.md), and so does the simulator.
   decoders::CborWriter body;
-  uint64_t pairs = 0;
-  const auto key = [&](uint64_t id) -> decoders::CborWriter& {
-    ++pairs;
-    return body.Unsigned(id);
-  };
+  body.IndefiniteMap();
+  const auto key = [&](uint64_t id) -> decoders::CborWriter& { return body.Unsigned(id); };
   key(kDiagRole).Unsigned(node.role);
   key(kDiagVoltage).Unsigned(SupplyMillivolts(node, random));
   // A node's diagnostics are bigger than one packet: each report carries one view.
@@ -256,9 +254,7 @@ std::string DiagnosticsV2Payload(const SimNode& node, uint32_t sink_address,
     }
   }
   if (random.Chance(0.1)) key(kDiagUnknownId).Unsigned(random.Uniform(0, 0xFFFF));
-  decoders::CborWriter out;
-  out.MapHeader(pairs);
-  return out.Release() + body.Release();
+  return body.Break().Release();
 }
 
 std::string AdvertiserPayload(const SimNode& router, uint8_t message_count, SimRandom& random) {

@@ -200,15 +200,16 @@ TEST(PayloadsTest, BootDiagnosticsDecodeWithTheIngestDecoder) {
   EXPECT_EQ(decoded.hw_magic(), kHwMagic);
 }
 
-TEST(PayloadsTest, DiagnosticsV2IsACborMapTheIngestDecoderReadsWhole) {
+TEST(PayloadsTest, DiagnosticsV2IsAnIndefiniteCborMapTheIngestDecoderReadsWhole) {
   SimRandom random(44);
   const SimNode node = TestNode();
   int mac_views = 0, boot_views = 0, unknown_ids = 0;
   for (int i = 0; i < 200; ++i) {
     const std::string p = DiagnosticsV2Payload(node, 0x00AB01, 17, random);
     ASSERT_LE(p.size(), kMaxPayloadSize);
-    // Major type 5 (map) in the first byte.
-    ASSERT_EQ(U8(p, 0) >> 5, 5u);
+    // As real nodes send it: an indefinite-length map (0xbf) ended by a break (0xff).
+    ASSERT_EQ(U8(p, 0), 0xBFu);
+    ASSERT_EQ(U8(p, p.size() - 1), 0xFFu);
     wm::v1::DiagnosticsV2 decoded;
     decoders::DecodeStatus status = decoders::DecodeDiagnosticsV2(p, &decoded);
     ASSERT_FALSE(status.has_value()) << Describe(status);
