@@ -118,10 +118,21 @@ void IngestFollower::Run() {
       std::lock_guard<std::mutex> lock(mu_);
       current_ = nullptr;
     }
+    const bool refused = status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+                         status.error_code() == grpc::StatusCode::PERMISSION_DENIED;
     if (was_connected) {
       metrics_.ingest_connected.Set(0);
-      on_connection_(false);
       backoff.Reset();
+    }
+    if (refused) {
+      // Readiness says why, not just "connecting": retrying cannot help until the token is set.
+      on_connection_(false, absl::StrCat("wm-ingest refuses this registry's identity (",
+                                         status.error_code() == grpc::StatusCode::UNAUTHENTICATED
+                                             ? "UNAUTHENTICATED"
+                                             : "PERMISSION_DENIED",
+                                         "): set wm_token or wm_token_file"));
+    } else if (was_connected) {
+      on_connection_(false, "wm-ingest stream lost");
     }
     const absl::Duration delay = backoff.NextDelay(random);
     {
@@ -130,8 +141,6 @@ void IngestFollower::Run() {
       const std::string detail =
           absl::StrCat("address=", options_.address, " code=", status.error_code(), " error=\"",
                        status.error_message(), "\" retry_in_ms=", absl::ToInt64Milliseconds(delay));
-      const bool refused = status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
-                           status.error_code() == grpc::StatusCode::PERMISSION_DENIED;
       if (refused) {
         // Retried all the same: a rotated wm_token_file is read again by the next attempt
         // (docs/authentication.md).
@@ -158,7 +167,7 @@ void IngestFollower::OnConnected() {
   ever_connected_ = true;
   spdlog::info("ingest_stream_connected address={} stream={}", options_.address,
                tracker_.streams());
-  on_connection_(true);
+  on_connection_(true, "");
 }
 
 void IngestFollower::OnEvent(const wm::v1::Event& event) {

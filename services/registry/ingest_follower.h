@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "absl/time/time.h"
@@ -33,7 +34,9 @@ struct IngestFollowerOptions {
 // (RegistryMetrics), not handed on.
 //
 //   IngestFollower follower(options, [&](const wm::v1::Event& e) { state.Apply(e); },
-//                           [&](bool connected) { readiness.Set("ingest", connected); },
+//                           [&](bool connected, std::string_view why) {
+//                             readiness.Set("ingest", connected, why);
+//                           },
 //                           metrics);
 //   follower.Start();
 //   ...
@@ -41,8 +44,9 @@ struct IngestFollowerOptions {
 class IngestFollower {
  public:
   using EventHandler = std::function<void(const wm::v1::Event&)>;
-  // Called with true when a stream is open (ingest answered), false when it ended.
-  using ConnectionHandler = std::function<void(bool connected)>;
+  // Called with true when a stream is open (ingest answered), false when it ended or wm-ingest
+  // refused this registry's identity; `why` says which, for readiness (empty when connected).
+  using ConnectionHandler = std::function<void(bool connected, std::string_view why)>;
 
   IngestFollower(IngestFollowerOptions options, EventHandler on_event,
                  ConnectionHandler on_connection, RegistryMetrics& metrics);

@@ -124,7 +124,7 @@ class IngestFollowerTest : public ::testing::Test {
           std::lock_guard<std::mutex> lock(mu_);
           events_.push_back(event);
         },
-        [this](bool connected) {
+        [this](bool connected, std::string_view) {
           std::lock_guard<std::mutex> lock(mu_);
           connections_.push_back(connected);
         },

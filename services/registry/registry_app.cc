@@ -124,8 +124,8 @@ absl::StatusOr<std::unique_ptr<RegistryApp>> RegistryApp::Create(const config::S
   RegistryApp* raw = app.get();
   app->follower_ = std::make_unique<IngestFollower>(
       app->follower_options_, [raw](const wm::v1::Event& event) { raw->state_->Apply(event); },
-      [raw](bool connected) {
-        raw->readiness_.Set(kIngestStream, connected, connected ? "" : "wm-ingest stream lost");
+      [raw](bool connected, std::string_view why) {
+        raw->readiness_.Set(kIngestStream, connected, why);
       },
       *app->metrics_);
   return app;

@@ -280,6 +280,10 @@ TEST_F(ProtectedIngestTest, RegistryWithoutATokenIsRefused) {
   EXPECT_TRUE((*registry)->process().WaitForOutput("ingest_stream_refused", kTimeout).ok())
       << (*registry)->process().Output();
   EXPECT_THAT((*registry)->process().Output(), HasSubstr("set wm_token or wm_token_file"));
+  // Readiness says why it is not ready (set before the line above is logged).
+  absl::StatusOr<std::string> readiness = (*registry)->ReadinessReport();
+  ASSERT_TRUE(readiness.ok()) << readiness.status();
+  EXPECT_THAT(*readiness, HasSubstr("wm-ingest refuses this registry's identity (UNAUTHENTICATED)"));
 }
 
 TEST_F(ProtectedIngestTest, RegistryPicksUpARotatedTokenFileWithoutRestart) {

@@ -60,6 +60,12 @@ absl::Status ServiceProcess::WaitNotReady(absl::Duration timeout) {
   return absl::DeadlineExceededError("service stayed ready");
 }
 
+absl::StatusOr<std::string> ServiceProcess::ReadinessReport() {
+  std::string body;
+  if (!Get("/readyz", &body).has_value()) return absl::UnavailableError("GET /readyz failed");
+  return body;
+}
+
 absl::StatusOr<std::string> ServiceProcess::ScrapeMetrics() {
   std::string body;
   std::optional<int> status = Get("/metrics", &body);

@@ -30,6 +30,8 @@ class ServiceProcess {
   absl::Status WaitReady(absl::Duration timeout);
   // Polls /readyz until it answers anything but 200 (e.g. the broker went away).
   absl::Status WaitNotReady(absl::Duration timeout);
+  // GET /readyz, the body whatever the status (what is not ready, and why).
+  absl::StatusOr<std::string> ReadinessReport();
   // GET /metrics, the whole text.
   absl::StatusOr<std::string> ScrapeMetrics();
   // One sample of /metrics (see MetricValue).
