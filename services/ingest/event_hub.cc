@@ -5,24 +5,36 @@
 namespace wm::ingest {
 namespace {
 
-// The event that tells a subscriber it lost `dropped` events at this point of its stream.
-EventPtr GapEvent(uint64_t dropped) {
+// The event that tells a subscriber of `stream_epoch` it lost `dropped` events at this point
+// of its stream.
+EventPtr GapEvent(uint64_t stream_epoch, uint64_t dropped, wm::v1::StreamGapCause cause,
+                  bool count_unknown = false) {
   auto gap = std::make_shared<wm::v1::Event>();
   gap->set_kind(wm::v1::EVENT_KIND_STREAM_GAP);
+  gap->set_stream_epoch(stream_epoch);
   gap->mutable_gap()->set_dropped(dropped);
+  gap->mutable_gap()->set_cause(cause);
+  gap->mutable_gap()->set_count_unknown(count_unknown);
   return gap;
+}
+
+uint64_t EpochOrNow(uint64_t stream_epoch) {
+  return stream_epoch != 0 ? stream_epoch : static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
 }
 
 }  // namespace
 
 EventHub::EventHub(size_t queue_capacity, IngestMetrics& metrics, absl::Duration gather_delay,
-                   RemovedGatewayRetention removed_retention)
+                   RemovedGatewayRetention removed_retention, ReplayLog::Options replay_log,
+                   uint64_t stream_epoch)
     : queue_capacity_(queue_capacity),
       metrics_(metrics),
       gather_(gather_delay > absl::ZeroDuration()
                   ? std::make_unique<grpcutil::DelayedRunner>(gather_delay)
                   : nullptr),
-      removed_retention_(std::move(removed_retention)) {}
+      removed_retention_(std::move(removed_retention)),
+      stream_epoch_(EpochOrNow(stream_epoch)),
+      replay_log_(std::move(replay_log)) {}
 
 void EventHub::Offer(const Subscriber& subscriber, const EventPtr& event, bool force) {
   if (!subscriber.filter.Matches(*event)) return;
@@ -35,10 +47,18 @@ uint64_t EventHub::Publish(std::unique_ptr<wm::v1::Event> event) {
   std::lock_guard<std::mutex> lock(mu_);
   const uint64_t sequence = next_sequence_++;
   event->set_sequence(sequence);
+  event->set_stream_epoch(stream_epoch_);
   EventPtr shared(std::move(event));
   if (shared->kind() == wm::v1::EVENT_KIND_GATEWAY_STATUS) RememberStatusLocked(shared);
+  replay_log_.Append(shared);
+  UpdateReplayLogMetricsLocked();
   for (const Subscriber& subscriber : subscribers_) Offer(subscriber, shared, /*force=*/false);
   return sequence;
+}
+
+void EventHub::UpdateReplayLogMetricsLocked() {
+  metrics_.replay_log_events.Set(static_cast<double>(replay_log_.size()));
+  metrics_.replay_log_age.Set(absl::ToDoubleSeconds(replay_log_.oldest_age()));
 }
 
 void EventHub::RememberStatusLocked(const EventPtr& event) {
@@ -69,21 +89,89 @@ void EventHub::ForgetOldRemovalsLocked() {
   }
 }
 
+std::vector<EventPtr> EventHub::SnapshotBeforeLocked(uint64_t before) {
+  ForgetOldRemovalsLocked();
+  std::vector<EventPtr> snapshot;
+  snapshot.reserve(latest_status_.size() + removed_.size());
+  for (const auto* statuses : {&latest_status_, &removed_}) {
+    for (const auto& [gateway, event] : *statuses) {
+      if (event->sequence() < before) snapshot.push_back(event);
+    }
+  }
+  std::sort(snapshot.begin(), snapshot.end(),
+            [](const EventPtr& a, const EventPtr& b) { return a->sequence() < b->sequence(); });
+  return snapshot;
+}
+
+EventPtr EventHub::ResumeGap(uint64_t dropped, wm::v1::StreamGapCause cause) const {
+  return GapEvent(stream_epoch_, dropped, cause,
+                  /*count_unknown=*/cause == wm::v1::STREAM_GAP_CAUSE_OTHER_EPOCH);
+}
+
+void EventHub::ResumeLocked(const Subscriber& subscriber,
+                            const wm::v1::SubscribeRequest& request) {
+  metrics_.resumes.Increment();
+  replay_log_.ForgetExpired();
+  UpdateReplayLogMetricsLocked();
+  const wm::v1::StreamPosition& position = request.resume_after();
+  const uint64_t first = replay_log_.first_sequence();
+  uint64_t after = position.sequence();
+  bool rebuild = false;
+  if (position.stream_epoch() != stream_epoch_ || after >= next_sequence_) {
+    // Another run's position (or one this run never gave out): what that run emitted after
+    // it is unknown here. This run's events are replayed from its first one still kept.
+    metrics_.resume_unknown.Increment();
+    subscriber.queue->Push(ResumeGap(0, wm::v1::STREAM_GAP_CAUSE_OTHER_EPOCH), /*force=*/true);
+    after = 0;
+    rebuild = true;
+  } else if (after + 1 < first) {
+    metrics_.resume_too_old.Increment();
+    subscriber.queue->Push(ResumeGap(first - after - 1, wm::v1::STREAM_GAP_CAUSE_POSITION_TOO_OLD),
+                           /*force=*/true);
+    rebuild = true;
+  }
+  if (rebuild && !request.skip_snapshot()) {
+    // The statuses the log no longer holds, so that the consumer can rebuild its view; the
+    // newer ones are in the replay. Sequences keep increasing across both.
+    for (const EventPtr& event : SnapshotBeforeLocked(first)) {
+      Offer(subscriber, event, /*force=*/true);
+    }
+  }
+  uint64_t replayed = 0;
+  replay_log_.ForEachAfter(after, [&](const EventPtr& event) {
+    if (!subscriber.filter.Matches(*event)) return;
+    switch (subscriber.queue->Push(event)) {
+      case Subscription::PushResult::kQueued:
+        ++replayed;
+        break;
+      case Subscription::PushResult::kDropped:
+        metrics_.stream_dropped.Increment();
+        break;
+      case Subscription::PushResult::kClosed:
+        break;
+    }
+  });
+  metrics_.replayed_events.Increment(static_cast<double>(replayed));
+}
+
 std::shared_ptr<Subscription> EventHub::Subscribe(const wm::v1::SubscribeRequest& request) {
-  Subscriber subscriber{EventFilter(request),
-                        std::make_shared<Subscription>(queue_capacity_, GapEvent, gather_.get())};
+  Subscriber subscriber{
+      EventFilter(request),
+      std::make_shared<Subscription>(
+          queue_capacity_,
+          [epoch = stream_epoch_](uint64_t dropped) {
+            return GapEvent(epoch, dropped, wm::v1::STREAM_GAP_CAUSE_SLOW_CONSUMER);
+          },
+          gather_.get())};
   std::lock_guard<std::mutex> lock(mu_);
   if (closed_) return nullptr;
-  if (!request.skip_snapshot()) {
-    ForgetOldRemovalsLocked();
-    std::vector<EventPtr> snapshot;
-    snapshot.reserve(latest_status_.size() + removed_.size());
-    for (const auto& [gateway, event] : latest_status_) snapshot.push_back(event);
-    for (const auto& [gateway, event] : removed_) snapshot.push_back(event);
-    std::sort(snapshot.begin(), snapshot.end(),
-              [](const EventPtr& a, const EventPtr& b) { return a->sequence() < b->sequence(); });
+  if (request.has_resume_after()) {
+    ResumeLocked(subscriber, request);
+  } else if (!request.skip_snapshot()) {
     // The snapshot is bounded by the number of gateways, so it may exceed the queue size.
-    for (const EventPtr& event : snapshot) Offer(subscriber, event, /*force=*/true);
+    for (const EventPtr& event : SnapshotBeforeLocked(next_sequence_)) {
+      Offer(subscriber, event, /*force=*/true);
+    }
   }
   std::shared_ptr<Subscription> subscription = subscriber.queue;
   subscribers_.push_back(std::move(subscriber));

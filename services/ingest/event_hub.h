@@ -15,6 +15,7 @@
 #include "protos/wm/v1/events.pb.h"
 #include "services/ingest/event_filter.h"
 #include "services/ingest/ingest_metrics.h"
+#include "services/ingest/replay_log.h"
 
 namespace wm::ingest {
 
@@ -33,27 +34,38 @@ struct RemovedGatewayRetention {
   std::function<absl::Time()> clock = [] { return absl::Now(); };
 };
 
-// Fans events out to subscribers. Assigns each published event the next sequence number and
-// keeps the latest status of every gateway, which new subscribers receive first (marked as
-// snapshot) so that a consumer starting after ingest misses nothing. A gateway's removal (an
-// empty retained status) stays in the snapshot as its REMOVED event for a while, so that a
-// consumer that was away when it happened (a registry restarting) still learns of it; MQTT
-// itself keeps nothing of a removed gateway.
+// Fans events out to subscribers. Assigns each published event its position (this run's
+// stream epoch and the next sequence number) and keeps the latest status of every gateway,
+// which new subscribers receive first (marked as snapshot) so that a consumer starting after
+// ingest misses nothing. A gateway's removal (an empty retained status) stays in the snapshot
+// as its REMOVED event for a while, so that a consumer that was away when it happened (a
+// registry restarting) still learns of it; MQTT itself keeps nothing of a removed gateway.
+// The most recent events stay in a replay log, so that a subscriber can resume after the last
+// position it applied (docs/event-stream.md).
 class EventHub {
  public:
   // `gather_delay` > 0 lets events gather that long for an idle stream before it is woken
   // (see grpcutil::StreamQueue): a little latency for far less CPU per event at high rates.
+  // `stream_epoch` identifies this ingest run in every event's position; 0 takes the current
+  // time in ms since the Unix epoch, so that a later run has a larger epoch.
   EventHub(size_t queue_capacity, IngestMetrics& metrics,
            absl::Duration gather_delay = absl::ZeroDuration(),
-           RemovedGatewayRetention removed_retention = {});
+           RemovedGatewayRetention removed_retention = {}, ReplayLog::Options replay_log = {},
+           uint64_t stream_epoch = 0);
 
-  // Stamps the next sequence number on `event` and delivers it to every matching subscriber.
-  // Returns the sequence number.
+  // Stamps the stream epoch and the next sequence number on `event`, keeps it in the replay
+  // log and delivers it to every matching subscriber. Returns the sequence number.
   uint64_t Publish(std::unique_ptr<wm::v1::Event> event);
 
-  // Opens a subscription. Unless `skip_snapshot`, it starts with the latest status event of
-  // every known gateway that matches, and the REMOVED events of gateways removed within the
-  // retention, in sequence order. Returns nullptr once the hub is closed.
+  // Opens a subscription. Without `resume_after`: unless `skip_snapshot`, it starts with the
+  // latest status event of every known gateway that matches, and the REMOVED events of gateways
+  // removed within the retention, in sequence order; then live events. With `resume_after`: the
+  // matching events after that position still in the replay log, then live events, with no
+  // gap and no duplicate between them (both are queued under the hub's lock). A position the
+  // log no longer reaches first gets a STREAM_GAP (the count of lost events, or count_unknown
+  // for another epoch), then, unless `skip_snapshot`, the latest statuses older than the log.
+  // Replayed events take room in the subscription's queue like live ones: what does not fit
+  // is dropped and reported by a gap. Returns nullptr once the hub is closed.
   std::shared_ptr<Subscription> Subscribe(const wm::v1::SubscribeRequest& request);
   void Unsubscribe(const std::shared_ptr<Subscription>& subscription);
 
@@ -61,6 +73,8 @@ class EventHub {
   void Close();
 
   size_t subscriber_count() const;
+  // This run's stream epoch (Event.stream_epoch).
+  uint64_t stream_epoch() const { return stream_epoch_; }
   // Latest status per known gateway (not the removed ones), ordered by sequence.
   std::vector<EventPtr> Snapshot() const;
 
@@ -76,11 +90,21 @@ class EventHub {
   void RememberStatusLocked(const EventPtr& event);
   // Forgets removals older than the retention allows.
   void ForgetOldRemovalsLocked();
+  // The latest status of every known gateway and the retained removals, with a sequence
+  // below `before`, in sequence order.
+  std::vector<EventPtr> SnapshotBeforeLocked(uint64_t before);
+  // Queues for a new subscriber what follows `request.resume_after()`: a gap where the
+  // replay log does not reach it, the statuses older than the log, then the log's events.
+  void ResumeLocked(const Subscriber& subscriber, const wm::v1::SubscribeRequest& request);
+  // The STREAM_GAP at the start of a resumed stream.
+  EventPtr ResumeGap(uint64_t dropped, wm::v1::StreamGapCause cause) const;
+  void UpdateReplayLogMetricsLocked();
 
   const size_t queue_capacity_;
   IngestMetrics& metrics_;
   std::unique_ptr<grpcutil::DelayedRunner> gather_;  // null when events wake streams at once
   const RemovedGatewayRetention removed_retention_;
+  const uint64_t stream_epoch_;
 
   mutable std::mutex mu_;
   uint64_t next_sequence_ = 1;
@@ -90,6 +114,7 @@ class EventHub {
   absl::flat_hash_map<std::string, EventPtr> latest_status_;
   // REMOVED status per gateway removed within the retention, marked as snapshot.
   absl::flat_hash_map<std::string, EventPtr> removed_;
+  ReplayLog replay_log_;
 };
 
 }  // namespace wm::ingest

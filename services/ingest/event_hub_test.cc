@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -215,6 +216,200 @@ TEST_F(EventHubTest, SubscriberGaugeFollowsSubscriptions) {
   hub.Unsubscribe(a);
   EXPECT_EQ(metrics_.subscribers.Value(), 1);
   EXPECT_EQ(hub.subscriber_count(), 1u);
+}
+
+
+constexpr uint64_t kEpoch = 1'800'000'000'000;
+
+wm::v1::SubscribeRequest ResumeAfter(uint64_t epoch, uint64_t sequence) {
+  wm::v1::SubscribeRequest request;
+  request.mutable_resume_after()->set_stream_epoch(epoch);
+  request.mutable_resume_after()->set_sequence(sequence);
+  return request;
+}
+
+// Everything queued for `sub`, as "sequence" for events, "gap:<count>" or "gap:?" for gaps,
+// and "s<sequence>" for snapshot events.
+std::vector<std::string> Drain(Subscription& sub) {
+  std::vector<std::string> out;
+  while (EventPtr event = sub.PopOrArm()) {
+    if (event->kind() == wm::v1::EVENT_KIND_STREAM_GAP) {
+      out.push_back(event->gap().count_unknown() ? "gap:?"
+                                                 : "gap:" + std::to_string(event->gap().dropped()));
+    } else {
+      out.push_back((event->snapshot() ? "s" : "") + std::to_string(event->sequence()));
+    }
+  }
+  return out;
+}
+
+using Strings = std::vector<std::string>;
+
+TEST_F(EventHubTest, EveryEventCarriesTheStreamEpoch) {
+  EventHub hub(1, metrics_, absl::ZeroDuration(), {}, {}, kEpoch);
+  EXPECT_EQ(hub.stream_epoch(), kEpoch);
+  auto sub = hub.Subscribe({});
+  hub.Publish(Packet("gw", 1));
+  hub.Publish(Packet("gw", 2));  // dropped: the queue holds one
+  EventPtr first = sub->PopOrArm();
+  EXPECT_EQ(first->stream_epoch(), kEpoch);
+  EventPtr gap = sub->PopOrArm();
+  EXPECT_EQ(gap->kind(), wm::v1::EVENT_KIND_STREAM_GAP);
+  EXPECT_EQ(gap->stream_epoch(), kEpoch);
+  EXPECT_EQ(gap->gap().cause(), wm::v1::STREAM_GAP_CAUSE_SLOW_CONSUMER);
+}
+
+TEST_F(EventHubTest, WithoutAnEpochTheHubTakesItsStartTime) {
+  const uint64_t before = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
+  EventHub hub(10, metrics_);
+  EXPECT_GE(hub.stream_epoch(), before);
+  EXPECT_LE(hub.stream_epoch(), static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())));
+}
+
+TEST_F(EventHubTest, ResumeReplaysWhatFollowsThePositionThenLiveWithoutSnapshot) {
+  EventHub hub(100, metrics_, absl::ZeroDuration(), {}, {}, kEpoch);
+  hub.Publish(Status("gw", wm::v1::GATEWAY_STATE_ONLINE));  // 1
+  for (uint32_t i = 0; i < 4; ++i) hub.Publish(Packet("gw", i));  // 2..5
+  auto sub = hub.Subscribe(ResumeAfter(kEpoch, 3));
+  hub.Publish(Packet("gw", 9));  // 6
+  EXPECT_EQ(Drain(*sub), (Strings{"4", "5", "6"}));
+  EXPECT_EQ(metrics_.resumes.Value(), 1);
+  EXPECT_EQ(metrics_.replayed_events.Value(), 2);
+  EXPECT_EQ(metrics_.resume_too_old.Value(), 0);
+}
+
+TEST_F(EventHubTest, ResumeFromTheLatestPositionReplaysNothing) {
+  EventHub hub(100, metrics_, absl::ZeroDuration(), {}, {}, kEpoch);
+  hub.Publish(Status("gw", wm::v1::GATEWAY_STATE_ONLINE));
+  hub.Publish(Packet("gw", 1));
+  auto sub = hub.Subscribe(ResumeAfter(kEpoch, 2));
+  EXPECT_TRUE(Drain(*sub).empty());
+  hub.Publish(Packet("gw", 2));
+  EXPECT_EQ(Drain(*sub), (Strings{"3"}));
+}
+
+TEST_F(EventHubTest, FiltersApplyToTheReplay) {
+  EventHub hub(100, metrics_, absl::ZeroDuration(), {}, {}, kEpoch);
+  hub.Publish(Packet("gw-a", 1));  // 1
+  hub.Publish(Packet("gw-b", 2));  // 2
+  hub.Publish(Packet("gw-a", 3));  // 3
+  hub.Publish(Packet("gw-b", 4));  // 4
+  wm::v1::SubscribeRequest request = ResumeAfter(kEpoch, 1);
+  request.add_gateway_ids("gw-b");
+  auto sub = hub.Subscribe(request);
+  hub.Publish(Packet("gw-a", 5));  // 5
+  hub.Publish(Packet("gw-b", 6));  // 6
+  EXPECT_EQ(Drain(*sub), (Strings{"2", "4", "6"}));
+  EXPECT_EQ(metrics_.replayed_events.Value(), 2);
+}
+
+TEST_F(EventHubTest, APositionOlderThanTheLogGetsTheExactCountThenOlderStatusesThenTheLog) {
+  EventHub hub(100, metrics_, absl::ZeroDuration(), {}, {.max_events = 3}, kEpoch);
+  hub.Publish(Status("gw1", wm::v1::GATEWAY_STATE_ONLINE));  // 1
+  hub.Publish(Status("gw2", wm::v1::GATEWAY_STATE_ONLINE));  // 2
+  hub.Publish(Packet("gw1", 1));                             // 3
+  hub.Publish(Packet("gw1", 2));                             // 4
+  hub.Publish(Status("gw2", wm::v1::GATEWAY_STATE_OFFLINE)); // 5
+  hub.Publish(Packet("gw1", 3));                             // 6: the log holds 4..6
+  auto sub = hub.Subscribe(ResumeAfter(kEpoch, 1));
+  // 2 and 3 are gone. gw1's latest status (1) is older than the log: sent as snapshot; gw2's
+  // (5) is in the replay.
+  EXPECT_EQ(Drain(*sub), (Strings{"gap:2", "s1", "4", "5", "6"}));
+  EXPECT_EQ(metrics_.resume_too_old.Value(), 1);
+
+  wm::v1::SubscribeRequest skip = ResumeAfter(kEpoch, 0);
+  skip.set_skip_snapshot(true);
+  EXPECT_EQ(Drain(*hub.Subscribe(skip)), (Strings{"gap:3", "4", "5", "6"}));
+}
+
+TEST_F(EventHubTest, APositionOfAnotherEpochGetsAnUnknownCountThenThisRunFromItsStart) {
+  EventHub hub(100, metrics_, absl::ZeroDuration(), {}, {}, kEpoch);
+  hub.Publish(Status("gw1", wm::v1::GATEWAY_STATE_ONLINE));  // 1
+  hub.Publish(Packet("gw1", 1));                             // 2
+  auto sub = hub.Subscribe(ResumeAfter(kEpoch - 60'000, 900));
+  EventPtr gap = sub->PopOrArm();
+  ASSERT_EQ(gap->kind(), wm::v1::EVENT_KIND_STREAM_GAP);
+  EXPECT_TRUE(gap->gap().count_unknown());
+  EXPECT_EQ(gap->gap().cause(), wm::v1::STREAM_GAP_CAUSE_OTHER_EPOCH);
+  EXPECT_EQ(gap->stream_epoch(), kEpoch);
+  // The whole run is still in the log: replayed, so the snapshot has nothing to add.
+  EXPECT_EQ(Drain(*sub), (Strings{"1", "2"}));
+  EXPECT_EQ(metrics_.resume_unknown.Value(), 1);
+  // A sequence this run never gave out is treated the same way.
+  EXPECT_EQ(Drain(*hub.Subscribe(ResumeAfter(kEpoch, 3))), (Strings{"gap:?", "1", "2"}));
+}
+
+TEST_F(EventHubTest, AnotherEpochBeyondTheLogGetsTheSnapshotToRebuild) {
+  EventHub hub(100, metrics_, absl::ZeroDuration(), {}, {.max_events = 1}, kEpoch);
+  hub.Publish(Status("gw1", wm::v1::GATEWAY_STATE_ONLINE));  // 1
+  hub.Publish(Status("gw2", wm::v1::GATEWAY_STATE_ONLINE));  // 2
+  hub.Publish(Packet("gw1", 1));                             // 3
+  EXPECT_EQ(Drain(*hub.Subscribe(ResumeAfter(kEpoch + 1, 5))),
+            (Strings{"gap:?", "s1", "s2", "3"}));
+}
+
+TEST_F(EventHubTest, EventsOlderThanTheLogsAgeAreNotReplayed) {
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  EventHub hub(100, metrics_, absl::ZeroDuration(), {},
+               {.max_events = 100, .max_age = absl::Seconds(10), .clock = [&now] { return now; }},
+               kEpoch);
+  hub.Publish(Packet("gw", 1));  // 1
+  now += absl::Seconds(5);
+  hub.Publish(Packet("gw", 2));  // 2
+  EXPECT_EQ(metrics_.replay_log_events.Value(), 2);
+  EXPECT_EQ(metrics_.replay_log_age.Value(), 5);
+  now += absl::Seconds(6);  // 1 is 11 s old
+  EXPECT_EQ(Drain(*hub.Subscribe(ResumeAfter(kEpoch, 0))), (Strings{"gap:1", "2"}));
+  EXPECT_EQ(metrics_.replay_log_events.Value(), 1);
+  EXPECT_EQ(metrics_.replay_log_age.Value(), 6);
+  now += absl::Seconds(5);  // both expired
+  EXPECT_EQ(Drain(*hub.Subscribe(ResumeAfter(kEpoch, 0))), (Strings{"gap:2"}));
+  EXPECT_EQ(Drain(*hub.Subscribe(ResumeAfter(kEpoch, 2))), Strings{});
+  EXPECT_EQ(metrics_.replay_log_events.Value(), 0);
+}
+
+TEST_F(EventHubTest, AReplayLargerThanTheQueueIsCutByAGapLikeLiveEvents) {
+  EventHub hub(3, metrics_, absl::ZeroDuration(), {}, {}, kEpoch);
+  for (uint32_t i = 0; i < 5; ++i) hub.Publish(Packet("gw", i));
+  auto sub = hub.Subscribe(ResumeAfter(kEpoch, 0));
+  EXPECT_EQ(sub->dropped(), 2u);
+  EXPECT_EQ(metrics_.stream_dropped.Value(), 2);
+  EXPECT_EQ(metrics_.replayed_events.Value(), 3);
+  EXPECT_EQ(Drain(*sub), (Strings{"1", "2", "3", "gap:2"}));
+}
+
+TEST_F(EventHubTest, ResumingAgainAndAgainUnderConcurrentPublishMissesAndRepeatsNothing) {
+  constexpr uint64_t kEvents = 20000;
+  EventHub hub(kEvents, metrics_, absl::ZeroDuration(), {}, {.max_events = kEvents}, kEpoch);
+  std::atomic<bool> published{false};
+  std::thread publisher([&] {
+    for (uint64_t i = 0; i < kEvents; ++i) hub.Publish(Packet("gw", static_cast<uint32_t>(i)));
+    published = true;
+  });
+  std::vector<uint64_t> received;
+  uint64_t position = 0;
+  int resumes = 0;
+  bool done = false;
+  while (!done) {
+    const bool all_published = published;  // read before draining: then nothing can follow
+    auto sub = hub.Subscribe(ResumeAfter(kEpoch, position));
+    ++resumes;
+    // Take a few events from this stream, then leave it as a client disconnecting would.
+    for (int taken = 0; taken < 97 || all_published; ++taken) {
+      EventPtr event = sub->PopOrArm();
+      if (event == nullptr) break;
+      ASSERT_NE(event->kind(), wm::v1::EVENT_KIND_STREAM_GAP);
+      received.push_back(event->sequence());
+      position = event->sequence();
+    }
+    hub.Unsubscribe(sub);
+    done = all_published && position == kEvents;
+  }
+  publisher.join();
+  ASSERT_EQ(received.size(), kEvents);
+  for (uint64_t i = 0; i < kEvents; ++i) ASSERT_EQ(received[i], i + 1) << "at " << i;
+  EXPECT_GT(resumes, 100);
+  EXPECT_EQ(metrics_.resume_too_old.Value(), 0);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "libs/observability/logging.h"
 #include "libs/observability/metrics.h"
 #include "libs/wirepas/topic.h"
+#include "services/ingest/replay_log_settings.h"
 #include "spdlog/spdlog.h"
 
 namespace wm::ingest {
@@ -71,6 +72,7 @@ void AddIngestSettings(config::Schema& schema) {
               .help = "On SIGTERM, seconds open streams get to send what they queued",
               .min = 0,
               .max = 60});
+  AddReplayLogSettings(schema);
   config::AcceptBackendClientKeys(schema);
 }
 
@@ -98,7 +100,8 @@ absl::StatusOr<std::unique_ptr<IngestApp>> IngestApp::Create(const config::Setti
       settings.GetInt("subscriber_queue_size"), *app->metrics_,
       absl::Milliseconds(settings.GetDouble("stream_gather_ms")),
       RemovedGatewayRetention{.max_age =
-                                  absl::Seconds(settings.GetInt("removed_gateway_retention_s"))});
+                                  absl::Seconds(settings.GetInt("removed_gateway_retention_s"))},
+      ReplayLogOptionsFromSettings(settings));
   app->processor_ = std::make_unique<IngestProcessor>(
       *app->hub_,
       EventDeduplicator::Options{

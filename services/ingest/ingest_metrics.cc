@@ -19,6 +19,14 @@ prometheus::Family<prometheus::Counter>& DecodeErrorsFamily(prometheus::Registry
       .Register(r);
 }
 
+prometheus::Family<prometheus::Counter>& ResumeGapsFamily(prometheus::Registry& r) {
+  return prometheus::BuildCounter()
+      .Name("wm_ingest_resume_gaps_total")
+      .Help("Resumed streams that started with a gap: position older than the replay log "
+            "(too_old) or of another ingest run (unknown)")
+      .Register(r);
+}
+
 }  // namespace
 
 IngestMetrics::IngestMetrics(prometheus::Registry& registry)
@@ -44,6 +52,28 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry)
                          .Help("Events dropped for subscribers that read too slowly")
                          .Register(registry)
                          .Add({})),
+      replay_log_events(prometheus::BuildGauge()
+                            .Name("wm_ingest_replay_log_events")
+                            .Help("Events in the replay log that resumed streams replay from")
+                            .Register(registry)
+                            .Add({})),
+      replay_log_age(prometheus::BuildGauge()
+                         .Name("wm_ingest_replay_log_age_seconds")
+                         .Help("Age of the oldest event in the replay log")
+                         .Register(registry)
+                         .Add({})),
+      resumes(prometheus::BuildCounter()
+                  .Name("wm_ingest_resumes_total")
+                  .Help("Subscribe streams opened with a resume position")
+                  .Register(registry)
+                  .Add({})),
+      replayed_events(prometheus::BuildCounter()
+                          .Name("wm_ingest_replayed_events_total")
+                          .Help("Events replayed from the replay log to resumed streams")
+                          .Register(registry)
+                          .Add({})),
+      resume_too_old(ResumeGapsFamily(registry).Add({{"reason", "too_old"}})),
+      resume_unknown(ResumeGapsFamily(registry).Add({{"reason", "unknown"}})),
       decode_errors_(DecodeErrorsFamily(registry)),
       payload_wrong_length_(decode_errors_.Add({{"reason", "payload_wrong_length"}})),
       payload_truncated_(decode_errors_.Add({{"reason", "payload_truncated"}})),

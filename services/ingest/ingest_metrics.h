@@ -31,6 +31,19 @@ class IngestMetrics {
   prometheus::Gauge& subscribers;
   // wm_ingest_stream_dropped_total: events a slow subscriber could not take.
   prometheus::Counter& stream_dropped;
+  // wm_ingest_replay_log_events: events in the replay log. wm_ingest_replay_log_age_seconds:
+  // how long ago the oldest of them was published. Both updated whenever an event is
+  // published or a stream opens.
+  prometheus::Gauge& replay_log_events;
+  prometheus::Gauge& replay_log_age;
+  // wm_ingest_resumes_total: Subscribe streams opened with a resume position.
+  prometheus::Counter& resumes;
+  // wm_ingest_replayed_events_total: events queued from the replay log for resumed streams.
+  prometheus::Counter& replayed_events;
+  // wm_ingest_resume_gaps_total{reason}: resumes the log could not continue, which started
+  // with a STREAM_GAP: reason="too_old" (the count is known), "unknown" (another epoch).
+  prometheus::Counter& resume_too_old;
+  prometheus::Counter& resume_unknown;
 
  private:
   prometheus::Family<prometheus::Counter>& decode_errors_;
