@@ -13,7 +13,12 @@ grpc::ServerWriteReactor<wm::v1::Event>* EventsService::Subscribe(
         grpc::Status(grpc::StatusCode::UNAVAILABLE, "wm-ingest is shutting down"));
   }
   std::string peer = context->peer();
-  spdlog::info("subscribe_start peer={}", peer);
+  if (request->has_resume_after()) {
+    spdlog::info("subscribe_start peer={} resume_epoch={} resume_sequence={}", peer,
+                 request->resume_after().stream_epoch(), request->resume_after().sequence());
+  } else {
+    spdlog::info("subscribe_start peer={}", peer);
+  }
   // The stream tells the client at once that its subscription is in place, before any event
   // exists.
   return new grpcutil::QueueWriteReactor<wm::v1::Event>(

@@ -1,0 +1,227 @@
+// Resumable streams end to end: a real mosquitto, the real wm-ingest binary, an MQTT
+// publisher playing a gateway, and gRPC clients that disconnect and resume from the position
+// of the last event they read (docs/event-stream.md).
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "libs/mqtt/client.h"
+#include "libs/testing/mosquitto.h"
+#include "libs/wirepas/topic.h"
+#include "protos/wm/v1/events.grpc.pb.h"
+#include "tests/harness/service_process.h"
+#include "tests/ingest/gateway_messages.h"
+
+namespace wm::ingest {
+namespace {
+
+using ::wm::testing::MosquittoProcess;
+using ::wm::testing::ServiceProcess;
+
+constexpr absl::Duration kTimeout = absl::Seconds(20);
+
+// One Subscribe stream read on the test's thread: the test decides when to stop reading and
+// disconnect, as a consumer that goes away would.
+class Stream {
+ public:
+  Stream(const std::string& address, const wm::v1::SubscribeRequest& request)
+      : stub_(wm::v1::Events::NewStub(
+            grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))) {
+    context_.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    reader_ = stub_->Subscribe(&context_, request);
+  }
+  ~Stream() { Disconnect(); }
+
+  // The next event; false when the stream ended (or its deadline passed).
+  bool Read(wm::v1::Event* event) { return reader_->Read(event); }
+
+  void Disconnect() {
+    if (reader_ == nullptr) return;
+    context_.TryCancel();
+    reader_->Finish();
+    reader_.reset();
+  }
+
+ private:
+  std::unique_ptr<wm::v1::Events::Stub> stub_;
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<wm::v1::Event>> reader_;
+};
+
+wm::v1::SubscribeRequest ResumeAfter(const wm::v1::Event& last) {
+  wm::v1::SubscribeRequest request;
+  request.mutable_resume_after()->set_stream_epoch(last.stream_epoch());
+  request.mutable_resume_after()->set_sequence(last.sequence());
+  return request;
+}
+
+class IngestResumeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto broker = MosquittoProcess::Start();
+    ASSERT_TRUE(broker.ok()) << broker.status();
+    broker_ = *std::move(broker);
+    mqtt::MqttOptions options;
+    options.host = "127.0.0.1";
+    options.port = broker_->port();
+    options.force_unsecure = true;
+    options.reconnect_max_delay = absl::Milliseconds(500);
+    publisher_ = std::make_unique<mqtt::MqttClient>(options);
+    ASSERT_TRUE(publisher_->Start().ok());
+    ASSERT_TRUE(publisher_->WaitUntilConnected(kTimeout));
+  }
+
+  void StartIngest(std::vector<std::string> extra) {
+    std::vector<std::string> args = {"--mqtt_hostname=127.0.0.1",
+                                     "--mqtt_port=" + std::to_string(broker_->port()),
+                                     "--mqtt_force_unsecure", "--mqtt_reconnect_max_s=0.5"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ingest_.reset();
+    auto ingest = ServiceProcess::Start("services/ingest/wm-ingest", args);
+    ASSERT_TRUE(ingest.ok()) << ingest.status();
+    ingest_ = *std::move(ingest);
+    ASSERT_TRUE(ingest_->WaitReady(kTimeout).ok()) << ingest_->process().Output();
+  }
+
+  // A packet of gateway "gw" whose event id is `id`.
+  absl::Status PublishPacket(uint64_t id) {
+    return publisher_->PublishAndWait(
+        wirepas::ReceivedDataTopic("gw", "sink0", 77, 10, 10),
+        wm::testing::GatewayPacket{.gateway_id = "gw",
+                                   .event_id = id,
+                                   .source_address = 1001,
+                                   .source_endpoint = 10,
+                                   .destination_endpoint = 10,
+                                   .payload = "app"}
+            .Bytes(),
+        1, false, kTimeout);
+  }
+
+  // Waits until ingest has emitted `count` packet events (all of them are in its hub).
+  void WaitForPackets(int count) {
+    ASSERT_TRUE(
+        ingest_->WaitForMetric("wm_ingest_messages_total", "kind=\"packet\"", count, kTimeout)
+            .ok());
+  }
+
+  std::unique_ptr<MosquittoProcess> broker_;
+  std::unique_ptr<ServiceProcess> ingest_;
+  std::unique_ptr<mqtt::MqttClient> publisher_;
+};
+
+TEST_F(IngestResumeTest, AResumedStreamGetsEveryEventOnceInOrderWhileTrafficGoesOn) {
+  ASSERT_NO_FATAL_FAILURE(StartIngest({}));
+  constexpr uint64_t kPackets = 1500;
+  wm::v1::SubscribeRequest live;
+  live.set_skip_snapshot(true);
+  std::vector<wm::v1::Event> received;
+  auto first = std::make_unique<Stream>(ingest_->grpc_address(), live);
+  ASSERT_TRUE(ingest_->WaitForMetric("wm_ingest_subscribers", "", 1, kTimeout).ok());
+
+  std::atomic<bool> publish_failed{false};
+  std::thread gateway([&] {
+    for (uint64_t id = 1; id <= kPackets; ++id) {
+      if (!PublishPacket(id).ok()) publish_failed = true;
+    }
+  });
+  // Read part of the traffic, disconnect, and resume twice while the gateway goes on.
+  wm::v1::Event event;
+  for (uint64_t until : {200u, 700u}) {
+    while (received.size() < until && first->Read(&event)) received.push_back(event);
+    ASSERT_EQ(received.size(), until);
+    first->Disconnect();
+    ASSERT_TRUE(ingest_->WaitForMetric("wm_ingest_subscribers", "", 0, kTimeout).ok());
+    first = std::make_unique<Stream>(ingest_->grpc_address(), ResumeAfter(received.back()));
+  }
+  while (received.size() < kPackets && first->Read(&event)) received.push_back(event);
+  gateway.join();
+  ASSERT_FALSE(publish_failed);
+
+  ASSERT_EQ(received.size(), kPackets);
+  for (uint64_t i = 0; i < kPackets; ++i) {
+    const wm::v1::Event& e = received[i];
+    ASSERT_EQ(e.kind(), wm::v1::EVENT_KIND_PACKET_RECEIVED) << "at " << i;
+    ASSERT_EQ(e.event_id(), i + 1);
+    ASSERT_EQ(e.sequence(), i + 1);  // no gap, no duplicate
+    ASSERT_EQ(e.stream_epoch(), received[0].stream_epoch());
+    ASSERT_FALSE(e.snapshot());
+  }
+  EXPECT_EQ(ingest_->Metric("wm_ingest_resumes_total"), 2);
+  EXPECT_EQ(ingest_->Metric("wm_ingest_resume_gaps_total", "reason=\"too_old\""), 0);
+  EXPECT_GT(*ingest_->Metric("wm_ingest_replayed_events_total"), 0);
+  EXPECT_EQ(ingest_->Metric("wm_ingest_stream_dropped_total"), 0);
+}
+
+TEST_F(IngestResumeTest, APositionOlderThanTheLogGetsAGapWithTheCount) {
+  ASSERT_NO_FATAL_FAILURE(StartIngest({"--replay_log_size=10"}));
+  wm::v1::SubscribeRequest live;
+  live.set_skip_snapshot(true);
+  auto stream = std::make_unique<Stream>(ingest_->grpc_address(), live);
+  ASSERT_TRUE(ingest_->WaitForMetric("wm_ingest_subscribers", "", 1, kTimeout).ok());
+  for (uint64_t id = 1; id <= 5; ++id) ASSERT_TRUE(PublishPacket(id).ok());
+  wm::v1::Event last;
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(stream->Read(&last));
+  ASSERT_EQ(last.sequence(), 5u);
+  stream->Disconnect();
+
+  for (uint64_t id = 6; id <= 35; ++id) ASSERT_TRUE(PublishPacket(id).ok());
+  ASSERT_NO_FATAL_FAILURE(WaitForPackets(35));
+  EXPECT_EQ(ingest_->Metric("wm_ingest_replay_log_events"), 10);
+
+  // The log holds 26..35: 6..25 are gone.
+  Stream resumed(ingest_->grpc_address(), ResumeAfter(last));
+  wm::v1::Event gap;
+  ASSERT_TRUE(resumed.Read(&gap));
+  ASSERT_EQ(gap.kind(), wm::v1::EVENT_KIND_STREAM_GAP);
+  EXPECT_EQ(gap.gap().cause(), wm::v1::STREAM_GAP_CAUSE_POSITION_TOO_OLD);
+  EXPECT_EQ(gap.gap().dropped(), 20u);
+  EXPECT_FALSE(gap.gap().count_unknown());
+  wm::v1::Event event;
+  for (uint64_t id = 26; id <= 35; ++id) {
+    ASSERT_TRUE(resumed.Read(&event));
+    EXPECT_EQ(event.event_id(), id);
+    EXPECT_EQ(event.sequence(), id);
+  }
+  ASSERT_TRUE(PublishPacket(36).ok());  // live follows the replay
+  ASSERT_TRUE(resumed.Read(&event));
+  EXPECT_EQ(event.event_id(), 36u);
+  EXPECT_EQ(ingest_->Metric("wm_ingest_resume_gaps_total", "reason=\"too_old\""), 1);
+}
+
+TEST_F(IngestResumeTest, APositionFromBeforeAnIngestRestartGetsAnUnknownGap) {
+  ASSERT_NO_FATAL_FAILURE(StartIngest({}));
+  wm::v1::SubscribeRequest live;
+  live.set_skip_snapshot(true);
+  wm::v1::Event last;
+  {
+    Stream stream(ingest_->grpc_address(), live);
+    ASSERT_TRUE(ingest_->WaitForMetric("wm_ingest_subscribers", "", 1, kTimeout).ok());
+    for (uint64_t id = 1; id <= 3; ++id) ASSERT_TRUE(PublishPacket(id).ok());
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(stream.Read(&last));
+  }
+  ASSERT_NO_FATAL_FAILURE(StartIngest({}));  // a new run, a later epoch
+  ASSERT_TRUE(PublishPacket(4).ok());
+  ASSERT_NO_FATAL_FAILURE(WaitForPackets(1));
+
+  Stream resumed(ingest_->grpc_address(), ResumeAfter(last));
+  wm::v1::Event gap;
+  ASSERT_TRUE(resumed.Read(&gap));
+  ASSERT_EQ(gap.kind(), wm::v1::EVENT_KIND_STREAM_GAP);
+  EXPECT_EQ(gap.gap().cause(), wm::v1::STREAM_GAP_CAUSE_OTHER_EPOCH);
+  EXPECT_TRUE(gap.gap().count_unknown());
+  EXPECT_GT(gap.stream_epoch(), last.stream_epoch());
+  // This run's events, from its first.
+  wm::v1::Event event;
+  ASSERT_TRUE(resumed.Read(&event));
+  EXPECT_EQ(event.event_id(), 4u);
+  EXPECT_EQ(event.sequence(), 1u);
+  EXPECT_EQ(event.stream_epoch(), gap.stream_epoch());
+  EXPECT_EQ(ingest_->Metric("wm_ingest_resume_gaps_total", "reason=\"unknown\""), 1);
+}
+
+}  // namespace
+}  // namespace wm::ingest
