@@ -50,11 +50,14 @@ std::vector<Message> Packets(size_t count) {
   return messages;
 }
 
+// The argument is the replay log's size (replay_log_size): 0 keeps no event, 100000 is the
+// default.
 void BM_HandleReceivedPacket(benchmark::State& state) {
   const std::vector<Message> messages = Packets(100000);
   prometheus::Registry registry;
   wm::ingest::IngestMetrics metrics(registry);
-  wm::ingest::EventHub hub(1 << 20, metrics);
+  wm::ingest::EventHub hub(1 << 20, metrics, absl::ZeroDuration(), {},
+                           {.max_events = static_cast<size_t>(state.range(0))});
   auto subscription = hub.Subscribe({});
   auto new_processor = [&] {
     return std::make_unique<wm::ingest::IngestProcessor>(
@@ -76,7 +79,7 @@ void BM_HandleReceivedPacket(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_HandleReceivedPacket);
+BENCHMARK(BM_HandleReceivedPacket)->Arg(0)->Arg(100000);
 
 }  // namespace
 

@@ -9,13 +9,15 @@ ReplayLog::ReplayLog(Options options) : options_(std::move(options)) {}
 void ReplayLog::Append(EventPtr event) {
   next_sequence_ = event->sequence() + 1;
   if (options_.max_events == 0) return;
-  entries_.push_back({std::move(event), options_.clock()});
+  const absl::Time now = options_.clock();
+  entries_.push_back({std::move(event), now});
   while (entries_.size() > options_.max_events) entries_.pop_front();
-  ForgetExpired();
+  ForgetAppendedBefore(now - options_.max_age);
 }
 
-void ReplayLog::ForgetExpired() {
-  const absl::Time oldest_kept = options_.clock() - options_.max_age;
+void ReplayLog::ForgetExpired() { ForgetAppendedBefore(options_.clock() - options_.max_age); }
+
+void ReplayLog::ForgetAppendedBefore(absl::Time oldest_kept) {
   while (!entries_.empty() && entries_.front().appended < oldest_kept) entries_.pop_front();
 }
 

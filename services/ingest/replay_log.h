@@ -59,6 +59,8 @@ class ReplayLog {
     absl::Time appended;
   };
 
+  void ForgetAppendedBefore(absl::Time oldest_kept);
+
   const Options options_;
   std::deque<Entry> entries_;
   uint64_t next_sequence_ = 1;  // of the next event to append
