@@ -376,6 +376,9 @@ TEST_F(EventHubTest, AReplayLargerThanTheQueueIsCutByAGapLikeLiveEvents) {
   EXPECT_EQ(metrics_.stream_dropped.Value(), 2);
   EXPECT_EQ(metrics_.replayed_events.Value(), 3);
   EXPECT_EQ(Drain(*sub), (Strings{"1", "2", "3", "gap:2"}));
+  hub.Unsubscribe(sub);
+  // Resuming again from the last event applied gets the rest from the log.
+  EXPECT_EQ(Drain(*hub.Subscribe(ResumeAfter(kEpoch, 3))), (Strings{"4", "5"}));
 }
 
 TEST_F(EventHubTest, ResumingAgainAndAgainUnderConcurrentPublishMissesAndRepeatsNothing) {
