@@ -199,7 +199,15 @@ class CallCountingInterceptorFactory final
   explicit CallCountingInterceptorFactory(std::shared_ptr<ActiveCalls> calls)
       : calls_(std::move(calls)) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(
-      grpc::experimental::ServerRpcInfo*) override {
+      grpc::experimental::ServerRpcInfo* info) override {
+    // Streams that only watch the server itself do not hold its drain: a health watch stays
+    // open until cancelled (it has been told NOT_SERVING when the drain starts), and a
+    // reflection stream serves a client whose own calls are counted.
+    const std::string_view method = info->method() != nullptr ? info->method() : "";
+    if (method == "/grpc.health.v1.Health/Watch" ||
+        absl::StartsWith(ToAbsl(method), "/grpc.reflection.")) {
+      return nullptr;
+    }
     return new CallCountingInterceptor(calls_);
   }
 

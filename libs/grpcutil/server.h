@@ -112,7 +112,8 @@ class GrpcServer {
 
   // Reports NOT_SERVING, stops accepting calls, lets calls in flight finish until `deadline`
   // from now, then cancels the rest and waits for their handlers. Returns as soon as no call is
-  // left: connections without a call are closed then, without waiting for their clients.
+  // left: connections without a call are closed then, without waiting for their clients, and
+  // health watches and reflection streams are cancelled (they do not hold the drain).
   // Idempotent.
   void Shutdown(absl::Duration deadline);
 

@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/unknown_field_set.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/byte_buffer.h"
@@ -346,6 +347,29 @@ TEST(GrpcServerTest, ShutdownDoesNotWaitForConnectionsWithoutCalls) {
   server.Shutdown(deadline);
   EXPECT_LT(absl::Now() - start, absl::Seconds(10));
   close(idle);
+}
+
+TEST(GrpcServerTest, ShutdownEndsHealthWatchesAtOnce) {
+  CallbackTestEcho service;
+  GrpcServer server;
+  server.AddService(&service);
+  absl::StatusOr<int> port = server.Start(Loopback());
+  ASSERT_TRUE(port.ok());
+  auto stub = grpc::health::v1::Health::NewStub(Plaintext(*port));
+  grpc::ClientContext context;
+  auto watch = stub->Watch(&context, grpc::health::v1::HealthCheckRequest());
+  grpc::health::v1::HealthCheckResponse response;
+  ASSERT_TRUE(watch->Read(&response));
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  const absl::Time start = absl::Now();
+  server.Shutdown(absl::Seconds(30));
+  // A watch hears NOT_SERVING, then ends with the server: it is not a call to wait for.
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+  while (watch->Read(&response)) {
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  }
+  watch->Finish().IgnoreError();
 }
 
 // TLS ---------------------------------------------------------------------------------------
