@@ -12,9 +12,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "grpc/grpc.h"
 #include "grpc/grpc_security.h"
 #include "grpc/grpc_security_constants.h"
+#include "grpc/support/time.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/impl/server_builder_option.h"
@@ -22,6 +24,7 @@
 #include "grpcpp/impl/server_initializer.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "grpcpp/support/server_interceptor.h"
 #include "libs/grpcutil/pem_file.h"
 #include "third_party/system/string_view_compat.h"
 #include "spdlog/spdlog.h"
@@ -139,6 +142,77 @@ class AuthenticatingServerCredentials final : public grpc::ServerCredentials {
   }
 
   grpc_server_credentials* const credentials_;
+};
+
+}  // namespace
+
+// The calls a GrpcServer is running, from the moment gRPC hands one to a handler until the
+// call is over. Thread-safe.
+class ActiveCalls {
+ public:
+  void Enter() {
+    absl::MutexLock lock(&mu_);
+    ++active_;
+  }
+  void Leave() {
+    absl::MutexLock lock(&mu_);
+    --active_;
+  }
+  int active() const {
+    absl::MutexLock lock(&mu_);
+    return active_;
+  }
+  // Waits until no call is running or `deadline` passes; true when none is.
+  bool WaitIdle(absl::Time deadline) {
+    absl::MutexLock lock(&mu_);
+    return mu_.AwaitWithDeadline(
+        absl::Condition(+[](int* active) { return *active == 0; }, &active_), deadline);
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  int active_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+namespace {
+
+// Counts the calls a server runs: one interceptor per call, made when gRPC hands the call to the
+// server's code and destroyed with the call's context, after its handler or reactor is done and
+// its status is sent.
+class CallCountingInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  explicit CallCountingInterceptor(std::shared_ptr<ActiveCalls> calls) : calls_(std::move(calls)) {
+    calls_->Enter();
+  }
+  ~CallCountingInterceptor() override { calls_->Leave(); }
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    methods->Proceed();
+  }
+
+ private:
+  const std::shared_ptr<ActiveCalls> calls_;
+};
+
+class CallCountingInterceptorFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit CallCountingInterceptorFactory(std::shared_ptr<ActiveCalls> calls)
+      : calls_(std::move(calls)) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    // Streams that only watch the server itself do not hold its drain: a health watch stays
+    // open until cancelled (it has been told NOT_SERVING when the drain starts), and a
+    // reflection stream serves a client whose own calls are counted.
+    const std::string_view method = info->method() != nullptr ? info->method() : "";
+    if (method == "/grpc.health.v1.Health/Watch" ||
+        absl::StartsWith(ToAbsl(method), "/grpc.reflection.")) {
+      return nullptr;
+    }
+    return new CallCountingInterceptor(calls_);
+  }
+
+ private:
+  const std::shared_ptr<ActiveCalls> calls_;
 };
 
 bool IsLoopbackHost(std::string_view host) {
@@ -283,7 +357,8 @@ absl::StatusOr<GrpcServerOptions> GrpcServerOptionsFromSettings(const config::Se
 GrpcServer::GrpcServer(observability::Readiness* readiness, prometheus::Registry* metrics)
     : readiness_(readiness),
       own_metrics_(metrics == nullptr ? std::make_shared<prometheus::Registry>() : nullptr),
-      auth_metrics_(metrics != nullptr ? *metrics : *own_metrics_) {
+      auth_metrics_(metrics != nullptr ? *metrics : *own_metrics_),
+      active_calls_(std::make_shared<ActiveCalls>()) {
   RouteGrpcLogsToSpdlog();
 }
 
@@ -367,6 +442,9 @@ absl::StatusOr<int> GrpcServer::Start(const GrpcServerOptions& options) {
   // silently take part of the calls; a busy port must be an error instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   for (grpc::Service* service : services_) builder.RegisterService(service);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> counting;
+  counting.push_back(std::make_unique<CallCountingInterceptorFactory>(active_calls_));
+  builder.experimental().SetInterceptorCreators(std::move(counting));
   builder.SetOption(std::make_unique<ServiceListOption>(&names));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
@@ -420,9 +498,30 @@ void GrpcServer::Shutdown(absl::Duration deadline) {
     health->Shutdown();  // NOT_SERVING everywhere, for good
   }
   // Clamped so that an infinite deadline does not overflow the clock.
-  absl::Duration grace = std::min(std::max(deadline, absl::ZeroDuration()), absl::Hours(24));
-  server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
+  const absl::Duration grace =
+      std::min(std::max(deadline, absl::ZeroDuration()), absl::Hours(24));
+  const absl::Time drain_end = absl::Now() + grace;
+  // Stops listening, sends every connection a GOAWAY and refuses new calls; calls in flight go
+  // on. gRPC's own Shutdown(deadline) would also wait until every connection has closed, and an
+  // idle connection closes only once its client answers the GOAWAY's ping, which a client that
+  // does not poll its connection (no call in progress) may take seconds to do or never does:
+  // the drain would last until the deadline with nothing left to drain
+  // (docs/architecture.md, "Stopping"). So the drain waits for the calls alone.
+  grpc_completion_queue* shutdown_queue = grpc_completion_queue_create_for_next(nullptr);
+  int shutdown_tag = 0;
+  grpc_server_shutdown_and_notify(server_->c_server(), shutdown_queue, &shutdown_tag);
+  if (!active_calls_->WaitIdle(drain_end) && grace > absl::ZeroDuration()) {
+    spdlog::warn("grpc drain_timeout calls_left={}: cancelling them", active_calls_->active());
+  }
+  // With no call left this cancels nothing and closes the idle connections at once; past the
+  // deadline it cancels the calls still running and waits for their handlers.
+  server_->Shutdown(std::chrono::system_clock::now());
   server_->Wait();
+  grpc_completion_queue_shutdown(shutdown_queue);
+  while (grpc_completion_queue_next(shutdown_queue, gpr_inf_future(GPR_CLOCK_MONOTONIC), nullptr)
+             .type != GRPC_QUEUE_SHUTDOWN) {
+  }
+  grpc_completion_queue_destroy(shutdown_queue);
   server_.reset();
   if (token_watcher_ != nullptr) token_watcher_->Stop();
   spdlog::info("grpc server stopped");

@@ -66,6 +66,9 @@ void AddGrpcServerSettings(config::Schema& schema, int default_port);
 // certificate scopes without a client CA).
 absl::StatusOr<GrpcServerOptions> GrpcServerOptionsFromSettings(const config::Settings& settings);
 
+// The calls a GrpcServer is running (defined in server.cc).
+class ActiveCalls;
+
 // A gRPC server as every service runs it: the services it is given, grpc.health.v1 and
 // reflection, TLS from options, and a drain on shutdown.
 //
@@ -108,7 +111,10 @@ class GrpcServer {
   absl::StatusOr<int> Start(const GrpcServerOptions& options);
 
   // Reports NOT_SERVING, stops accepting calls, lets calls in flight finish until `deadline`
-  // from now, then cancels the rest and waits for their handlers. Idempotent.
+  // from now, then cancels the rest and waits for their handlers. Returns as soon as no call is
+  // left: connections without a call are closed then, without waiting for their clients, and
+  // health watches and reflection streams are cancelled (they do not hold the drain).
+  // Idempotent.
   void Shutdown(absl::Duration deadline);
 
   // Names of the registered services, as health and reflection report them (after Start).
@@ -128,6 +134,7 @@ class GrpcServer {
   std::unique_ptr<TokenFileWatcher> token_watcher_;
   std::shared_ptr<CallAuthenticator> authenticator_;
   std::vector<grpc::Service*> services_;
+  const std::shared_ptr<ActiveCalls> active_calls_;
   mutable absl::Mutex mu_;
   std::unique_ptr<grpc::Server> server_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> service_names_ ABSL_GUARDED_BY(mu_);

@@ -1,5 +1,10 @@
 #include "libs/grpcutil/server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <memory>
@@ -10,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/unknown_field_set.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/byte_buffer.h"
@@ -294,6 +300,76 @@ TEST(GrpcServerTest, ShutdownLetsCallsInFlightFinish) {
   EXPECT_EQ(*in_flight, "block");
   // It returned when the last call ended, not at the deadline.
   EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+}
+
+// A client that opens an HTTP/2 connection and then never reads from it again, as a client does
+// that has no call in progress and does not poll its connection: it never answers the ping
+// that comes with the server's GOAWAY. Returns the socket once the server's SETTINGS arrived
+// (the server has the connection), or -1.
+int IdleHttp2Connection(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  // The client preface, then an empty SETTINGS frame.
+  static constexpr char kPreface[] =
+      "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00";
+  const size_t preface_size = sizeof(kPreface) - 1;
+  unsigned char header[9];
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      write(fd, kPreface, preface_size) != static_cast<ssize_t>(preface_size) ||
+      recv(fd, header, sizeof(header), MSG_WAITALL) != static_cast<ssize_t>(sizeof(header)) ||
+      header[3] != 0x04) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+TEST(GrpcServerTest, ShutdownDoesNotWaitForConnectionsWithoutCalls) {
+  CallbackTestEcho service;
+  GrpcServer server;
+  server.AddService(&service);
+  absl::StatusOr<int> port = server.Start(Loopback());
+  ASSERT_TRUE(port.ok());
+  // A call that ended, on a connection of its own that stays open.
+  auto channel = Plaintext(*port);
+  ASSERT_TRUE(Echo(channel, "done").ok());
+  const int idle = IdleHttp2Connection(*port);
+  ASSERT_GE(idle, 0);
+
+  // gRPC waits up to 20 s for an idle client to answer its GOAWAY's ping; nothing is left to
+  // drain here, so the shutdown must not wait for that.
+  const absl::Duration deadline = absl::Seconds(30);
+  const absl::Time start = absl::Now();
+  server.Shutdown(deadline);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+  close(idle);
+}
+
+TEST(GrpcServerTest, ShutdownEndsHealthWatchesAtOnce) {
+  CallbackTestEcho service;
+  GrpcServer server;
+  server.AddService(&service);
+  absl::StatusOr<int> port = server.Start(Loopback());
+  ASSERT_TRUE(port.ok());
+  auto stub = grpc::health::v1::Health::NewStub(Plaintext(*port));
+  grpc::ClientContext context;
+  auto watch = stub->Watch(&context, grpc::health::v1::HealthCheckRequest());
+  grpc::health::v1::HealthCheckResponse response;
+  ASSERT_TRUE(watch->Read(&response));
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  const absl::Time start = absl::Now();
+  server.Shutdown(absl::Seconds(30));
+  // A watch hears NOT_SERVING, then ends with the server: it is not a call to wait for.
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+  while (watch->Read(&response)) {
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  }
+  watch->Finish().IgnoreError();
 }
 
 // TLS ---------------------------------------------------------------------------------------

@@ -1,5 +1,8 @@
 #include "services/command/command_app.h"
 
+#include <algorithm>
+
+#include "absl/time/clock.h"
 #include "libs/config/backend_client.h"
 #include "libs/decoders/msap_frames.h"
 #include "libs/mqtt/settings.h"
@@ -210,6 +213,7 @@ void CommandApp::Stop() {
   stopped_ = true;
   readiness_.SetDraining();
   calls_.StopAccepting();
+  const absl::Time drain_end = absl::Now() + drain_timeout_;
   if (!calls_.WaitIdle(drain_timeout_)) {
     spdlog::warn("drain_timeout calls_left={}", calls_.active());
   }
@@ -223,7 +227,10 @@ void CommandApp::Stop() {
   timers_.Stop();
   timers_.RunAllNow();
   calls_.WaitIdle(absl::Seconds(1));
-  grpc_server_->Shutdown(absl::Seconds(1));
+  // What is left are calls outside the Commands service (health, reflection): they get the
+  // rest of the drain, and the calls just failed at least a second to send their status. With
+  // no call left the server stops at once (docs/architecture.md).
+  grpc_server_->Shutdown(std::max(drain_end - absl::Now(), absl::Seconds(1)));
   http_server_->Stop();
   spdlog::info("stopped service={}", kService);
 }

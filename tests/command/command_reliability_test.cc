@@ -2,9 +2,11 @@
 // an answer that the outage loses), and SIGTERM arrives while calls wait. Real mosquitto, real
 // wm-command and a real wm-gateway-sim.
 #include <signal.h>
+#include <stdlib.h>
 
 #include <future>
 #include <string>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
@@ -106,6 +108,70 @@ TEST_F(CommandReliabilityTest, SigtermEndsWaitingCallsAndExitsZeroPromptly) {
   EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::UNAVAILABLE)
       << outcome.status.error_message();
   EXPECT_LT(outcome.took, absl::Seconds(10)) << "ended by the shutdown, not by its 30 s timeout";
+}
+
+// A drain long enough that waiting it out cannot pass for stopping at once.
+constexpr absl::Duration kLongDrain = absl::Seconds(30);
+
+// This process's gRPC clients leave their idle connections alone (no backup polling), as a
+// client busy elsewhere does: a server that waits for its clients to close connections
+// without calls would wait out its whole drain. Read once, when gRPC starts.
+[[maybe_unused]] const bool kIdleClients = [] {
+  setenv("GRPC_CLIENT_CHANNEL_BACKUP_POLL_INTERVAL_MS", "0", /*overwrite=*/1);
+  return true;
+}();
+
+class CommandLongDrainTest : public CommandReliabilityTest {
+ protected:
+  std::vector<std::string> CommandArgs() const override { return {"--drain_timeout_s=30"}; }
+
+  // SIGTERM to wm-command: its exit code, and how long it took to exit.
+  void Stop(int* code, absl::Duration* took) {
+    const absl::Time start = absl::Now();
+    ASSERT_TRUE(stack_->command().process().Signal(SIGTERM).ok());
+    absl::StatusOr<int> exit_code = stack_->command().process().Wait(kLongDrain * 2);
+    ASSERT_TRUE(exit_code.ok()) << exit_code.status();
+    *code = *exit_code;
+    *took = absl::Now() - start;
+  }
+};
+
+TEST_F(CommandLongDrainTest, SigtermAfterAStreamedNodeCommandDoesNotWaitOutTheDrain) {
+  ASSERT_NO_FATAL_FAILURE(StartSim());
+  wm::v1::PingRequest request;
+  request.set_gateway_id(gw());
+  request.set_sink_id("sink0");
+  request.set_quiet_period_ms(500);
+  auto context = CallContext(kTimeout);
+  auto reader = stack_->commands().Ping(context.get(), request);
+  wm::v1::PingResponse response;
+  int messages = 0;
+  while (reader->Read(&response)) ++messages;
+  const grpc::Status status = reader->Finish();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_GE(messages, 1) << "the sent message, then any replies";
+
+  int code = -1;
+  absl::Duration took;
+  ASSERT_NO_FATAL_FAILURE(Stop(&code, &took));
+  EXPECT_EQ(code, 0) << stack_->Output();
+  EXPECT_LT(took, kLongDrain / 2) << "nothing was left to drain";
+}
+
+TEST_F(CommandLongDrainTest, SigtermLetsACallInFlightBeAnswered) {
+  // The simulator holds every answer for 2 s: the call is still waiting at SIGTERM.
+  ASSERT_NO_FATAL_FAILURE(StartSim({.extra_args = {"--response_delay_ms=2000"}}));
+  const size_t before = stack_->RequestsTo(gw(), wirepas::Method::kGetConfigs).size();
+  std::future<Outcome> waiting = CallInBackground(GetConfigs(/*timeout_ms=*/20000));
+  ASSERT_TRUE(Eventually([&] { return AnswerAwaited(before); }, kTimeout));
+
+  int code = -1;
+  absl::Duration took;
+  ASSERT_NO_FATAL_FAILURE(Stop(&code, &took));
+  EXPECT_EQ(code, 0) << stack_->Output();
+  EXPECT_LT(took, kLongDrain / 2) << "stopped once the call was answered";
+  Outcome outcome = waiting.get();
+  EXPECT_TRUE(outcome.status.ok()) << outcome.status.error_message();
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 namespace wm::testing {
 
 void CommandStackFixture::SetUp() {
-  absl::StatusOr<std::unique_ptr<CommandStack>> stack = CommandStack::Start();
+  absl::StatusOr<std::unique_ptr<CommandStack>> stack = CommandStack::Start(CommandArgs());
   ASSERT_TRUE(stack.ok()) << stack.status();
   stack_ = *std::move(stack);
 }

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "tests/command/command_stack.h"
@@ -21,6 +22,9 @@ class CommandStackFixture : public ::testing::Test {
  protected:
   void SetUp() override;
   void TearDown() override;
+
+  // Added to wm-command's command line by SetUp.
+  virtual std::vector<std::string> CommandArgs() const { return {}; }
 
   // Starts the test's simulator: sim(), gw().
   void StartSim(SimulatorSpec spec = {});

@@ -1,6 +1,7 @@
 // wm-registry across restarts: its own (kill -9, SIGTERM) and wm-ingest's.
 #include <signal.h>
 #include <sqlite3.h>
+#include <stdlib.h>
 
 #include <chrono>
 
@@ -128,6 +129,60 @@ TEST_F(RegistryRestartTest, SigtermWritesEverythingAndExitsZeroPromptly) {
 
   ASSERT_TRUE(stack_->StartRegistry().ok());
   EXPECT_EQ(ListedNodes(), NodeCounts(10, 20));
+}
+
+// A drain long enough that waiting it out cannot pass for stopping at once: the stop must end
+// as soon as nothing is left to drain, not when the drain time is up.
+constexpr absl::Duration kLongDrain = absl::Seconds(30);
+const std::string kLongDrainFlag = "--drain_timeout_s=30";
+
+// This process's gRPC clients leave their idle connections alone (no backup polling), as a
+// client busy elsewhere does: a server that waits for its clients to close connections
+// without calls would wait out its whole drain. Read once, when gRPC starts, before any
+// channel exists.
+[[maybe_unused]] const bool kIdleClients = [] {
+  setenv("GRPC_CLIENT_CHANNEL_BACKUP_POLL_INTERVAL_MS", "0", /*overwrite=*/1);
+  return true;
+}();
+
+TEST_F(RegistryRestartTest, SigtermAfterTheLastWatchEndedDoesNotWaitOutTheDrain) {
+  ASSERT_NO_FATAL_FAILURE(StartStack({kLongDrainFlag}));
+  ASSERT_NO_FATAL_FAILURE(PublishTenNodes());
+  ASSERT_TRUE(WaitUntil([&] { return ListedNodes() == NodeCounts(10, 20); }));
+  {
+    // A watch that ends before the stop; its connection (the stack's client) stays open and
+    // idle, as a client's does between calls.
+    grpc::ClientContext watch_context;
+    auto watch = stack_->registry_client().WatchChanges(&watch_context, {});
+    watch->WaitForInitialMetadata();
+    watch_context.TryCancel();
+    EXPECT_EQ(watch->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  }
+
+  const absl::Time start = absl::Now();
+  absl::StatusOr<int> code = stack_->StopRegistry(kLongDrain + absl::Seconds(10));
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0) << stack_->registry().process().Output();
+  EXPECT_LT(absl::Now() - start, kLongDrain / 2) << "nothing was left to drain";
+  EXPECT_EQ(StoredNodes(stack_->db_path()), "10|20.0");
+}
+
+TEST_F(RegistryRestartTest, SigtermEndsAnOpenWatchWithOkWithoutWaitingOutTheDrain) {
+  ASSERT_NO_FATAL_FAILURE(StartStack({kLongDrainFlag}));
+  ASSERT_NO_FATAL_FAILURE(PublishTenNodes());
+  ASSERT_TRUE(WaitUntil([&] { return ListedNodes() == NodeCounts(10, 20); }));
+  grpc::ClientContext watch_context;
+  auto watch = stack_->registry_client().WatchChanges(&watch_context, {});
+  watch->WaitForInitialMetadata();
+
+  const absl::Time start = absl::Now();
+  absl::StatusOr<int> code = stack_->StopRegistry(kLongDrain + absl::Seconds(10));
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0) << stack_->registry().process().Output();
+  EXPECT_LT(absl::Now() - start, kLongDrain / 2) << "the open watch ends at once";
+  wm::v1::RegistryChange change;
+  EXPECT_FALSE(watch->Read(&change));
+  EXPECT_TRUE(watch->Finish().ok()) << "watchers end cleanly";
 }
 
 TEST_F(RegistryRestartTest, FollowsIngestThroughARestart) {
