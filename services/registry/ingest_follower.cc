@@ -2,6 +2,7 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "grpcpp/channel.h"
 #include "libs/mqtt/backoff.h"
 #include "spdlog/spdlog.h"
@@ -103,6 +104,12 @@ void IngestFollower::Run() {
   std::unique_ptr<wm::v1::Events::Stub> stub = wm::v1::Events::NewStub(channel);
   mqtt::ExponentialBackoff backoff(options_.reconnect_min_delay, options_.reconnect_max_delay);
   absl::BitGen random;
+  if (options_.resume_position) {
+    // Positions stored by an earlier run: an event of another epoch is an ingest restart.
+    if (std::optional<wm::v1::StreamPosition> stored = options_.resume_position()) {
+      tracker_.Resume(stored->stream_epoch(), stored->sequence());
+    }
+  }
   while (true) {
     StreamReader reader(*this);
     {
@@ -111,6 +118,13 @@ void IngestFollower::Run() {
       current_ = &reader;
     }
     tracker_.StartStream();
+    if (options_.resume_position) {
+      if (std::optional<wm::v1::StreamPosition> position = options_.resume_position()) {
+        *request_.mutable_resume_after() = *position;
+      } else {
+        request_.clear_resume_after();
+      }
+    }
     reader.Begin(*stub, request_);
     const grpc::Status status = reader.Await();
     const bool was_connected = reader.connected();
@@ -177,14 +191,21 @@ void IngestFollower::OnEvent(const wm::v1::Event& event) {
       metrics_.stream_gaps.Increment();
       metrics_.stream_dropped.Increment(static_cast<double>(observation.dropped));
       gap_log_.Warn("ingest_stream_gap",
-                    absl::StrCat("ingest_stream_gap dropped=", observation.dropped,
-                                 " reason=\"wm-ingest dropped events this registry read too "
-                                 "slowly\""));
+                    absl::StrCat("ingest_stream_gap dropped=", observation.dropped, " cause=",
+                                 wm::v1::StreamGapCause_Name(event.gap().cause())));
+      return;
+    case SequenceTracker::Kind::kUnknownGap:
+      metrics_.stream_unknown_gaps.Increment();
+      gap_log_.Warn("ingest_stream_gap",
+                    absl::StrCat("ingest_stream_gap dropped=unknown cause=",
+                                 wm::v1::StreamGapCause_Name(event.gap().cause()),
+                                 " epoch=", event.stream_epoch()));
       return;
     case SequenceTracker::Kind::kRestart:
       metrics_.ingest_restarts.Increment();
-      spdlog::warn("ingest_restarted previous_sequence={} sequence={}",
-                   observation.previous_sequence, event.sequence());
+      spdlog::warn("ingest_restarted previous_epoch={} previous_sequence={} epoch={} sequence={}",
+                   observation.previous_epoch, observation.previous_sequence,
+                   event.stream_epoch(), event.sequence());
       break;
     case SequenceTracker::Kind::kEvent:
       break;
@@ -201,6 +222,11 @@ void IngestFollower::OnEvent(const wm::v1::Event& event) {
       break;
     default:
       break;
+  }
+  if (!event.snapshot() && event.ingest_time_ms_epoch() > 0) {
+    const double lag_s = absl::ToDoubleSeconds(
+        absl::Now() - absl::FromUnixMillis(static_cast<int64_t>(event.ingest_time_ms_epoch())));
+    metrics_.ingest_lag_seconds.Set(lag_s > 0 ? lag_s : 0);
   }
   on_event_(event);
 }

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -25,12 +26,17 @@ struct IngestFollowerOptions {
   // Delays between attempts to open the stream again: exponential with full jitter.
   absl::Duration reconnect_min_delay = absl::Milliseconds(200);
   absl::Duration reconnect_max_delay = absl::Seconds(5);
+  // The position of the last event applied, asked before every (re)connect: the stream then
+  // resumes after it (SubscribeRequest.resume_after; docs/event-stream.md "wm-registry
+  // resumes"). Unset, or returning nothing: snapshot, then live events.
+  std::function<std::optional<wm::v1::StreamPosition>()> resume_position;
 };
 
 // Follows wm-ingest's event stream (wm.v1.Events/Subscribe: gateway statuses, packets and
-// responses, starting with the status snapshot) and hands every event to `on_event`, in stream
-// order, from a gRPC thread. When the stream ends or cannot be opened it opens it again, with
-// backoff, for as long as it runs. STREAM_GAP events and ingest restarts are logged and counted
+// responses, starting with the status snapshot, or resuming after `resume_position`) and hands
+// every event to `on_event`, in stream order, from a gRPC thread. When the stream ends or
+// cannot be opened it opens it again, with backoff, for as long as it runs, resuming after the
+// position applied by then. STREAM_GAP events and ingest restarts are logged and counted
 // (RegistryMetrics), not handed on.
 //
 //   IngestFollower follower(options, [&](const wm::v1::Event& e) { state.Apply(e); },
