@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "absl/time/clock.h"
@@ -113,9 +114,12 @@ class FakeIngestServer {
 
 class IngestFollowerTest : public ::testing::Test {
  protected:
-  std::unique_ptr<IngestFollower> Follow(const std::string& address) {
+  std::unique_ptr<IngestFollower> Follow(
+      const std::string& address,
+      std::function<std::optional<wm::v1::StreamPosition>()> resume_position = nullptr) {
     IngestFollowerOptions options;
     options.address = address;
+    options.resume_position = std::move(resume_position);
     options.reconnect_min_delay = absl::Milliseconds(10);
     options.reconnect_max_delay = absl::Milliseconds(100);
     auto follower = std::make_unique<IngestFollower>(
@@ -175,6 +179,7 @@ TEST_F(IngestFollowerTest, HandsOnEventsInOrderAndCountsGaps) {
   std::vector<wm::v1::SubscribeRequest> requests = server.ingest().requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_FALSE(requests[0].skip_snapshot()) << "every reconnect starts with the snapshot";
+  EXPECT_FALSE(requests[0].has_resume_after()) << "no position: snapshot, then live";
   std::vector<int> kinds(requests[0].kinds().begin(), requests[0].kinds().end());
   EXPECT_EQ(kinds,
             (std::vector<int>{wm::v1::EVENT_KIND_GATEWAY_STATUS, wm::v1::EVENT_KIND_PACKET_RECEIVED,
@@ -182,6 +187,50 @@ TEST_F(IngestFollowerTest, HandsOnEventsInOrderAndCountsGaps) {
   follower->Stop();
   EXPECT_EQ(metrics_.ingest_connected.Value(), 0);
   EXPECT_EQ(Connections(), (std::vector<bool>{true, false}));
+}
+
+TEST_F(IngestFollowerTest, EveryConnectResumesAfterThePositionAppliedByThen) {
+  FakeIngestServer server;
+  wm::v1::Event first = Event(wm::v1::EVENT_KIND_PACKET_RECEIVED, 41);
+  first.set_stream_epoch(1000);
+  server.ingest().SetScript({first});
+  std::mutex position_mu;
+  std::optional<wm::v1::StreamPosition> position;  // as the state would answer
+  {
+    wm::v1::StreamPosition stored;
+    stored.set_stream_epoch(1000);
+    stored.set_sequence(40);
+    position = stored;
+  }
+  auto follower = Follow(server.address(), [&]() {
+    std::lock_guard<std::mutex> lock(position_mu);
+    return position;
+  });
+  ASSERT_TRUE(WaitUntil([&] { return EventCount() == 1; }));
+  {
+    std::lock_guard<std::mutex> lock(position_mu);
+    position->set_sequence(41);
+  }
+  // ingest restarted since: a gap of unknown count, then the new epoch.
+  wm::v1::Event gap = Gap(0);
+  gap.set_stream_epoch(2000);
+  gap.mutable_gap()->set_cause(wm::v1::STREAM_GAP_CAUSE_OTHER_EPOCH);
+  gap.mutable_gap()->set_count_unknown(true);
+  wm::v1::Event next = Event(wm::v1::EVENT_KIND_PACKET_RECEIVED, 900);
+  next.set_stream_epoch(2000);
+  server.ingest().SetScript({gap, next});
+  server.ingest().EndStreams();
+  ASSERT_TRUE(WaitUntil([&] { return EventCount() == 2; }));
+
+  std::vector<wm::v1::SubscribeRequest> requests = server.ingest().requests();
+  ASSERT_EQ(requests.size(), 2u);
+  ASSERT_TRUE(requests[0].has_resume_after()) << "the stored position, at start";
+  EXPECT_EQ(requests[0].resume_after().stream_epoch(), 1000u);
+  EXPECT_EQ(requests[0].resume_after().sequence(), 40u);
+  EXPECT_EQ(requests[1].resume_after().sequence(), 41u) << "the latest applied, on reconnect";
+  EXPECT_EQ(metrics_.ingest_restarts.Value(), 1) << "another epoch, though a higher sequence";
+  EXPECT_EQ(metrics_.stream_unknown_gaps.Value(), 1);
+  EXPECT_EQ(metrics_.stream_gaps.Value(), 0);
 }
 
 TEST_F(IngestFollowerTest, OpensTheStreamAgainWhenIngestEndsIt) {
