@@ -22,6 +22,13 @@ class IngestFollower::StreamReader final : public grpc::ClientReadReactor<wm::v1
 
   void Cancel() { context_.TryCancel(); }
 
+  // Hands on no more events of this stream and ends it: the follower resumes from the last
+  // event it applied instead. Called from this stream's own read callback.
+  void Abandon() {
+    abandoned_ = true;
+    context_.TryCancel();
+  }
+
   // Blocks until the call has ended; returns its status.
   grpc::Status Await() {
     std::unique_lock<std::mutex> lock(mu_);
@@ -45,8 +52,9 @@ class IngestFollower::StreamReader final : public grpc::ClientReadReactor<wm::v1
   }
 
   void OnReadDone(bool ok) override {
-    if (!ok) return;  // the stream ended; OnDone follows
-    follower_.OnEvent(event_);
+    if (!ok || abandoned_) return;  // the stream ended (or is ending); OnDone follows
+    follower_.OnEvent(event_, *this);
+    if (abandoned_) return;
     StartRead(&event_);
   }
 
@@ -64,6 +72,7 @@ class IngestFollower::StreamReader final : public grpc::ClientReadReactor<wm::v1
   mutable std::mutex mu_;
   std::condition_variable done_changed_;
   bool connected_ = false;
+  bool abandoned_ = false;  // touched only by this stream's read callbacks
   bool done_ = false;
   grpc::Status status_;
 };
@@ -128,9 +137,17 @@ void IngestFollower::Run() {
     reader.Begin(*stub, request_);
     const grpc::Status status = reader.Await();
     const bool was_connected = reader.connected();
+    const bool resume_now = resume_now_;
+    resume_now_ = false;
+    bool stopping;
     {
       std::lock_guard<std::mutex> lock(mu_);
       current_ = nullptr;
+      stopping = stopping_;
+    }
+    if (resume_now && !stopping && status.error_code() == grpc::StatusCode::CANCELLED) {
+      // Not a failure: this follower ended the stream to resume after a gap, at once.
+      continue;
     }
     const bool refused = status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
                          status.error_code() == grpc::StatusCode::PERMISSION_DENIED;
@@ -184,10 +201,20 @@ void IngestFollower::OnConnected() {
   on_connection_(true, "");
 }
 
-void IngestFollower::OnEvent(const wm::v1::Event& event) {
+void IngestFollower::OnEvent(const wm::v1::Event& event, StreamReader& reader) {
   const SequenceTracker::Observation observation = tracker_.Observe(event);
   switch (observation.kind) {
     case SequenceTracker::Kind::kGap:
+      if (event.gap().cause() != wm::v1::STREAM_GAP_CAUSE_POSITION_TOO_OLD &&
+          options_.resume_position && options_.resume_position().has_value()) {
+        // Dropped from this stream's queue, but likely still in ingest's replay log: resume
+        // right away from the last event applied (docs/event-stream.md "wm-registry resumes").
+        metrics_.gap_resumes.Increment();
+        spdlog::info("ingest_stream_gap_resuming dropped={}", event.gap().dropped());
+        resume_now_ = true;
+        reader.Abandon();
+        return;
+      }
       metrics_.stream_gaps.Increment();
       metrics_.stream_dropped.Increment(static_cast<double>(observation.dropped));
       gap_log_.Warn("ingest_stream_gap",

@@ -53,7 +53,9 @@ class FakeIngest final : public wm::v1::Events::Service {
     {
       std::lock_guard<std::mutex> lock(mu_);
       requests_.push_back(*request);
-      script = script_;
+      script = requests_.size() <= scripts_by_request_.size()
+                   ? scripts_by_request_[requests_.size() - 1]
+                   : script_;
       generation = generation_;
     }
     writer->SendInitialMetadata();
@@ -68,6 +70,11 @@ class FakeIngest final : public wm::v1::Events::Service {
   void SetScript(std::vector<wm::v1::Event> script) {
     std::lock_guard<std::mutex> lock(mu_);
     script_ = std::move(script);
+  }
+  // The n-th Subscribe gets scripts[n - 1]; later ones the SetScript one.
+  void SetScriptsByRequest(std::vector<std::vector<wm::v1::Event>> scripts) {
+    std::lock_guard<std::mutex> lock(mu_);
+    scripts_by_request_ = std::move(scripts);
   }
   // Ends every open stream with OK, as ingest does on SIGTERM.
   void EndStreams() {
@@ -84,6 +91,7 @@ class FakeIngest final : public wm::v1::Events::Service {
   std::mutex mu_;
   std::condition_variable ended_;
   std::vector<wm::v1::Event> script_;
+  std::vector<std::vector<wm::v1::Event>> scripts_by_request_;
   uint64_t generation_ = 0;
   std::vector<wm::v1::SubscribeRequest> requests_;
 };
@@ -231,6 +239,38 @@ TEST_F(IngestFollowerTest, EveryConnectResumesAfterThePositionAppliedByThen) {
   EXPECT_EQ(metrics_.ingest_restarts.Value(), 1) << "another epoch, though a higher sequence";
   EXPECT_EQ(metrics_.stream_unknown_gaps.Value(), 1);
   EXPECT_EQ(metrics_.stream_gaps.Value(), 0);
+}
+
+TEST_F(IngestFollowerTest, ASlowConsumerGapIsFilledByResumingFromTheLastEventApplied) {
+  FakeIngestServer server;
+  auto at = [](uint64_t sequence) {
+    wm::v1::Event event = Event(wm::v1::EVENT_KIND_PACKET_RECEIVED, sequence);
+    event.set_stream_epoch(1000);
+    return event;
+  };
+  wm::v1::Event gap = Gap(3);
+  gap.set_stream_epoch(1000);
+  gap.mutable_gap()->set_cause(wm::v1::STREAM_GAP_CAUSE_SLOW_CONSUMER);
+  // The second stream gets what the replay log holds after 1.
+  server.ingest().SetScriptsByRequest({{at(1), gap, at(5)}, {at(2), at(3), at(4), at(5)}});
+  auto follower = Follow(server.address(), [&]() -> std::optional<wm::v1::StreamPosition> {
+    std::vector<wm::v1::Event> events = Events();
+    if (events.empty()) return std::nullopt;
+    wm::v1::StreamPosition position;
+    position.set_stream_epoch(events.back().stream_epoch());
+    position.set_sequence(events.back().sequence());
+    return position;
+  });
+  ASSERT_TRUE(WaitUntil([&] { return EventCount() == 5; }));
+  std::vector<uint64_t> sequences;
+  for (const wm::v1::Event& event : Events()) sequences.push_back(event.sequence());
+  EXPECT_EQ(sequences, (std::vector<uint64_t>{1, 2, 3, 4, 5}))
+      << "nothing after the gap of the first stream is applied, nothing is missing";
+  std::vector<wm::v1::SubscribeRequest> requests = server.ingest().requests();
+  ASSERT_GE(requests.size(), 2u);
+  EXPECT_EQ(requests[1].resume_after().sequence(), 1u);
+  EXPECT_EQ(metrics_.gap_resumes.Value(), 1);
+  EXPECT_EQ(metrics_.stream_gaps.Value(), 0) << "filled, not lost";
 }
 
 TEST_F(IngestFollowerTest, OpensTheStreamAgainWhenIngestEndsIt) {

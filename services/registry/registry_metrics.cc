@@ -61,6 +61,9 @@ RegistryMetrics::RegistryMetrics(prometheus::Registry& registry)
       stream_unknown_gaps(SingleCounter(registry, "wm_registry_ingest_stream_unknown_gaps_total",
                                         "STREAM_GAP events whose count is unknown (resumed from "
                                         "a position of an earlier wm-ingest run)")),
+      gap_resumes(SingleCounter(registry, "wm_registry_ingest_gap_resumes_total",
+                                "SLOW_CONSUMER gaps answered by resuming from the last event "
+                                "applied")),
       stream_duplicates(SingleCounter(registry, "wm_registry_ingest_duplicates_total",
                                       "Events at or before the position already applied, "
                                       "skipped")),

@@ -36,6 +36,9 @@ class RegistryMetrics {
   // wm_registry_ingest_stream_unknown_gaps_total: STREAM_GAP events whose count is unknown
   // (the resume position was of an earlier ingest run).
   prometheus::Counter& stream_unknown_gaps;
+  // wm_registry_ingest_gap_resumes_total: SLOW_CONSUMER gaps answered by resuming from the last
+  // event applied (not counted as gaps: ingest's replay log fills them).
+  prometheus::Counter& gap_resumes;
   // wm_registry_ingest_duplicates_total: events at or before the applied position, skipped.
   prometheus::Counter& stream_duplicates;
   // wm_registry_ingest_lag_seconds: the registry's clock minus the ingest_time of the last live
