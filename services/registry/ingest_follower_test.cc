@@ -201,6 +201,9 @@ TEST_F(IngestFollowerTest, EveryConnectResumesAfterThePositionAppliedByThen) {
   FakeIngestServer server;
   wm::v1::Event first = Event(wm::v1::EVENT_KIND_PACKET_RECEIVED, 41);
   first.set_stream_epoch(1000);
+  // Received by ingest 30 s ago: the registry is that far behind.
+  first.set_ingest_time_ms_epoch(
+      static_cast<uint64_t>(absl::ToUnixMillis(absl::Now() - absl::Seconds(30))));
   server.ingest().SetScript({first});
   std::mutex position_mu;
   std::optional<wm::v1::StreamPosition> position;  // as the state would answer
@@ -215,6 +218,8 @@ TEST_F(IngestFollowerTest, EveryConnectResumesAfterThePositionAppliedByThen) {
     return position;
   });
   ASSERT_TRUE(WaitUntil([&] { return EventCount() == 1; }));
+  EXPECT_GE(metrics_.ingest_lag_seconds.Value(), 30);
+  EXPECT_LT(metrics_.ingest_lag_seconds.Value(), 60);
   {
     std::lock_guard<std::mutex> lock(position_mu);
     position->set_sequence(41);
