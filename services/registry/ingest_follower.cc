@@ -2,6 +2,7 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "grpcpp/channel.h"
 #include "libs/mqtt/backoff.h"
 #include "spdlog/spdlog.h"
@@ -20,6 +21,13 @@ class IngestFollower::StreamReader final : public grpc::ClientReadReactor<wm::v1
   }
 
   void Cancel() { context_.TryCancel(); }
+
+  // Hands on no more events of this stream and ends it: the follower resumes from the last
+  // event it applied instead. Called from this stream's own read callback.
+  void Abandon() {
+    abandoned_ = true;
+    context_.TryCancel();
+  }
 
   // Blocks until the call has ended; returns its status.
   grpc::Status Await() {
@@ -44,8 +52,9 @@ class IngestFollower::StreamReader final : public grpc::ClientReadReactor<wm::v1
   }
 
   void OnReadDone(bool ok) override {
-    if (!ok) return;  // the stream ended; OnDone follows
-    follower_.OnEvent(event_);
+    if (!ok || abandoned_) return;  // the stream ended (or is ending); OnDone follows
+    follower_.OnEvent(event_, *this);
+    if (abandoned_) return;
     StartRead(&event_);
   }
 
@@ -63,6 +72,7 @@ class IngestFollower::StreamReader final : public grpc::ClientReadReactor<wm::v1
   mutable std::mutex mu_;
   std::condition_variable done_changed_;
   bool connected_ = false;
+  bool abandoned_ = false;  // touched only by this stream's read callbacks
   bool done_ = false;
   grpc::Status status_;
 };
@@ -103,6 +113,12 @@ void IngestFollower::Run() {
   std::unique_ptr<wm::v1::Events::Stub> stub = wm::v1::Events::NewStub(channel);
   mqtt::ExponentialBackoff backoff(options_.reconnect_min_delay, options_.reconnect_max_delay);
   absl::BitGen random;
+  if (options_.resume_position) {
+    // Positions stored by an earlier run: an event of another epoch is an ingest restart.
+    if (std::optional<wm::v1::StreamPosition> stored = options_.resume_position()) {
+      tracker_.Resume(stored->stream_epoch(), stored->sequence());
+    }
+  }
   while (true) {
     StreamReader reader(*this);
     {
@@ -111,12 +127,27 @@ void IngestFollower::Run() {
       current_ = &reader;
     }
     tracker_.StartStream();
+    if (options_.resume_position) {
+      if (std::optional<wm::v1::StreamPosition> position = options_.resume_position()) {
+        *request_.mutable_resume_after() = *position;
+      } else {
+        request_.clear_resume_after();
+      }
+    }
     reader.Begin(*stub, request_);
     const grpc::Status status = reader.Await();
     const bool was_connected = reader.connected();
+    const bool resume_now = resume_now_;
+    resume_now_ = false;
+    bool stopping;
     {
       std::lock_guard<std::mutex> lock(mu_);
       current_ = nullptr;
+      stopping = stopping_;
+    }
+    if (resume_now && !stopping && status.error_code() == grpc::StatusCode::CANCELLED) {
+      // Not a failure: this follower ended the stream to resume after a gap, at once.
+      continue;
     }
     const bool refused = status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
                          status.error_code() == grpc::StatusCode::PERMISSION_DENIED;
@@ -170,21 +201,38 @@ void IngestFollower::OnConnected() {
   on_connection_(true, "");
 }
 
-void IngestFollower::OnEvent(const wm::v1::Event& event) {
+void IngestFollower::OnEvent(const wm::v1::Event& event, StreamReader& reader) {
   const SequenceTracker::Observation observation = tracker_.Observe(event);
   switch (observation.kind) {
     case SequenceTracker::Kind::kGap:
+      if (event.gap().cause() != wm::v1::STREAM_GAP_CAUSE_POSITION_TOO_OLD &&
+          options_.resume_position && options_.resume_position().has_value()) {
+        // Dropped from this stream's queue, but likely still in ingest's replay log: resume
+        // right away from the last event applied (docs/event-stream.md "wm-registry resumes").
+        metrics_.gap_resumes.Increment();
+        spdlog::info("ingest_stream_gap_resuming dropped={}", event.gap().dropped());
+        resume_now_ = true;
+        reader.Abandon();
+        return;
+      }
       metrics_.stream_gaps.Increment();
       metrics_.stream_dropped.Increment(static_cast<double>(observation.dropped));
       gap_log_.Warn("ingest_stream_gap",
-                    absl::StrCat("ingest_stream_gap dropped=", observation.dropped,
-                                 " reason=\"wm-ingest dropped events this registry read too "
-                                 "slowly\""));
+                    absl::StrCat("ingest_stream_gap dropped=", observation.dropped, " cause=",
+                                 wm::v1::StreamGapCause_Name(event.gap().cause())));
+      return;
+    case SequenceTracker::Kind::kUnknownGap:
+      metrics_.stream_unknown_gaps.Increment();
+      gap_log_.Warn("ingest_stream_gap",
+                    absl::StrCat("ingest_stream_gap dropped=unknown cause=",
+                                 wm::v1::StreamGapCause_Name(event.gap().cause()),
+                                 " epoch=", event.stream_epoch()));
       return;
     case SequenceTracker::Kind::kRestart:
       metrics_.ingest_restarts.Increment();
-      spdlog::warn("ingest_restarted previous_sequence={} sequence={}",
-                   observation.previous_sequence, event.sequence());
+      spdlog::warn("ingest_restarted previous_epoch={} previous_sequence={} epoch={} sequence={}",
+                   observation.previous_epoch, observation.previous_sequence,
+                   event.stream_epoch(), event.sequence());
       break;
     case SequenceTracker::Kind::kEvent:
       break;
@@ -201,6 +249,11 @@ void IngestFollower::OnEvent(const wm::v1::Event& event) {
       break;
     default:
       break;
+  }
+  if (!event.snapshot() && event.ingest_time_ms_epoch() > 0) {
+    const double lag_s = absl::ToDoubleSeconds(
+        absl::Now() - absl::FromUnixMillis(static_cast<int64_t>(event.ingest_time_ms_epoch())));
+    metrics_.ingest_lag_seconds.Set(lag_s > 0 ? lag_s : 0);
   }
   on_event_(event);
 }

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -25,13 +26,19 @@ struct IngestFollowerOptions {
   // Delays between attempts to open the stream again: exponential with full jitter.
   absl::Duration reconnect_min_delay = absl::Milliseconds(200);
   absl::Duration reconnect_max_delay = absl::Seconds(5);
+  // The position of the last event applied, asked before every (re)connect: the stream then
+  // resumes after it (SubscribeRequest.resume_after; docs/event-stream.md "wm-registry
+  // resumes"). Unset, or returning nothing: snapshot, then live events.
+  std::function<std::optional<wm::v1::StreamPosition>()> resume_position;
 };
 
 // Follows wm-ingest's event stream (wm.v1.Events/Subscribe: gateway statuses, packets and
-// responses, starting with the status snapshot) and hands every event to `on_event`, in stream
-// order, from a gRPC thread. When the stream ends or cannot be opened it opens it again, with
-// backoff, for as long as it runs. STREAM_GAP events and ingest restarts are logged and counted
-// (RegistryMetrics), not handed on.
+// responses, starting with the status snapshot, or resuming after `resume_position`) and hands
+// every event to `on_event`, in stream order, from a gRPC thread. When the stream ends or
+// cannot be opened it opens it again, with backoff, for as long as it runs, resuming after the
+// position applied by then. A SLOW_CONSUMER gap in a resumable stream ends it, and the next one
+// resumes from the last event applied, so the dropped events come from ingest's replay log.
+// STREAM_GAP events and ingest restarts are logged and counted (RegistryMetrics), not handed on.
 //
 //   IngestFollower follower(options, [&](const wm::v1::Event& e) { state.Apply(e); },
 //                           [&](bool connected, std::string_view why) {
@@ -65,7 +72,7 @@ class IngestFollower {
 
   void Run();
   void OnConnected();
-  void OnEvent(const wm::v1::Event& event);
+  void OnEvent(const wm::v1::Event& event, StreamReader& reader);
 
   const IngestFollowerOptions options_;
   const EventHandler on_event_;
@@ -75,6 +82,8 @@ class IngestFollower {
   // Touched only by the stream's callbacks, which never overlap across streams.
   SequenceTracker tracker_;
   bool ever_connected_ = false;
+  // The stream was ended to resume after a SLOW_CONSUMER gap: reconnect without backoff.
+  bool resume_now_ = false;
   observability::RateLimitedLog gap_log_{absl::Minutes(1)};
   observability::RateLimitedLog retry_log_{absl::Minutes(1)};
 

@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "absl/time/clock.h"
@@ -52,7 +53,9 @@ class FakeIngest final : public wm::v1::Events::Service {
     {
       std::lock_guard<std::mutex> lock(mu_);
       requests_.push_back(*request);
-      script = script_;
+      script = requests_.size() <= scripts_by_request_.size()
+                   ? scripts_by_request_[requests_.size() - 1]
+                   : script_;
       generation = generation_;
     }
     writer->SendInitialMetadata();
@@ -67,6 +70,11 @@ class FakeIngest final : public wm::v1::Events::Service {
   void SetScript(std::vector<wm::v1::Event> script) {
     std::lock_guard<std::mutex> lock(mu_);
     script_ = std::move(script);
+  }
+  // The n-th Subscribe gets scripts[n - 1]; later ones the SetScript one.
+  void SetScriptsByRequest(std::vector<std::vector<wm::v1::Event>> scripts) {
+    std::lock_guard<std::mutex> lock(mu_);
+    scripts_by_request_ = std::move(scripts);
   }
   // Ends every open stream with OK, as ingest does on SIGTERM.
   void EndStreams() {
@@ -83,6 +91,7 @@ class FakeIngest final : public wm::v1::Events::Service {
   std::mutex mu_;
   std::condition_variable ended_;
   std::vector<wm::v1::Event> script_;
+  std::vector<std::vector<wm::v1::Event>> scripts_by_request_;
   uint64_t generation_ = 0;
   std::vector<wm::v1::SubscribeRequest> requests_;
 };
@@ -113,9 +122,12 @@ class FakeIngestServer {
 
 class IngestFollowerTest : public ::testing::Test {
  protected:
-  std::unique_ptr<IngestFollower> Follow(const std::string& address) {
+  std::unique_ptr<IngestFollower> Follow(
+      const std::string& address,
+      std::function<std::optional<wm::v1::StreamPosition>()> resume_position = nullptr) {
     IngestFollowerOptions options;
     options.address = address;
+    options.resume_position = std::move(resume_position);
     options.reconnect_min_delay = absl::Milliseconds(10);
     options.reconnect_max_delay = absl::Milliseconds(100);
     auto follower = std::make_unique<IngestFollower>(
@@ -175,6 +187,7 @@ TEST_F(IngestFollowerTest, HandsOnEventsInOrderAndCountsGaps) {
   std::vector<wm::v1::SubscribeRequest> requests = server.ingest().requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_FALSE(requests[0].skip_snapshot()) << "every reconnect starts with the snapshot";
+  EXPECT_FALSE(requests[0].has_resume_after()) << "no position: snapshot, then live";
   std::vector<int> kinds(requests[0].kinds().begin(), requests[0].kinds().end());
   EXPECT_EQ(kinds,
             (std::vector<int>{wm::v1::EVENT_KIND_GATEWAY_STATUS, wm::v1::EVENT_KIND_PACKET_RECEIVED,
@@ -182,6 +195,87 @@ TEST_F(IngestFollowerTest, HandsOnEventsInOrderAndCountsGaps) {
   follower->Stop();
   EXPECT_EQ(metrics_.ingest_connected.Value(), 0);
   EXPECT_EQ(Connections(), (std::vector<bool>{true, false}));
+}
+
+TEST_F(IngestFollowerTest, EveryConnectResumesAfterThePositionAppliedByThen) {
+  FakeIngestServer server;
+  wm::v1::Event first = Event(wm::v1::EVENT_KIND_PACKET_RECEIVED, 41);
+  first.set_stream_epoch(1000);
+  // Received by ingest 30 s ago: the registry is that far behind.
+  first.set_ingest_time_ms_epoch(
+      static_cast<uint64_t>(absl::ToUnixMillis(absl::Now() - absl::Seconds(30))));
+  server.ingest().SetScript({first});
+  std::mutex position_mu;
+  std::optional<wm::v1::StreamPosition> position;  // as the state would answer
+  {
+    wm::v1::StreamPosition stored;
+    stored.set_stream_epoch(1000);
+    stored.set_sequence(40);
+    position = stored;
+  }
+  auto follower = Follow(server.address(), [&]() {
+    std::lock_guard<std::mutex> lock(position_mu);
+    return position;
+  });
+  ASSERT_TRUE(WaitUntil([&] { return EventCount() == 1; }));
+  EXPECT_GE(metrics_.ingest_lag_seconds.Value(), 30);
+  EXPECT_LT(metrics_.ingest_lag_seconds.Value(), 60);
+  {
+    std::lock_guard<std::mutex> lock(position_mu);
+    position->set_sequence(41);
+  }
+  // ingest restarted since: a gap of unknown count, then the new epoch.
+  wm::v1::Event gap = Gap(0);
+  gap.set_stream_epoch(2000);
+  gap.mutable_gap()->set_cause(wm::v1::STREAM_GAP_CAUSE_OTHER_EPOCH);
+  gap.mutable_gap()->set_count_unknown(true);
+  wm::v1::Event next = Event(wm::v1::EVENT_KIND_PACKET_RECEIVED, 900);
+  next.set_stream_epoch(2000);
+  server.ingest().SetScript({gap, next});
+  server.ingest().EndStreams();
+  ASSERT_TRUE(WaitUntil([&] { return EventCount() == 2; }));
+
+  std::vector<wm::v1::SubscribeRequest> requests = server.ingest().requests();
+  ASSERT_EQ(requests.size(), 2u);
+  ASSERT_TRUE(requests[0].has_resume_after()) << "the stored position, at start";
+  EXPECT_EQ(requests[0].resume_after().stream_epoch(), 1000u);
+  EXPECT_EQ(requests[0].resume_after().sequence(), 40u);
+  EXPECT_EQ(requests[1].resume_after().sequence(), 41u) << "the latest applied, on reconnect";
+  EXPECT_EQ(metrics_.ingest_restarts.Value(), 1) << "another epoch, though a higher sequence";
+  EXPECT_EQ(metrics_.stream_unknown_gaps.Value(), 1);
+  EXPECT_EQ(metrics_.stream_gaps.Value(), 0);
+}
+
+TEST_F(IngestFollowerTest, ASlowConsumerGapIsFilledByResumingFromTheLastEventApplied) {
+  FakeIngestServer server;
+  auto at = [](uint64_t sequence) {
+    wm::v1::Event event = Event(wm::v1::EVENT_KIND_PACKET_RECEIVED, sequence);
+    event.set_stream_epoch(1000);
+    return event;
+  };
+  wm::v1::Event gap = Gap(3);
+  gap.set_stream_epoch(1000);
+  gap.mutable_gap()->set_cause(wm::v1::STREAM_GAP_CAUSE_SLOW_CONSUMER);
+  // The second stream gets what the replay log holds after 1.
+  server.ingest().SetScriptsByRequest({{at(1), gap, at(5)}, {at(2), at(3), at(4), at(5)}});
+  auto follower = Follow(server.address(), [&]() -> std::optional<wm::v1::StreamPosition> {
+    std::vector<wm::v1::Event> events = Events();
+    if (events.empty()) return std::nullopt;
+    wm::v1::StreamPosition position;
+    position.set_stream_epoch(events.back().stream_epoch());
+    position.set_sequence(events.back().sequence());
+    return position;
+  });
+  ASSERT_TRUE(WaitUntil([&] { return EventCount() == 5; }));
+  std::vector<uint64_t> sequences;
+  for (const wm::v1::Event& event : Events()) sequences.push_back(event.sequence());
+  EXPECT_EQ(sequences, (std::vector<uint64_t>{1, 2, 3, 4, 5}))
+      << "nothing after the gap of the first stream is applied, nothing is missing";
+  std::vector<wm::v1::SubscribeRequest> requests = server.ingest().requests();
+  ASSERT_GE(requests.size(), 2u);
+  EXPECT_EQ(requests[1].resume_after().sequence(), 1u);
+  EXPECT_EQ(metrics_.gap_resumes.Value(), 1);
+  EXPECT_EQ(metrics_.stream_gaps.Value(), 0) << "filled, not lost";
 }
 
 TEST_F(IngestFollowerTest, OpensTheStreamAgainWhenIngestEndsIt) {

@@ -72,6 +72,16 @@ ALTER TABLE registry_gateways
 -- the reception time is reported_ms
 ALTER TABLE registry_sinks ADD COLUMN reported_gateway_ms bigint NOT NULL DEFAULT 0;
 )sql",
+    // 2 -> 3: the position in wm-ingest's stream of the last event applied to the rows, written
+    // in the same transaction as they are (docs/event-stream.md "wm-registry resumes"). It only
+    // moves forward, so a replica behind another does not move it back.
+    R"sql(
+CREATE TABLE registry_stream_position (
+  singleton boolean NOT NULL PRIMARY KEY DEFAULT true CHECK (singleton),
+  stream_epoch bigint NOT NULL,  -- uint64 as its two's complement
+  sequence bigint NOT NULL
+);
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == PostgresRegistryStore::kSchemaVersion,
               "one migration per schema version");
@@ -508,6 +518,16 @@ absl::StatusOr<RegistrySnapshot> PostgresRegistryStore::LoadLocked() {
     }
     if (count < kNodesPerFetch) break;
   }
+  {
+    Result rows(PQexecParams(conn_,
+                             "SELECT stream_epoch, sequence FROM registry_stream_position", 0,
+                             nullptr, nullptr, nullptr, nullptr, /*resultFormat=*/1));
+    if (!rows.ok()) return ErrorLocked(rows.get(), "cannot read the stream position");
+    if (PQntuples(rows.get()) > 0) {
+      snapshot.position = StreamPoint{static_cast<uint64_t>(BinaryInt(rows.get(), 0, 0)),
+                                      static_cast<uint64_t>(BinaryInt(rows.get(), 0, 1))};
+    }
+  }
   return snapshot;
 }
 
@@ -585,6 +605,21 @@ absl::Status PostgresRegistryStore::WriteLocked(const StoreBatch& batch) {
   for (size_t begin = 0; begin < batch.nodes.size(); begin += kNodesPerStatement) {
     const size_t end = std::min(batch.nodes.size(), begin + kNodesPerStatement);
     if (absl::Status s = WriteNodesLocked(batch, begin, end); !s.ok()) return s;
+  }
+  if (batch.position.has_value()) {
+    // Compared as bigint: epochs (ms since 1970) and sequences stay far below 2^63.
+    const std::string epoch = absl::StrCat(static_cast<int64_t>(batch.position->stream_epoch));
+    const std::string sequence = absl::StrCat(static_cast<int64_t>(batch.position->sequence));
+    const char* values[] = {epoch.c_str(), sequence.c_str()};
+    Result result(PQexecParams(
+        conn_,
+        "INSERT INTO registry_stream_position (singleton, stream_epoch, sequence) "
+        "VALUES (true, $1, $2) ON CONFLICT (singleton) DO UPDATE SET "
+        "stream_epoch = excluded.stream_epoch, sequence = excluded.sequence "
+        "WHERE (registry_stream_position.stream_epoch, registry_stream_position.sequence) <= "
+        "(excluded.stream_epoch, excluded.sequence)",
+        2, nullptr, values, nullptr, nullptr, 0));
+    if (!result.ok()) return ErrorLocked(result.get(), "cannot write the stream position");
   }
   return absl::OkStatus();
 }

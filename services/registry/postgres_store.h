@@ -39,7 +39,7 @@ namespace wm::registry {
 class PostgresRegistryStore final : public RegistryStore {
  public:
   // The schema version this build writes.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
   // Nodes per INSERT statement.
   static constexpr size_t kNodesPerStatement = 10000;
 

@@ -80,7 +80,8 @@ TEST_F(PostgresRegistryStoreTest, CreatesItsTablesWithAVersion) {
                 .Query("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables "
                        "WHERE tablename LIKE 'registry_%'")
                 .value_or("?"),
-            "registry_gateways,registry_nodes,registry_schema,registry_sinks");
+            "registry_gateways,registry_nodes,registry_schema,registry_sinks,"
+            "registry_stream_position");
   // The nodes answer plain SQL.
   std::unique_ptr<PostgresRegistryStore> store = Open();
   ASSERT_TRUE(store->Write(SampleStoreBatch()).ok());

@@ -122,8 +122,21 @@ absl::StatusOr<std::unique_ptr<RegistryApp>> RegistryApp::Create(const config::S
   app->grpc_server_->AddService(app->service_.get());
   app->http_server_ = std::make_unique<observability::HttpServer>(app->registry_, app->readiness_);
   RegistryApp* raw = app.get();
+  // Resumes after the position last applied: the stored one at start (Start restores it before
+  // the follower starts), the latest in memory on every reconnect.
+  app->follower_options_.resume_position = [raw]() -> std::optional<wm::v1::StreamPosition> {
+    const std::optional<StreamPoint> applied = raw->state_->applied_position();
+    if (!applied.has_value()) return std::nullopt;
+    wm::v1::StreamPosition position;
+    position.set_stream_epoch(applied->stream_epoch);
+    position.set_sequence(applied->sequence);
+    return position;
+  };
   app->follower_ = std::make_unique<IngestFollower>(
-      app->follower_options_, [raw](const wm::v1::Event& event) { raw->state_->Apply(event); },
+      app->follower_options_,
+      [raw](const wm::v1::Event& event) {
+        if (!raw->state_->Apply(event)) raw->metrics_->stream_duplicates.Increment();
+      },
       [raw](bool connected, std::string_view why) {
         raw->readiness_.Set(kIngestStream, connected, why);
       },

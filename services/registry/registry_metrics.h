@@ -33,6 +33,17 @@ class RegistryMetrics {
   // wm_registry_ingest_restarts_total: times the stream's sequence started again (wm-ingest
   // restarted).
   prometheus::Counter& ingest_restarts;
+  // wm_registry_ingest_stream_unknown_gaps_total: STREAM_GAP events whose count is unknown
+  // (the resume position was of an earlier ingest run).
+  prometheus::Counter& stream_unknown_gaps;
+  // wm_registry_ingest_gap_resumes_total: SLOW_CONSUMER gaps answered by resuming from the last
+  // event applied (not counted as gaps: ingest's replay log fills them).
+  prometheus::Counter& gap_resumes;
+  // wm_registry_ingest_duplicates_total: events at or before the applied position, skipped.
+  prometheus::Counter& stream_duplicates;
+  // wm_registry_ingest_lag_seconds: the registry's clock minus the ingest_time of the last live
+  // event applied.
+  prometheus::Gauge& ingest_lag_seconds;
   // wm_registry_store_flush_seconds: time to write one batch; wm_registry_store_rows_total:
   // entries written; wm_registry_store_errors_total: batches that failed (kept for the next).
   prometheus::Histogram& store_flush_seconds;

@@ -51,6 +51,8 @@ void RegistryState::Restore(const RegistrySnapshot& snapshot) {
   node_order_.clear();
   network_nodes_.clear();
   stale_nodes_ = 0;
+  applied_position_ = snapshot.position;
+  position_dirty_ = false;
   for (const StoredGateway& stored : snapshot.gateways) {
     const wm::v1::Gateway& gateway = stored.gateway;
     if (gateway.id().empty()) continue;
@@ -99,7 +101,12 @@ int64_t RegistryState::EventTimeMs(const wm::v1::Event& event) const {
   return absl::ToUnixMillis(clock_());
 }
 
-void RegistryState::Apply(const wm::v1::Event& event) {
+std::optional<StreamPoint> RegistryState::applied_position() const {
+  absl::MutexLock lock(&mu_);
+  return applied_position_;
+}
+
+bool RegistryState::Apply(const wm::v1::Event& event) {
   const int64_t time_ms = EventTimeMs(event);
   // A gateway time beyond int64 is no time (it would compare as negative).
   const int64_t gateway_ms = event.gateway_time_ms_epoch() <= INT64_MAX
@@ -107,6 +114,15 @@ void RegistryState::Apply(const wm::v1::Event& event) {
                                  : 0;
   const FactTime fact{gateway_ms, time_ms};
   absl::MutexLock lock(&mu_);
+  if (event.stream_epoch() != 0 && event.sequence() != 0) {
+    const StreamPoint position{event.stream_epoch(), event.sequence()};
+    if (applied_position_.has_value() && !(*applied_position_ < position)) {
+      if (!event.snapshot()) return false;  // applied already
+    } else {
+      applied_position_ = position;
+      position_dirty_ = true;
+    }
+  }
   switch (event.kind()) {
     case wm::v1::EVENT_KIND_GATEWAY_STATUS:
       if (event.has_status()) ApplyStatusLocked(event, fact);
@@ -120,6 +136,7 @@ void RegistryState::Apply(const wm::v1::Event& event) {
     default:
       break;
   }
+  return true;
 }
 
 void RegistryState::ApplyStatusLocked(const wm::v1::Event& event, FactTime fact) {
@@ -679,6 +696,8 @@ StoreBatch RegistryState::TakeDirty() {
     const Route& route = routes_[record.route];
     batch.nodes.push_back({key, record, route.gateway_id, route.sink_id});
   }
+  if (position_dirty_) batch.position = applied_position_;
+  position_dirty_ = false;
   dirty_gateways_.clear();
   dirty_sinks_.clear();
   dirty_nodes_.clear();
@@ -696,6 +715,7 @@ void RegistryState::MarkDirty(const StoreBatch& batch) {
   }
   for (const auto& key : batch.removed_sinks) dirty_sinks_.insert(key);
   for (const StoredNode& node : batch.nodes) dirty_nodes_.insert(node.key);
+  if (batch.position.has_value()) position_dirty_ = true;
 }
 
 }  // namespace wm::registry

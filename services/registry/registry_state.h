@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -86,8 +87,15 @@ class RegistryState {
   void Restore(const RegistrySnapshot& snapshot);
 
   // Folds one event of wm-ingest's stream into the inventory. Kinds other than gateway
-  // status, packet and response are ignored.
-  void Apply(const wm::v1::Event& event);
+  // status, packet and response are ignored. Remembers the event's position (stream_epoch,
+  // sequence) as the applied one, and skips, returning false, a live event at or before the
+  // applied position: a resumed stream never applies an event twice. Snapshot events are
+  // always applied (a status applied again changes nothing), and events without an epoch
+  // (an older ingest) are applied without a position.
+  bool Apply(const wm::v1::Event& event);
+
+  // The position of the latest event applied (or restored); unset before any.
+  std::optional<StreamPoint> applied_position() const;
 
   // Marks every node silent for longer than node_stale_after (by the clock) as stale, and
   // returns how many were marked.
@@ -111,7 +119,8 @@ class RegistryState {
   uint64_t change_sequence() const;
 
   // Every entry changed since the previous call, with its current value (or its key when it
-  // is gone), for the store; forgets them.
+  // is gone), for the store, and the applied position when it moved; forgets them. Taken
+  // under one lock, so the batch's position is exactly that of the values in it.
   StoreBatch TakeDirty();
   // Remembers the entries of `batch` as changed again (its write failed); their current
   // values go with the next TakeDirty.
@@ -216,6 +225,8 @@ class RegistryState {
   absl::btree_map<uint64_t, NetworkNodes> network_nodes_ ABSL_GUARDED_BY(mu_);
   size_t stale_nodes_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t change_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  std::optional<StreamPoint> applied_position_ ABSL_GUARDED_BY(mu_);
+  bool position_dirty_ ABSL_GUARDED_BY(mu_) = false;
 
   absl::flat_hash_set<std::string> dirty_gateways_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<std::pair<std::string, std::string>> dirty_sinks_ ABSL_GUARDED_BY(mu_);

@@ -502,6 +502,53 @@ TEST_F(RegistryStateTest, ChangesAreCountedAndPublishedToWatchers) {
   EXPECT_EQ(gateways.change_sequence(), changes[0].sequence());
 }
 
+TEST_F(RegistryStateTest, AnEventAtOrBeforeTheAppliedPositionIsNotAppliedTwice) {
+  auto at = [](wm::v1::Event event, uint64_t epoch, uint64_t sequence) {
+    event.set_stream_epoch(epoch);
+    event.set_sequence(sequence);
+    return event;
+  };
+  RegistrySnapshot stored;
+  stored.position = StreamPoint{5000, 10};
+  state_.Restore(stored);
+  EXPECT_EQ(state_.applied_position(), (StreamPoint{5000, 10}));
+  EXPECT_FALSE(state_.Apply(at(PacketEvent("gw-1", "sink0", kNetwork, 1001), 5000, 10)));
+  EXPECT_FALSE(state_.Apply(at(PacketEvent("gw-1", "sink0", kNetwork, 1001), 5000, 3)));
+  EXPECT_FALSE(state_.Apply(at(PacketEvent("gw-1", "sink0", kNetwork, 1001), 4000, 99)))
+      << "an earlier ingest run";
+  EXPECT_TRUE(state_.Apply(at(PacketEvent("gw-1", "sink0", kNetwork, 1001), 5000, 11)));
+  EXPECT_FALSE(state_.Apply(at(PacketEvent("gw-1", "sink0", kNetwork, 1001), 5000, 11)))
+      << "the same event resumed again";
+  EXPECT_TRUE(state_.Apply(at(PacketEvent("gw-1", "sink0", kNetwork, 1001), 6000, 1)))
+      << "a later ingest run starts at 1";
+  absl::StatusOr<wm::v1::Node> node = state_.GetNode(kNetwork, 1001);
+  ASSERT_TRUE(node.ok()) << node.status();
+  EXPECT_EQ(node->packets(), 2u);
+  // A snapshot status older than the position is applied all the same (it changes nothing
+  // it did not already) and does not move the position back.
+  wm::v1::Event status = at(StatusEvent("gw-2", wm::v1::GATEWAY_STATE_ONLINE, {}), 6000, 1);
+  status.set_snapshot(true);
+  EXPECT_TRUE(state_.Apply(status));
+  EXPECT_TRUE(state_.GetGateway("gw-2").ok());
+
+  StoreBatch batch = state_.TakeDirty();
+  ASSERT_TRUE(batch.position.has_value()) << "the position goes with the values it is up to";
+  EXPECT_EQ(*batch.position, (StreamPoint{6000, 1}));
+  EXPECT_EQ(batch.nodes[0].record.packets, 2u);
+  EXPECT_TRUE(state_.TakeDirty().empty());
+  state_.MarkDirty(batch);  // the write failed
+  EXPECT_EQ(state_.TakeDirty().position, (StreamPoint{6000, 1}));
+}
+
+TEST_F(RegistryStateTest, EventsWithoutAnEpochKeepNoPosition) {
+  wm::v1::Event packet = PacketEvent("gw-1", "sink0", kNetwork, 1001);
+  packet.set_sequence(7);
+  EXPECT_TRUE(state_.Apply(packet));
+  EXPECT_TRUE(state_.Apply(packet)) << "an older ingest: nothing to order by";
+  EXPECT_FALSE(state_.applied_position().has_value());
+  EXPECT_FALSE(state_.TakeDirty().position.has_value());
+}
+
 TEST_F(RegistryStateTest, TakeDirtyHandsEachChangedEntryOnce) {
   state_.Apply(
       StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE,

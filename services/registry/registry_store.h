@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,12 +43,31 @@ struct StoredSink {
   int64_t reported_gateway_ms = 0;
 };
 
+// A place in wm-ingest's event stream: the (Event.stream_epoch, Event.sequence) of the last
+// event the registry applied (docs/event-stream.md "wm-registry resumes").
+struct StreamPoint {
+  uint64_t stream_epoch = 0;
+  uint64_t sequence = 0;
+
+  friend bool operator==(const StreamPoint& a, const StreamPoint& b) {
+    return a.stream_epoch == b.stream_epoch && a.sequence == b.sequence;
+  }
+  friend bool operator!=(const StreamPoint& a, const StreamPoint& b) { return !(a == b); }
+  // Epochs are ingest start times, so a later epoch is a later run.
+  friend bool operator<(const StreamPoint& a, const StreamPoint& b) {
+    return a.stream_epoch != b.stream_epoch ? a.stream_epoch < b.stream_epoch
+                                            : a.sequence < b.sequence;
+  }
+};
+
 // Everything a store holds, as RegistryState::Restore takes it. Gateways and sinks carry no
 // derived fields (Gateway.sink_ids, Sink.node_count).
 struct RegistrySnapshot {
   std::vector<StoredGateway> gateways;
   std::vector<StoredSink> sinks;
   std::vector<StoredNode> nodes;
+  // The stream position of the last event applied to what is stored; unset: none stored.
+  std::optional<StreamPoint> position;
 };
 
 // The entries that changed since the previous write, each with its current value or, when it
@@ -57,12 +78,17 @@ struct StoreBatch {
   std::vector<StoredSink> sinks;
   std::vector<std::pair<std::string, std::string>> removed_sinks;  // (gateway id, sink id)
   std::vector<StoredNode> nodes;
+  // The stream position of the last event applied to these values; written in the same
+  // transaction, so that what is stored and the position it is up to never disagree. Unset:
+  // the stored position stays as it is.
+  std::optional<StreamPoint> position;
 
+  // Rows of entries (the position is not counted).
   size_t size() const {
     return gateways.size() + removed_gateways.size() + sinks.size() + removed_sinks.size() +
            nodes.size();
   }
-  bool empty() const { return size() == 0; }
+  bool empty() const { return size() == 0 && !position.has_value(); }
 };
 
 // Where the registry keeps its inventory across restarts: SqliteRegistryStore (a file, the

@@ -191,8 +191,44 @@ TYPED_TEST_P(RegistryStoreContractTest, StorageFromANewerBuildIsRefused) {
   EXPECT_THAT(store.status().message(), ::testing::HasSubstr(this->environment_.Name()));
 }
 
+TYPED_TEST_P(RegistryStoreContractTest, TheStreamPositionGoesWithItsBatch) {
+  {
+    std::unique_ptr<RegistryStore> store = this->Open();
+    ASSERT_NE(store, nullptr);
+    absl::StatusOr<RegistrySnapshot> fresh = store->Load();
+    ASSERT_TRUE(fresh.ok()) << fresh.status();
+    EXPECT_FALSE(fresh->position.has_value());
+    StoreBatch batch = SampleStoreBatch();
+    batch.position = StreamPoint{1'800'000'000'123, 41};
+    ASSERT_TRUE(store->Write(batch).ok());
+    // A batch without a position leaves the stored one alone.
+    StoreBatch no_position;
+    no_position.nodes.push_back(batch.nodes[0]);
+    ASSERT_TRUE(store->Write(no_position).ok());
+  }
+  {
+    std::unique_ptr<RegistryStore> store = this->Open();
+    ASSERT_NE(store, nullptr);
+    absl::StatusOr<RegistrySnapshot> snapshot = store->Load();
+    ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+    ASSERT_TRUE(snapshot->position.has_value());
+    EXPECT_EQ(*snapshot->position, (StreamPoint{1'800'000'000'123, 41}));
+    // A batch of only a position is written too (events that changed nothing).
+    StoreBatch position_only;
+    position_only.position = StreamPoint{1'800'000'000'999, 7};
+    ASSERT_FALSE(position_only.empty());
+    ASSERT_TRUE(store->Write(position_only).ok());
+  }
+  absl::StatusOr<RegistrySnapshot> snapshot = this->Open()->Load();
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  ASSERT_TRUE(snapshot->position.has_value());
+  EXPECT_EQ(*snapshot->position, (StreamPoint{1'800'000'000'999, 7}));
+  EXPECT_EQ(snapshot->nodes.size(), 2u);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(RegistryStoreContractTest, WhatIsWrittenIsLoadedByTheNextProcess,
                             WritesReplaceAndDelete, ManyNodesGoInOneBatch,
+                            TheStreamPositionGoesWithItsBatch,
                             OpeningAgainKeepsEverything, ADamagedRecordIsSkippedNotFatal,
                             StorageFromANewerBuildIsRefused);
 

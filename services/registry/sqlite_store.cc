@@ -61,6 +61,16 @@ ALTER TABLE gateways ADD COLUMN sinks_received_ms INTEGER NOT NULL DEFAULT 0;
 -- the reception time is the record's reported_ms_epoch
 ALTER TABLE sinks ADD COLUMN reported_gateway_ms INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 2 -> 3: the position in wm-ingest's stream of the last event applied to the rows, written
+    // in the same transaction as they are (docs/event-stream.md "wm-registry resumes"). A file
+    // of version 2 has none: the registry then subscribes without one, as before.
+    R"sql(
+CREATE TABLE stream_position (
+  singleton INTEGER NOT NULL PRIMARY KEY CHECK (singleton = 1),
+  stream_epoch INTEGER NOT NULL,  -- uint64 as its two's complement
+  sequence INTEGER NOT NULL
+);
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == SqliteRegistryStore::kSchemaVersion,
               "one migration per schema version");
@@ -166,6 +176,7 @@ struct SqliteRegistryStore::Statements {
   Statement upsert_sink;
   Statement delete_sink;
   Statement upsert_node;
+  Statement upsert_position;
 };
 
 SqliteRegistryStore::SqliteRegistryStore(std::string path, sqlite3* db)
@@ -268,6 +279,9 @@ absl::Status SqliteRegistryStore::Prepare() {
        absl::StrCat("INSERT OR REPLACE INTO nodes (", kNodeColumns,
                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
                     "?15, ?16, ?17, ?18, ?19)")},
+      {&statements->upsert_position,
+       "INSERT OR REPLACE INTO stream_position (singleton, stream_epoch, sequence) "
+       "VALUES (1, ?1, ?2)"},
   };
   for (const auto& [statement, sql] : all) {
     if (int rc = statement->Prepare(db_, sql); rc != SQLITE_OK) {
@@ -364,6 +378,21 @@ absl::StatusOr<RegistrySnapshot> SqliteRegistryStore::Load() {
     }
     if (rc != SQLITE_DONE) return Error(rc, "cannot read nodes");
   }
+  {
+    Statement query;
+    if (int rc = query.Prepare(db_, "SELECT stream_epoch, sequence FROM stream_position");
+        rc != SQLITE_OK) {
+      return Error(rc, "cannot read the stream position");
+    }
+    const int rc = sqlite3_step(query.get());
+    if (rc == SQLITE_ROW) {
+      snapshot.position =
+          StreamPoint{static_cast<uint64_t>(sqlite3_column_int64(query.get(), 0)),
+                      static_cast<uint64_t>(sqlite3_column_int64(query.get(), 1))};
+    } else if (rc != SQLITE_DONE) {
+      return Error(rc, "cannot read the stream position");
+    }
+  }
   return snapshot;
 }
 
@@ -456,6 +485,13 @@ absl::Status SqliteRegistryStore::WriteLocked(const StoreBatch& batch) {
     n.BindInt(19, r.boot_rx_ms);
     if (int rc = n.Run(); rc != SQLITE_OK) {
       return Error(rc, absl::StrCat("cannot write node ", node.key.network, "/", node.key.address));
+    }
+  }
+  if (batch.position.has_value()) {
+    s.upsert_position.BindInt(1, static_cast<int64_t>(batch.position->stream_epoch));
+    s.upsert_position.BindInt(2, static_cast<int64_t>(batch.position->sequence));
+    if (int rc = s.upsert_position.Run(); rc != SQLITE_OK) {
+      return Error(rc, "cannot write the stream position");
     }
   }
   return absl::OkStatus();

@@ -30,7 +30,7 @@ namespace wm::registry {
 class SqliteRegistryStore final : public RegistryStore {
  public:
   // The schema version this build writes.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Opens or creates the file and brings its schema up to date. Errors name the path:
   // Unavailable when the file cannot be opened or created (missing directory, permissions),

@@ -132,6 +132,7 @@ TEST(SqliteRegistryStoreTest, AFileOfSchemaVersion1GainsTheFactTimesAndKeepsItsR
   ASSERT_EQ(snapshot->sinks.size(), 1u);
   EXPECT_EQ(snapshot->sinks[0].sink.reported_ms_epoch(), 5000u);
   EXPECT_EQ(snapshot->sinks[0].reported_gateway_ms, 0);
+  EXPECT_FALSE(snapshot->position.has_value()) << "no position: subscribe without one";
 
   // The migrated file takes the times from now on.
   ASSERT_TRUE((*store)->Write(sample).ok());
