@@ -15,12 +15,11 @@
 #include "protos/wm/v1/events.grpc.pb.h"
 #include "tests/harness/service_process.h"
 #include "tests/ingest/gateway_messages.h"
+#include "tests/ingest/ingest_broker_fixture.h"
 
 namespace wm::ingest {
 namespace {
 
-using ::wm::testing::MosquittoProcess;
-using ::wm::testing::ServiceProcess;
 
 constexpr absl::Duration kTimeout = absl::Seconds(20);
 
@@ -59,33 +58,8 @@ wm::v1::SubscribeRequest ResumeAfter(const wm::v1::Event& last) {
   return request;
 }
 
-class IngestResumeTest : public ::testing::Test {
+class IngestResumeTest : public wm::testing::IngestBrokerTest {
  protected:
-  void SetUp() override {
-    auto broker = MosquittoProcess::Start();
-    ASSERT_TRUE(broker.ok()) << broker.status();
-    broker_ = *std::move(broker);
-    mqtt::MqttOptions options;
-    options.host = "127.0.0.1";
-    options.port = broker_->port();
-    options.force_unsecure = true;
-    options.reconnect_max_delay = absl::Milliseconds(500);
-    publisher_ = std::make_unique<mqtt::MqttClient>(options);
-    ASSERT_TRUE(publisher_->Start().ok());
-    ASSERT_TRUE(publisher_->WaitUntilConnected(kTimeout));
-  }
-
-  void StartIngest(std::vector<std::string> extra) {
-    std::vector<std::string> args = {"--mqtt_hostname=127.0.0.1",
-                                     "--mqtt_port=" + std::to_string(broker_->port()),
-                                     "--mqtt_force_unsecure", "--mqtt_reconnect_max_s=0.5"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    ingest_.reset();
-    auto ingest = ServiceProcess::Start("services/ingest/wm-ingest", args);
-    ASSERT_TRUE(ingest.ok()) << ingest.status();
-    ingest_ = *std::move(ingest);
-    ASSERT_TRUE(ingest_->WaitReady(kTimeout).ok()) << ingest_->process().Output();
-  }
 
   // A packet of gateway "gw" whose event id is `id`.
   absl::Status PublishPacket(uint64_t id) {
@@ -108,9 +82,6 @@ class IngestResumeTest : public ::testing::Test {
             .ok());
   }
 
-  std::unique_ptr<MosquittoProcess> broker_;
-  std::unique_ptr<ServiceProcess> ingest_;
-  std::unique_ptr<mqtt::MqttClient> publisher_;
 };
 
 TEST_F(IngestResumeTest, AResumedStreamGetsEveryEventOnceInOrderWhileTrafficGoesOn) {

@@ -15,13 +15,12 @@
 #include "tests/harness/event_collector.h"
 #include "tests/harness/service_process.h"
 #include "tests/ingest/gateway_messages.h"
+#include "tests/ingest/ingest_broker_fixture.h"
 
 namespace wm::ingest {
 namespace {
 
 using ::wm::testing::EventCollector;
-using ::wm::testing::MosquittoProcess;
-using ::wm::testing::ServiceProcess;
 
 constexpr absl::Duration kTimeout = absl::Seconds(20);
 
@@ -37,33 +36,12 @@ std::string PacketBytes(const std::string& gw, uint64_t event_id, uint32_t node,
 }
 
 // The test plays the gateways with its own MQTT client.
-class IngestTest : public ::testing::Test {
+class IngestTest : public wm::testing::IngestBrokerTest {
  protected:
   void SetUp() override {
-    auto broker = MosquittoProcess::Start();
-    ASSERT_TRUE(broker.ok()) << broker.status();
-    broker_ = *std::move(broker);
+    IngestBrokerTest::SetUp();
+    if (HasFatalFailure()) return;
     StartIngest({});
-    mqtt::MqttOptions options;
-    options.host = "127.0.0.1";
-    options.port = broker_->port();
-    options.force_unsecure = true;
-    options.reconnect_max_delay = absl::Milliseconds(500);
-    publisher_ = std::make_unique<mqtt::MqttClient>(options);
-    ASSERT_TRUE(publisher_->Start().ok());
-    ASSERT_TRUE(publisher_->WaitUntilConnected(kTimeout));
-  }
-
-  void StartIngest(std::vector<std::string> extra) {
-    std::vector<std::string> args = {"--mqtt_hostname=127.0.0.1",
-                                     "--mqtt_port=" + std::to_string(broker_->port()),
-                                     "--mqtt_force_unsecure", "--mqtt_reconnect_max_s=0.5"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    ingest_.reset();
-    auto ingest = ServiceProcess::Start("services/ingest/wm-ingest", args);
-    ASSERT_TRUE(ingest.ok()) << ingest.status();
-    ingest_ = *std::move(ingest);
-    ASSERT_TRUE(ingest_->WaitReady(kTimeout).ok()) << ingest_->process().Output();
   }
 
   void Publish(const std::string& topic, const std::string& payload, bool retained = false) {
@@ -85,9 +63,6 @@ class IngestTest : public ::testing::Test {
     return collector;
   }
 
-  std::unique_ptr<MosquittoProcess> broker_;
-  std::unique_ptr<ServiceProcess> ingest_;
-  std::unique_ptr<mqtt::MqttClient> publisher_;
   int subscribers_ = 0;
 };
 
