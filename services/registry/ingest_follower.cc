@@ -147,8 +147,10 @@ void IngestFollower::Run() {
     }
     if (resume_now && !stopping && status.error_code() == grpc::StatusCode::CANCELLED) {
       // Not a failure: this follower ended the stream to resume after a gap, at once.
+      reopening_after_gap_ = true;
       continue;
     }
+    reopening_after_gap_ = false;
     const bool refused = status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
                          status.error_code() == grpc::StatusCode::PERMISSION_DENIED;
     if (was_connected) {
@@ -194,8 +196,10 @@ void IngestFollower::Run() {
 
 void IngestFollower::OnConnected() {
   metrics_.ingest_connected.Set(1);
-  if (ever_connected_) metrics_.ingest_reconnects.Increment();
+  // A stream this follower reopened to fill a gap is no reconnection (gap_resumes counts it).
+  if (ever_connected_ && !reopening_after_gap_) metrics_.ingest_reconnects.Increment();
   ever_connected_ = true;
+  reopening_after_gap_ = false;
   spdlog::info("ingest_stream_connected address={} stream={}", options_.address,
                tracker_.streams());
   on_connection_(true, "");

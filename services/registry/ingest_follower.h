@@ -84,6 +84,8 @@ class IngestFollower {
   bool ever_connected_ = false;
   // The stream was ended to resume after a SLOW_CONSUMER gap: reconnect without backoff.
   bool resume_now_ = false;
+  // The stream being opened replaces one ended by resume_now_, not one that failed.
+  bool reopening_after_gap_ = false;
   observability::RateLimitedLog gap_log_{absl::Minutes(1)};
   observability::RateLimitedLog retry_log_{absl::Minutes(1)};
 

@@ -276,6 +276,7 @@ TEST_F(IngestFollowerTest, ASlowConsumerGapIsFilledByResumingFromTheLastEventApp
   EXPECT_EQ(requests[1].resume_after().sequence(), 1u);
   EXPECT_EQ(metrics_.gap_resumes.Value(), 1);
   EXPECT_EQ(metrics_.stream_gaps.Value(), 0) << "filled, not lost";
+  EXPECT_EQ(metrics_.ingest_reconnects.Value(), 0) << "reopened on purpose, not reconnected";
 }
 
 TEST_F(IngestFollowerTest, OpensTheStreamAgainWhenIngestEndsIt) {
