@@ -38,7 +38,7 @@ trap 'exit 0' INT TERM
 # docs/authentication.md), and nobody else on the network may send commands to the mesh.
 LOCAL=(--grpc_host=127.0.0.1 --http_host=127.0.0.1)
 
-# Default ports of DESIGN.md, or free ones when those are taken.
+# Default ports (docs/gateway-api.md "Binaries and ports"), or free ones when those are taken.
 pick_port() { if port_is_free "$1"; then echo "$1"; else free_port; fi; }
 GRPC_PORT=$(pick_port 7001); HTTP_PORT=$(pick_port 9101)
 REGISTRY_GRPC=$(pick_port 7002); REGISTRY_HTTP=$(pick_port 9102)

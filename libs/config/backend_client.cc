@@ -5,7 +5,7 @@
 namespace wm::config {
 namespace {
 
-// Every key backend-client's tools/arguments.py accepted (spec/backend-client.md §7),
+// Every key backend-client's tools/arguments.py accepted (docs/settings.md "backend-client keys"),
 // including those of removed modules: old settings files still carry them.
 constexpr const char* kBackendClientKeys[] = {
     "debug_level", "heartbeat",

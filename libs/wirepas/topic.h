@@ -10,7 +10,7 @@
 namespace wm::wirepas {
 
 // A request/response pair of the gateway API, named in topics as
-// gw-request/<name>/... and gw-response/<name>/... (spec §1.2).
+// gw-request/<name>/... and gw-response/<name>/... (docs/gateway-api.md "Topics").
 enum class Method {
   kGetConfigs,                // get_configs (gateway-wide)
   kGetGwInfo,                 // get_gw_info (gateway-wide)
@@ -89,7 +89,7 @@ std::string ResponseTopic(Method method, std::string_view gw_id, std::string_vie
 // The topic string of a parsed topic: FormatTopic(*ParseTopic(t)) == t for canonical topics.
 std::string FormatTopic(const Topic& topic);
 
-// Subscription filters used by ingest and command (spec §1.2, DESIGN.md).
+// Subscription filters used by ingest and command (docs/gateway-api.md "Subscriptions").
 // Every gateway's retained status.
 inline constexpr std::string_view kStatusFilter = "gw-event/status/+";
 // Every received packet.

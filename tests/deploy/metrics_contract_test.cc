@@ -1,7 +1,7 @@
-// The metric contract (DESIGN.md) checked against the real binaries: mosquitto,
-// wm-gateway-sim, wm-ingest, wm-registry and wm-command run with a little traffic and one
-// command; then every service's /metrics must pass `promtool check metrics`, carry
-// wm_build_info, and hold every metric that deploy/prometheus/wm-backend-rules.yml and
+// The metric contract (docs/gateway-api.md "Metric names") checked against the real
+// binaries: mosquitto, wm-gateway-sim, wm-ingest, wm-registry and wm-command run with a little
+// traffic and one command; then every service's /metrics must pass `promtool check metrics`,
+// carry wm_build_info, and hold every metric that deploy/prometheus/wm-backend-rules.yml and
 // deploy/grafana/wm-backend.json read, so that renaming a metric breaks this test rather than
 // a platform team's alerts.
 #include <stdio.h>
