@@ -11,7 +11,7 @@ namespace wm::decoders {
 // Endpoints of boot diagnostics: a node sends them from 254 to the sink's 255 after booting.
 inline constexpr uint32_t kBootDiagnosticsSourceEndpoint = 254;
 inline constexpr uint32_t kBootDiagnosticsDestinationEndpoint = 255;
-// The layout is exactly 31 bytes (spec/backend-client.md §3.3).
+// The layout is exactly 31 bytes (docs/payloads.md "Boot diagnostics").
 inline constexpr size_t kBootDiagnosticsSize = 31;
 
 // Decodes a boot diagnostics payload into `out`, replacing its contents, with the firmware

@@ -8,7 +8,7 @@
 namespace wm::decoders {
 namespace {
 
-// Built field by field from the layout in spec/backend-client.md §3.3.
+// Built field by field from the layout in docs/payloads.md "Boot diagnostics".
 PayloadBuilder Sample(uint32_t major = 5, uint32_t minor = 1, uint32_t maint = 0,
                       uint32_t dev = 20) {
   PayloadBuilder b;

@@ -11,15 +11,15 @@ namespace wm::decoders {
 // Endpoints of diagnostics v2: a node sends them from 247 to the sink's 255.
 inline constexpr uint32_t kDiagnosticsV2SourceEndpoint = 247;
 inline constexpr uint32_t kDiagnosticsV2DestinationEndpoint = 255;
-// How many arrays, maps and tags may nest, the top-level map included. The spec's values go
-// two deep (map, then array); the rest is room for unknown ids from newer stacks.
+// How many arrays, maps and tags may nest, the top-level map included. The known ids' values
+// go two deep (map, then array); the rest is room for unknown ids from newer stacks.
 inline constexpr int kDiagnosticsV2MaxNesting = 8;
 
 // Decodes a diagnostics v2 payload, one CBOR map {int id: value}, into `out` (cleared first).
 // Real nodes send the map in its indefinite-length form (0xbf, pairs, break 0xff); arrays,
 // maps and strings may come in either length form at any level, and the same content decodes
 // to the same message whichever form carries it (docs/diagnostics-v2.md).
-// Ids and names are those of spec/backend-client.md §3.3:
+// Ids and names are those of docs/payloads.md "Diagnostics v2":
 //   1..40     single unsigned values (role also decoded into role_bits; firmware_stack and
 //             firmware_app also as "a.b.c.d");
 //   64..73    arrays whose elements are named members (trace_options, nexthop_details, ...);

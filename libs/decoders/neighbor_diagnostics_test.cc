@@ -8,7 +8,7 @@
 namespace wm::decoders {
 namespace {
 
-// One 7-byte record laid out as in spec/backend-client.md §3.3.
+// One 7-byte record laid out as in docs/payloads.md "Neighbor diagnostics".
 PayloadBuilder& Record(PayloadBuilder& b, uint32_t address, uint32_t channel, uint32_t power,
                        uint32_t info, uint32_t rssi) {
   return b.U24(address).U8(channel).U8(power).U8(info).U8(rssi);

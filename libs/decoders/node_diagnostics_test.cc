@@ -8,8 +8,8 @@
 namespace wm::decoders {
 namespace {
 
-// The 59-byte form, field by field as in spec/backend-client.md §3.3, with a distinct value in
-// every field so that a shifted offset shows.
+// The 59-byte form, field by field as in docs/payloads.md "Node diagnostics", with a distinct
+// value in every field so that a shifted offset shows.
 PayloadBuilder Stack40() {
   PayloadBuilder b;
   b.U16(0xFFFF)                    // 0 access_cycle (max u16)

@@ -12,7 +12,7 @@ namespace wm::decoders {
 inline constexpr uint32_t kPositioningSourceEndpoint = 238;
 inline constexpr uint32_t kPositioningDestinationEndpoint = 238;
 
-// Record types of positioning reports (spec/backend-client.md §3.3).
+// Record types of positioning reports (docs/payloads.md "Positioning").
 inline constexpr uint8_t kPosMeasRssShortRate = 0x00;  // POS_APP_MEAS_RSS_SR
 inline constexpr uint8_t kPosMeasRssHighRate = 0x01;   // POS_APP_MEAS_RSS_HR
 inline constexpr uint8_t kPosMeasVoltage = 0x04;       // POS_APP_MEAS_VOLTAGE

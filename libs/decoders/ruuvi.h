@@ -13,7 +13,7 @@ inline constexpr uint32_t kRuuviSourceEndpoint = 11;
 inline constexpr uint32_t kRuuviDestinationEndpoint = 11;
 
 // Decodes a Ruuvi sensor report into `out` (cleared first): records of [id u8][length u8]
-// [length bytes] until the end. Known ids (spec/backend-client.md §3.3): 1 counter u16,
+// [length bytes] until the end. Known ids (docs/payloads.md "Ruuvi"): 1 counter u16,
 // 2 temperature i32 x 0.01 °C, 3 humidity u32 / 1024 %RH, 4 pressure u32 / 10000 hPa,
 // 5..7 acc_x/y/z i32 x 0.001 g. A record of unknown id is skipped by its length and kept in
 // unknown_records (the Python tool lost its place there). An empty payload is an empty report.

@@ -15,7 +15,7 @@ inline constexpr uint32_t kTestNetworkDestinationEndpoint = 100;
 // Decodes a test-network payload into `out` (cleared first): rows until the payload ends or a
 // row starts with a zero byte. A row is [testdata_id | id_ctrl][number_of_fields |
 // (bytes_per_field - 1) << 6] and then number_of_fields little-endian values of bytes_per_field
-// bytes (spec/backend-client.md §3.3 TestNW). An empty payload has no rows.
+// bytes (docs/payloads.md "Test network"). An empty payload has no rows.
 //
 // A row that the payload cuts off is `truncated` at the row's first byte; `out` then still
 // holds every complete row before it.

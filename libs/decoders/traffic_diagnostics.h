@@ -10,7 +10,7 @@ namespace wm::decoders {
 // Endpoints of traffic diagnostics: a node sends them from 251 to the sink's 255.
 inline constexpr uint32_t kTrafficDiagnosticsSourceEndpoint = 251;
 inline constexpr uint32_t kTrafficDiagnosticsDestinationEndpoint = 255;
-// The layout is exactly 18 bytes (spec/backend-client.md §3.3).
+// The layout is exactly 18 bytes (docs/payloads.md "Traffic diagnostics").
 inline constexpr size_t kTrafficDiagnosticsSize = 18;
 
 // Decodes a traffic diagnostics payload into `out`. Any length other than 18 bytes is

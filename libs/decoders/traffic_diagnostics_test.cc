@@ -7,7 +7,7 @@
 namespace wm::decoders {
 namespace {
 
-// Built byte by byte from the layout in spec/backend-client.md §3.3.
+// Built byte by byte from the layout in docs/payloads.md "Traffic diagnostics".
 std::string Sample() {
   return std::string(
       "\x05\x03"   // 0 access_cycles = 0x0305 (4.0: 5 members, 3 head-node members)

@@ -12,8 +12,9 @@
 namespace wm::gateway_sim {
 
 // The kinds of unique packets the simulated nodes send, each on its endpoint pair
-// (spec/backend-client.md §3 and §4). Boot diagnostics are not in the mix: a node sends them
-// once, as its first packet, when it has just booted (TrafficOptions::booted_share).
+// (docs/payloads.md "Endpoint pairs"; provisioning: docs/provisioning.md "Endpoints and
+// routing"). Boot diagnostics are not in the mix: a node sends them once, as its first packet,
+// when it has just booted (TrafficOptions::booted_share).
 enum class PayloadKind : uint8_t {
   kAppData,              // sensor readings, 1->1 or 10->10 (per node)
   kTrafficDiagnostics,   // 251->255

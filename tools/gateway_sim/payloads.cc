@@ -43,7 +43,7 @@ constexpr uint32_t kAccessCyclesPerReport = 30;
 constexpr size_t kMaxNeighborRecords = 8;
 constexpr size_t kMaxPositioningEntries = 8;
 constexpr size_t kMaxDiagnosticsV2Neighbors = 2;
-// Diagnostics v2 ids (spec/backend-client.md §3.3).
+// Diagnostics v2 ids (docs/payloads.md "Diagnostics v2").
 constexpr uint64_t kDiagRole = 1;
 constexpr uint64_t kDiagVoltage = 2;
 constexpr uint64_t kDiagClusterChannel = 7;
@@ -58,7 +58,7 @@ constexpr uint64_t kDiagBufferUsage = 66;
 constexpr uint64_t kDiagCbmacDetails = 69;
 constexpr uint64_t kDiagEvents = 73;
 constexpr uint64_t kDiagFirstNeighbor = 155;  // neighbor_device_info_neighbor, 155..170
-// Not in the spec's map: what a newer stack might add.
+// Not in the decoder's table of ids: what a newer stack might add.
 constexpr uint64_t kDiagUnknownId = 74;
 
 // Supply voltage in mV, from the node's battery level (a 3 V cell).

@@ -10,11 +10,11 @@
 
 namespace wm::gateway_sim {
 
-// Payloads a simulated node sends, byte for byte in the layouts of spec/backend-client.md §3.3
-// (little-endian) and §4 (provisioning). Values are plausible for a node's place in the network
-// (role, route, firmware, application) and vary from packet to packet. Each generator is a
-// function of its arguments alone: the same node, counters and random state give the same
-// bytes. None is longer than kMaxPayloadSize.
+// Payloads a simulated node sends, byte for byte in the layouts of docs/payloads.md
+// (little-endian) and docs/provisioning.md "Frames". Values are plausible for a node's
+// place in the network (role, route, firmware, application) and vary from packet to packet.
+// Each generator is a function of its arguments alone: the same node, counters and random
+// state give the same bytes. None is longer than kMaxPayloadSize.
 
 // The largest payload a sink takes (the MTU it reports in its configuration).
 inline constexpr size_t kMaxPayloadSize = 102;
@@ -56,8 +56,9 @@ std::string NodeDiagnosticsPayload(const SimNode& node, SimRandom& random);
 // maint, minor, major), scratchpad sequence, hw magic, stack profile, boot line and traces.
 std::string BootDiagnosticsPayload(const SimNode& node);
 
-// Application data, 6 bytes: sequence u16, temperature i16 (0.01 degC), humidity u8 (%),
-// battery u8 (%). Sent on the node's app_endpoint (1->1 or 10->10).
+// Application data (docs/payloads.md "Application data"), 6 bytes: sequence u16, temperature
+// i16 (0.01 degC), humidity u8 (%), battery u8 (%). Sent on the node's app_endpoint (1->1 or
+// 10->10).
 inline constexpr size_t kAppDataSize = 6;
 std::string AppDataPayload(const SimNode& node, uint16_t sequence, SimRandom& random);
 
@@ -70,14 +71,15 @@ inline constexpr uint8_t kPositioningEndpoint = 238;
 inline constexpr uint8_t kRuuviEndpoint = 11;
 inline constexpr uint8_t kTestNetworkEndpoint = 100;
 
-// Diagnostics v2 (247->255): one CBOR map {id: value} (ids of spec §3.3). Every report has
-// role (1) and voltage (2, mV); then, in turn at random, either the MAC view (cluster channel
-// and reliability, packets dropped, cluster members for a router, nexthop_details [cost, sink,
-// next hop, quality, rssi < 0, power], buffer_usage [average, maximum], cbmac_details [9
-// counters]) or the boot view (boot_count, firmware_stack and firmware_app packed a.b.c.d,
-// events [15 codes], up to two neighbours as ids 155.. [address, channel, power, rssi < 0]).
-// About one report in ten also carries id 74, which the spec's map does not know (as from a
-// newer stack). `sink_address` is the sink the node routes to.
+// Diagnostics v2 (247->255): one CBOR map {id: value} (ids of docs/payloads.md "Diagnostics
+// v2"). Every report has role (1) and voltage (2, mV); then, in turn at random, either the MAC
+// view (cluster channel and reliability, packets dropped, cluster members for a router,
+// nexthop_details [cost, sink, next hop, quality, rssi < 0, power], buffer_usage [average,
+// maximum], cbmac_details [9 counters]) or the boot view (boot_count, firmware_stack and
+// firmware_app packed a.b.c.d, events [15 codes], up to two neighbours as ids 155.. [address,
+// channel, power, rssi < 0]). About one report in ten also carries id 74, which the decoder's
+// table of ids does not know (as from a newer stack). `sink_address` is the sink the node
+// routes to.
 std::string DiagnosticsV2Payload(const SimNode& node, uint32_t sink_address,
                                  uint32_t network_channel, SimRandom& random);
 
@@ -105,9 +107,9 @@ std::string RuuviPayload(const SimNode& node, uint16_t counter, SimRandom& rando
 // timing fields and, every other report or so, a row of four 1-byte fields.
 std::string TestNetworkPayload(const SimNode& node, uint32_t counter, SimRandom& random);
 
-// Provisioning START frame (246->255, spec §4): msg_type 1, the node's address (u32 LE),
-// `session_id`, its method, `iv` (16 bytes, fresh for every START: see StartProvisioning in
-// provisioning_node.h) and its UID.
+// Provisioning START frame (246->255, docs/provisioning.md "Frames"): msg_type 1, the node's
+// address (u32 LE), `session_id`, its method, `iv` (16 bytes, fresh for every START: see
+// StartProvisioning in provisioning_node.h) and its UID.
 std::string ProvisioningStartPayload(const SimJoiningNode& node, uint8_t session_id,
                                      std::string_view iv);
 

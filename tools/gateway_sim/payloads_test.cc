@@ -1,5 +1,5 @@
-// Each payload is decoded back by hand from the byte offsets of spec/backend-client.md §3.3
-// and §4, and with the decoders wm-ingest uses (libs/decoders).
+// Each payload is decoded back by hand from the byte offsets of docs/payloads.md and
+// docs/provisioning.md "Frames", and with the decoders wm-ingest uses (libs/decoders).
 #include "tools/gateway_sim/payloads.h"
 
 #include <algorithm>
@@ -411,7 +411,7 @@ TEST(PayloadsTest, ProvisioningStartCarriesMethodIvAndUid) {
   const std::string iv = random.Bytes(16);
   const std::string p = ProvisioningStartPayload(node, 9, iv);
   ASSERT_EQ(p.size(), 23 + node.uid.size());
-  // By hand, from the offsets of spec §4.
+  // By hand, from the offsets in docs/provisioning.md "Common header" and "Frames".
   EXPECT_EQ(U8(p, 0), 1u);  // START
   EXPECT_EQ(U16(p, 1) | U16(p, 3) << 16, 0x00C0FFEEu);
   EXPECT_EQ(U8(p, 5), 9u);  // session_id
