@@ -8,8 +8,8 @@
 // string contents as views into the payload, checks every length against the bytes that remain
 // before using it, and leaves nesting to the caller, who bounds it. That makes it cheap enough
 // for >= 1 million payloads/s per core and trivial to fuzz. The provisioning service needs to
-// encode an int-keyed map (spec/backend-client.md §4), so the writer lives here too: one small
-// library for both directions, with no new system dependency.
+// encode an int-keyed map (docs/provisioning.md, "DATA content"), so the writer lives here
+// too: one small library for both directions, with no new system dependency.
 //
 // Supported: every major type with definite and indefinite lengths (arrays and maps ended by a
 // break, byte and text strings made of chunks), floats (half, single, double), simple values.

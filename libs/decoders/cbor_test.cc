@@ -76,7 +76,7 @@ TEST(CborWriter, ReleaseEmptiesTheWriter) {
 }
 
 // The provisioning DATA content: {0: encryption key, 1: authentication key, 2: network
-// address, 3: network channel} (spec/backend-client.md §4), written and read back.
+// address, 3: network channel} (docs/provisioning.md, "DATA content"), written and read back.
 TEST(Cbor, IntKeyedMapRoundTrips) {
   const std::string key(16, '\x11');
   CborWriter w;

@@ -11,9 +11,9 @@
 namespace wm::decoders {
 
 // Encoders for the MSAP (remote API) requests the command service sends from endpoint 255 to a
-// node's 240 (spec/backend-client.md §3.4, §3.5). Each returns one frame
-// [type u8][length u8][body]; CombineMsapFrames joins several into one payload. A node answers
-// each frame with the frame type | 0x80 (see DecodeMsapResponses).
+// node's 240 (docs/msap.md, "Requests and their answers" and "Diagnostic control"). Each
+// returns one frame [type u8][length u8][body]; CombineMsapFrames joins several into one
+// payload. A node answers each frame with the frame type | 0x80 (see DecodeMsapResponses).
 //
 //   auto payload = CombineMsapFrames({EncodeMsapBegin(), *EncodeMsapScratchpadUpdate(7),
 //                                     EncodeMsapEnd()});

@@ -21,7 +21,7 @@ void ExpectInvalidArgument(const absl::StatusOr<std::string>& result, const std:
   EXPECT_NE(result.status().message().find(text), std::string::npos) << result.status();
 }
 
-// Bytes from the request table in spec/backend-client.md §3.4 and §3.5.
+// Bytes from the request table in docs/msap.md, "Requests and their answers".
 TEST(MsapEncoder, BodilessRequests) {
   EXPECT_EQ(EncodeMsapBegin(), B({0x01, 0x00}));
   EXPECT_EQ(EncodeMsapEnd(), B({0x03, 0x00}));

@@ -6,7 +6,7 @@
 namespace wm::decoders {
 
 // Constants of MSAP (remote API) frames, shared by the request encoders and the response
-// decoder. A frame is [type u8][length u8][length bytes] (spec/backend-client.md §3.4).
+// decoder. A frame is [type u8][length u8][length bytes] (docs/msap.md, "Frame format").
 
 // Endpoints: requests go from the sink's 255 to a node's 240, the node answers from 240 to 255.
 inline constexpr uint32_t kMsapRequestSourceEndpoint = 255;

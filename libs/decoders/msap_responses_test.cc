@@ -22,7 +22,8 @@ DecodeError DecodeFails(const std::string& payload, wm::v1::MsapResponses* out =
   return error.value_or(DecodeError{});
 }
 
-// The 24-byte scratchpad status body (frame offsets 2..25 in spec/backend-client.md §3.4).
+// The 24-byte scratchpad status body (frame offsets 2..25 in docs/msap.md, "Scratchpad status
+// body").
 PayloadBuilder StatusV1Body() {
   PayloadBuilder b;
   b.U32(0x00012345)     // 2 stored_len

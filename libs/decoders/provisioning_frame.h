@@ -9,7 +9,8 @@
 namespace wm::decoders {
 
 // Endpoints of provisioning: a joining node sends from 246 to the server's 255 (START,
-// DATA_ACK, NACK); the server answers from 255 to 246 (DATA, NACK) (spec/backend-client.md §4).
+// DATA_ACK, NACK); the server answers from 255 to 246 (DATA, NACK) (docs/provisioning.md,
+// "Endpoints and routing").
 inline constexpr uint32_t kProvisioningNodeEndpoint = 246;
 inline constexpr uint32_t kProvisioningServerEndpoint = 255;
 

@@ -8,7 +8,7 @@
 namespace wm::decoders {
 namespace {
 
-// The common header (spec/backend-client.md §4): msg_type, node_address (4 raw bytes),
+// The common header (docs/provisioning.md, "Common header"): msg_type, node_address (4 raw bytes),
 // session_id.
 PayloadBuilder Header(uint8_t type) {
   PayloadBuilder b;

@@ -1,6 +1,6 @@
 #pragma once
 
-// The content of a provisioning DATA frame (spec/backend-client.md §4): a CBOR map with
+// The content of a provisioning DATA frame (docs/provisioning.md, "DATA content"): a CBOR map with
 // unsigned integer keys
 //
 //   {0: encryption_key, 1: authentication_key, 2: network_address, 3: network_channel,

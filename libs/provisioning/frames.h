@@ -1,6 +1,6 @@
 #pragma once
 
-// Frames of the Wirepas provisioning protocol (spec/backend-client.md §4): encoders for every
+// Frames of the Wirepas provisioning protocol (docs/provisioning.md, "Frames"): encoders for every
 // frame type, and checks on uplink frames decoded by //libs/decoders:provisioning_frame.
 //
 // Every frame starts with the same 6-byte header: msg_type u8 | node_address (4 bytes, written

@@ -1,8 +1,8 @@
 #pragma once
 
 // provisioning_config.yml: which nodes may join and what each one is given
-// (spec/backend-client.md §4; the file format of backend-client's wm-wps). Each top-level key
-// is a node's UID; its value is a map of fields:
+// (docs/provisioning.md, "provisioning_config.yml"; the file format of wm-wps). Each top-level
+// key is a node's UID; its value is a map of fields:
 //
 //   node-7:                                   # a UID written as text: its UTF-8 bytes
 //     method: 1                               # 0 unsecured, 1 secured (mandatory)

@@ -1,6 +1,6 @@
 #pragma once
 
-// The secured provisioning method (spec/backend-client.md §4): the DATA content is
+// The secured provisioning method (docs/provisioning.md, "Secured method"): the DATA content is
 // authenticated with AES-CMAC and encrypted with AES-128 in counter mode, under keys derived
 // from the node's 32-byte factory key:
 //

@@ -1,9 +1,10 @@
 #pragma once
 
-// One provisioning session, server side (spec/backend-client.md §4): a pure state machine that
-// turns a node's frames, the results of the frames it asked to send, and the passing of time
-// into frames to send and, at the end, a status. It does no I/O, reads no clock and never
-// logs: the owner (wm-provisioning) feeds it and acts on what it returns.
+// One provisioning session, server side (docs/provisioning.md, "Session state machine"): a
+// pure state machine that turns a node's frames, the results of the frames it asked to send,
+// and the passing of time into frames to send and, at the end, a status. It does no I/O,
+// reads no clock and never logs: the owner (wm-provisioning) feeds it and acts on what it
+// returns.
 //
 //   IDLE --START, authorised--> send DATA --> WAIT_DATA_SENT
 //        --START, unknown UID--> send NACK NOT_AUTHORIZED --> WAIT_NACK_SENT

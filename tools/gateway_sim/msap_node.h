@@ -14,7 +14,7 @@
 namespace wm::gateway_sim {
 
 // How a simulated node answers MSAP (remote API) requests that come from the sink's endpoint
-// 255 to its endpoint 240 (spec/backend-client.md §3.4, §3.5). The answers are frames in the
+// 255 to its endpoint 240 (docs/msap.md). The answers are frames in the
 // layouts libs/decoders/msap_responses.h decodes; multi-byte fields are little-endian.
 
 // One scratchpad as a node describes it.

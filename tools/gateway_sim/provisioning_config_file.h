@@ -1,8 +1,9 @@
 #pragma once
 
 // provisioning_config.yml for a provisioning server that is to serve the simulator's joining
-// nodes (the format wm::provisioning::ProvisioningConfig::Parse reads; spec/backend-client.md
-// §4), so that a test or a demo starts the server with a config that authorises exactly them.
+// nodes (the format wm::provisioning::ProvisioningConfig::Parse reads; docs/provisioning.md,
+// "provisioning_config.yml"), so that a test or a demo starts the server with a config that
+// authorises exactly them.
 
 #include <cstdint>
 #include <map>

@@ -1,6 +1,6 @@
 #pragma once
 
-// The node side of the Wirepas provisioning protocol (spec/backend-client.md §4), as a
+// The node side of the Wirepas provisioning protocol (docs/provisioning.md), as a
 // simulated joining node plays it: it opens a session with START (a fresh session id and IV),
 // and answers the server's DATA for that session with DATA_ACK when it opens and parses, or
 // with NACK when it does not; a NACK from the server ends the session. A provisioned node
