@@ -13,7 +13,8 @@ DecodeStatus DecodeBootDiagnostics(std::string_view payload, wm::v1::BootDiagnos
                        static_cast<uint32_t>(std::min(payload.size(), kBootDiagnosticsSize)),
                        "boot diagnostics are 31 bytes, got " + std::to_string(payload.size())};
   }
-  // The length was checked: every read below succeeds. Offsets are those of §3.3.
+  // The length was checked: every read below succeeds. Offsets: docs/payloads.md "Boot
+  // diagnostics".
   ByteReader r(payload);
   out->set_boot_count(r.U8OrZero());    // 0
   out->set_node_role(r.U8OrZero());     // 1

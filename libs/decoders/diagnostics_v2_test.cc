@@ -46,7 +46,7 @@ TEST(DiagnosticsV2, EmptyMapDecodesToNothing) {
   EXPECT_EQ(d.ByteSizeLong(), 0u);
 }
 
-// Every single-value id with the name the spec gives it (these are the JSON keys).
+// Every single-value id with the name docs/payloads.md gives it (these are the JSON keys).
 TEST(DiagnosticsV2, EverySingleValueIdHasItsSpecName) {
   const std::vector<std::string> names = {
       "role",

@@ -40,8 +40,9 @@ std::string EncodeMsapScratchpadStatus();
 // Scratchpad update (0x1A): process the stored scratchpad of `sequence` (1..255).
 absl::StatusOr<std::string> EncodeMsapScratchpadUpdate(uint32_t sequence);
 
-// Diagnostic control contents (§3.5). The Python tool only sent kDiagnosticContentNeighbor and
-// kDiagnosticContentDisableAll; the others are defined by the same enumeration.
+// Diagnostic control contents (docs/msap.md "Diagnostic control (0x60)"). The Python tool only sent
+// kDiagnosticContentNeighbor and kDiagnosticContentDisableAll; the others are defined by the same
+// enumeration.
 inline constexpr uint32_t kDiagnosticContentNode = 0x01;
 inline constexpr uint32_t kDiagnosticContentNeighbor = 0x02;
 inline constexpr uint32_t kDiagnosticContentScan = 0x03;

@@ -11,7 +11,8 @@ namespace wm::decoders {
 // Endpoints of neighbor diagnostics: a node sends them from 252 to the sink's 255.
 inline constexpr uint32_t kNeighborDiagnosticsSourceEndpoint = 252;
 inline constexpr uint32_t kNeighborDiagnosticsDestinationEndpoint = 255;
-// One neighbor record: address u24, cluster_channel, radio_power, node_info, rssi (§3.3).
+// One neighbor record: address u24, cluster_channel, radio_power, node_info, rssi (docs/payloads.md
+// "Neighbor diagnostics").
 inline constexpr size_t kNeighborRecordSize = 7;
 
 // Decodes a neighbor diagnostics payload into `out` (cleared first): 7-byte records until the

@@ -18,7 +18,8 @@ DecodeStatus DecodeNodeDiagnostics(std::string_view payload, wm::v1::NodeDiagnos
         kReasonWrongLength, static_cast<uint32_t>(offset),
         "node diagnostics are 59 or 67 bytes, got " + std::to_string(payload.size())};
   }
-  // The length was checked: every read below succeeds. Offsets are those of §3.3.
+  // The length was checked: every read below succeeds. Offsets: docs/payloads.md "Node
+  // diagnostics".
   ByteReader r(payload);
   out->Clear();
   out->set_access_cycle(r.U16OrZero());                               // 0

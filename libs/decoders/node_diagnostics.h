@@ -11,7 +11,8 @@ namespace wm::decoders {
 // Endpoints of node diagnostics: a node sends them from 253 to the sink's 255.
 inline constexpr uint32_t kNodeDiagnosticsSourceEndpoint = 253;
 inline constexpr uint32_t kNodeDiagnosticsDestinationEndpoint = 255;
-// Stack 4.0 and older send 59 bytes; 4.2 and later add eight pending_* bytes (§3.3).
+// Stack 4.0 and older send 59 bytes; 4.2 and later add eight pending_* bytes (docs/payloads.md
+// "Node diagnostics").
 inline constexpr size_t kNodeDiagnosticsSize = 59;
 inline constexpr size_t kNodeDiagnosticsSizeWithBuffers = 67;
 

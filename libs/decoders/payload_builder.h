@@ -7,7 +7,7 @@
 namespace wm::decoders {
 
 // Builds a little-endian payload field by field, so that tests, fuzz seeds and benchmarks
-// spell out a layout the way the spec lists it:
+// spell out a layout the way docs/payloads.md lists it:
 //
 //   std::string traffic = PayloadBuilder().U16(0x0305).U8(11).U8(90).str();
 class PayloadBuilder {

@@ -14,7 +14,8 @@ using wm::decoders::PayloadBuilder;
 const std::string kIv = "0123456789abcdef";
 
 TEST(Frames, DataFrameLayout) {
-  // §4: 0 type 2 | 1..4 node_address | 5 session_id | 6 key_index | 7..8 counter LE | 9.. data
+  // docs/provisioning.md "Frames": 0 type 2 | 1..4 node_address | 5 session_id | 6 key_index | 7..8
+  // counter LE | 9.. data
   const std::string frame = EncodeDataFrame({0x12345678, 0x2a, 1, 0xBEEF}, "cbor");
   EXPECT_EQ(frame,
             PayloadBuilder().U8(2).U32(0x12345678).U8(0x2a).U8(1).U16(0xBEEF).Bytes("cbor").str());

@@ -5,7 +5,7 @@
 namespace wm::wirepas {
 namespace {
 
-// Dual-MCU role byte flags (spec §2.4).
+// Dual-MCU role byte flags (docs/gateway-api.md "Enums").
 constexpr uint32_t kLowLatencyBit = 0x10;
 constexpr uint32_t kAutoroleBit = 0x80;
 

@@ -50,10 +50,10 @@ enum class PayloadKind {
 // "customer" or "none"; for logs and metric labels.
 std::string_view PayloadKindName(PayloadKind kind);
 
-// Parses an MQTT payload. Uses partial parsing (spec §2.10): a required field holding an enum
-// value this build does not know, or missing, does not drop the message; the Check* helpers
-// below verify what consumers rely on. InvalidArgument for bytes that are not a protobuf
-// GenericMessage, for a message without a payload, and for one with several WirepasMessage
+// Parses an MQTT payload. Uses partial parsing (docs/gateway-api.md "Partial parsing"): a required
+// field holding an enum value this build does not know, or missing, does not drop the message; the
+// Check* helpers below verify what consumers rely on. InvalidArgument for bytes that are not a
+// protobuf GenericMessage, for a message without a payload, and for one with several WirepasMessage
 // payloads.
 absl::StatusOr<GenericMessage> ParseGenericMessage(std::string_view bytes);
 
@@ -100,7 +100,8 @@ absl::Status CheckSendPacketReq(const gwapi::SendPacketReq& request);
 // event with an unknown `state` passes (its header is what matters). Customer messages pass.
 absl::Status CheckMessage(const GenericMessage& message);
 
-// Sentinel result code: `res` absent (spec: "parser default, a gateway must never send it").
+// Sentinel result code: `res` absent (docs/gateway-api.md "Enums": the parser's default, never
+// sent by a gateway).
 inline constexpr int32_t kUnknownErrorCode = -1;
 
 // The raw wire value of `res`, including codes this build does not know (which protobuf keeps
@@ -113,8 +114,8 @@ int32_t ResultCode(const gwapi::ResponseHeader& header);
 std::string ResultCodeName(int32_t code);
 
 // Serializes a message this backend built. InvalidArgument, naming the missing fields, when a
-// required field is unset (the Python peers reject such messages, spec §2.10) or when there is
-// no payload.
+// required field is unset (the Python peers reject such messages, docs/gateway-api.md "Partial
+// parsing") or when there is no payload.
 absl::StatusOr<std::string> SerializeGenericMessage(const GenericMessage& message);
 
 }  // namespace wm::wirepas

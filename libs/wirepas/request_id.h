@@ -18,10 +18,11 @@ inline constexpr int kRequestIdSeedWords = 8;
 // std::random_device is unavailable.
 std::array<uint32_t, kRequestIdSeedWords> OsSeedWords();
 
-// Generates the random 64-bit req_id of gateway API requests (spec §3.1: several backends share
-// the response topics and match on req_id, so ids must be random, not counters). Never returns
-// 0, which gateways use for unsolicited responses. Thread-safe. `Engine` is a 64-bit random bit
-// generator constructible from a std::seed_seq; use the RequestIdGenerator alias below.
+// Generates the random 64-bit req_id of gateway API requests (docs/gateway-api.md "Correlation":
+// several backends share the response topics and match on req_id, so ids must be random, not
+// counters). Never returns 0, which gateways use for unsolicited responses. Thread-safe. `Engine`
+// is a 64-bit random bit generator constructible from a std::seed_seq; use the RequestIdGenerator
+// alias below.
 //
 //   RequestIdGenerator ids;                      // production: seeded from std::random_device
 //   header->set_req_id(ids.Next());

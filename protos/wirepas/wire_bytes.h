@@ -1,8 +1,9 @@
 #pragma once
 
 // Tests only: writes protobuf wire bytes by hand from field numbers and wire types, so that
-// tests compare encoder output against bytes derived from the spec, not from protobuf itself,
-// and can build messages protobuf would refuse to (unknown enum values, missing fields).
+// tests compare encoder output against bytes derived from docs/gateway-api.md "The wire protobuf
+// files", not from protobuf itself, and can build messages protobuf would refuse to (unknown enum
+// values, missing fields).
 //
 //   // ResponseHeader {req_id: 5, gw_id: "gw", res: 42}
 //   std::string bytes = V(1, 5) + L(2, "gw") + V(4, 42);

@@ -1,6 +1,6 @@
 // Wire-format tests of the gateway API protos: every expected byte string below is written from
-// the field numbers and wire types of spec §2, not produced by protobuf, so a wrong number, type
-// or label in a .proto file shows up as a byte mismatch.
+// the field numbers and wire types of docs/gateway-api.md "The wire protobuf files", not produced
+// by protobuf, so a wrong number, type or label in a .proto file shows up as a byte mismatch.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -426,9 +426,9 @@ TEST(WireTest, CustomerMessage) {
   ExpectWire(message, L(2, L(1, "acme")));
 }
 
-// Spec §2.10.1: an enum value this build does not know, in a required field, lands in the
-// unknown fields; ParseFromString then fails on the "missing" field, ParsePartialFromString
-// does not, and re-serializing keeps the value.
+// docs/gateway-api.md "Partial parsing": an enum value this build does not know, in a required
+// field, lands in the unknown fields; ParseFromString then fails on the "missing" field,
+// ParsePartialFromString does not, and re-serializing keeps the value.
 TEST(WireTest, UnknownEnumInRequiredFieldNeedsPartialParse) {
   const std::string bytes = V(1, 9) + L(2, "gw") + V(4, 42);
   ResponseHeader header;

@@ -13,7 +13,7 @@ namespace {
 
 namespace gwapi = wirepas::gwapi;
 
-// Dual-MCU role byte (spec §2.4): base in the low nibble, flags above.
+// Dual-MCU role byte (docs/gateway-api.md "Enums"): base in the low nibble, flags above.
 constexpr uint32_t kRoleBaseMask = 0x0F;
 constexpr uint32_t kRoleLowLatency = 0x10;
 constexpr uint32_t kRoleAutorole = 0x80;
@@ -510,8 +510,8 @@ std::string DescribeRefusedFields(const std::vector<std::string>& fields) {
 
 void ToScratchpadStatusResponse(const gwapi::GetScratchpadStatusResp& in,
                                 wm::v1::GetScratchpadStatusResponse* out) {
-  // The answer's fields 2-7 are SinkReadConfig's 18-23 (spec §2.6, §2.8); going through the
-  // sink config keeps one conversion of each wire type.
+  // The answer's fields 2-7 are SinkReadConfig's 18-23 (docs/gateway-api.md "config_message.proto",
+  // "otap_message.proto"); going through the sink config keeps one conversion of each wire type.
   gwapi::SinkReadConfig as_config;
   if (in.has_stored_scratchpad()) *as_config.mutable_stored_scratchpad() = in.stored_scratchpad();
   if (in.has_stored_status()) as_config.set_stored_status(in.stored_status());

@@ -21,7 +21,8 @@
 // feature the request needs.
 namespace wm::command {
 
-// Limits of the API (spec §2.10, §3.4, §3.7 and backend-client §2.5).
+// Limits of the API (docs/gateway-api.md "send_data" and "Configuration data items"; the timeout
+// and client request id bounds are wm-command's own).
 inline constexpr uint32_t kMaxTimeoutMs = 600000;
 inline constexpr size_t kMaxClientRequestIdBytes = 128;
 inline constexpr size_t kMaxSendDataPayload = 1500;
@@ -85,10 +86,10 @@ struct ScratchpadChunk {
   uint32_t size = 0;
 };
 
-// How an image of `total` bytes goes up (spec §3.6): in chunks of `max_chunk` bytes, in order,
-// when the gateway reported a max_scratchpad_size smaller than the image; otherwise in one
-// request (the only chunk then covers everything; an empty image gives one empty chunk, the
-// clear request).
+// How an image of `total` bytes goes up (docs/gateway-api.md "OTAP"): in chunks of `max_chunk`
+// bytes, in order, when the gateway reported a max_scratchpad_size smaller than the image;
+// otherwise in one request (the only chunk then covers everything; an empty image gives one empty
+// chunk, the clear request).
 std::vector<ScratchpadChunk> SplitScratchpad(size_t total, std::optional<uint32_t> max_chunk);
 
 // A gateway API request of `method` with an empty header, ready for its fields.

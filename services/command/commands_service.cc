@@ -76,7 +76,7 @@ const GatewayView* ViewOrNull(const std::optional<GatewayView>& view) {
 }
 
 // A client-streamed scratchpad upload: reads the whole image, then sends it in one request or
-// in chunks (spec §3.6), each awaited before the next.
+// in chunks (docs/gateway-api.md "OTAP"), each awaited before the next.
 class UploadReactor final : public grpc::ServerReadReactor<wm::v1::UploadScratchpadRequest> {
  public:
   UploadReactor(CommandEnv& env, grpc::CallbackServerContext* context,

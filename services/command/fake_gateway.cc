@@ -348,7 +348,7 @@ std::optional<wirepas::GenericMessage> FakeGateway::Answer(const wirepas::Topic&
           header->set_res(gwapi::INVALID_SCRATCHPAD_CHUNK_SIZE);
           return answer;
         }
-        // A new seq, a new total or offset 0 starts over (spec §3.6).
+        // A new seq, a new total or offset 0 starts over (docs/gateway-api.md "OTAP").
         if (chunk.start_offset() == 0 || upload.seq() != sink.upload_seq ||
             chunk.scratchpad_total_size() != sink.upload_total) {
           sink.upload.clear();

@@ -12,7 +12,8 @@
 namespace wm::command {
 namespace {
 
-// MQTT QoS of every request (spec §1.2: duplicate downlinks have unknown effects on nodes).
+// MQTT QoS of every request (docs/gateway-api.md "Topics": duplicate downlinks have unknown effects
+// on nodes).
 constexpr int kRequestQos = 2;
 
 absl::Status PublishError(const absl::Status& status) {

@@ -16,9 +16,9 @@
 namespace wm::command {
 
 // Bounds the requests in flight per sink (a gateway's sink buffer and its downlink limit are
-// small: spec §3.4 mentions 16 PDUs). A request beyond the limit waits for its turn, first come
-// first served, until its deadline. Keys are opaque strings (wm-command uses "gateway/sink",
-// and "gateway/" for gateway-wide requests).
+// small: docs/gateway-api.md "send_data": about 16 packets). A request beyond the limit waits for
+// its turn, first come first served, until its deadline. Keys are opaque strings (wm-command uses
+// "gateway/sink", and "gateway/" for gateway-wide requests).
 //
 //   limiter.Acquire(key, deadline, [&](absl::Status s) {
 //     if (!s.ok()) return Fail(s);   // DeadlineExceeded: no turn before the deadline

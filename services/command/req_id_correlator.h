@@ -17,8 +17,9 @@
 
 namespace wm::command {
 
-// Matches gateway responses to the requests waiting for them, by req_id (spec §3.1: every
-// backend sees every response on gw-response/#, in any order, and keeps only its own).
+// Matches gateway responses to the requests waiting for them, by req_id (docs/gateway-api.md
+// "Correlation": every backend sees every response on gw-response/#, in any order, and keeps only
+// its own).
 //
 // A waiter is registered before its request is published and completed exactly once: with the
 // response, with DeadlineExceeded at its deadline, or with the status given to FailGateway or

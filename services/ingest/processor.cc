@@ -57,8 +57,9 @@ void IngestProcessor::HandleStatus(const wirepas::Topic& topic, std::string_view
     return;
   }
   if (payload.empty()) {
-    // An empty retained status clears a gateway that is gone (spec §1.2). It is forwarded
-    // even for a gateway this process never saw: consumers may remember it from before.
+    // An empty retained status clears a gateway that is gone (docs/gateway-api.md "Status, last
+    // will and discovery"). It is forwarded even for a gateway this process never saw: consumers
+    // may remember it from before.
     last_status_[topic.gw_id].clear();
     auto event = NewEvent(wm::v1::EVENT_KIND_GATEWAY_STATUS, topic);
     event->mutable_status()->set_state(wm::v1::GATEWAY_STATE_REMOVED);

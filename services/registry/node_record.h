@@ -44,9 +44,9 @@ enum NodeValueBit : uint8_t {
 // RegistryState's table of (gateway, sink) routes.
 //
 // Times ending in _ms are milliseconds since the Unix epoch. `*_rx_ms` are gateway-clock
-// reception times: gateways publish a backlog newest first (spec §3.5), so a value is replaced
-// only by one from a packet received at the same time or later, or from a packet without a
-// reception time, which is ordered by arrival (docs/ordering.md).
+// reception times: gateways publish a backlog newest first (docs/gateway-api.md "received_data"),
+// so a value is replaced only by one from a packet received at the same time or later, or from a
+// packet without a reception time, which is ordered by arrival (docs/ordering.md).
 struct NodeRecord {
   int64_t first_seen_ms = 0;
   int64_t last_seen_ms = 0;

@@ -10,7 +10,8 @@
 namespace wm::registry {
 namespace {
 
-// Node addresses that name no single node: "any sink" and broadcast (spec §2.10).
+// Node addresses that name no single node: "any sink" and broadcast (docs/gateway-api.md
+// "data_message.proto").
 constexpr uint32_t kAnySinkAddress = 0;
 constexpr uint32_t kBroadcastAddress = 0xFFFFFFFF;
 constexpr int32_t kResultOk = 0;
@@ -214,7 +215,8 @@ void RegistryState::ApplyResponseLocked(const wm::v1::Event& event, FactTime fac
   std::vector<SinkChange> sink_changes;
   switch (response.method()) {
     case wm::v1::GATEWAY_METHOD_GET_CONFIGS:
-      // Lists every sink the gateway has (spec §3.3).
+      // Lists every sink the gateway has (docs/gateway-api.md "get_configs, set_config,
+      // get_gw_info").
       ApplySinkConfigsLocked(gateway, response.configs(), fact, /*complete=*/true,
                              /*supersedes=*/false, &sink_changes);
       break;

@@ -47,7 +47,7 @@ struct RegistryCounts {
 };
 
 // The registry's inventory of gateways, sinks, networks and nodes, built from wm-ingest's
-// events (spec gateway-api §3.1-3.2):
+// events (docs/gateway-api.md "Correlation", "Status, last will and discovery"):
 //   - a gateway status sets the gateway's state, model, version, features and max scratchpad
 //     size, and, when it lists sink configurations, the gateway's whole set of sinks; an OFFLINE
 //     status (the last will) carries no configurations and leaves the sinks as they were; an

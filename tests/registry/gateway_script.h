@@ -17,8 +17,9 @@ struct PlayedSink {
 // Every message below carries `gateway_time_ms` (the gateway's clock when it made the message)
 // in its header's time_ms_epoch; 0 leaves the field out, as gateways from before 2022 do.
 
-// A gateway's retained ONLINE status (spec §3.2): every sink's configuration, model
-// "played-gw", version "1.6.0", max scratchpad size 1024 and the SCRATCHPAD_CHUNK_V1 feature.
+// A gateway's retained ONLINE status (docs/gateway-api.md "Status, last will and discovery"): every
+// sink's configuration, model "played-gw", version "1.6.0", max scratchpad size 1024 and the
+// SCRATCHPAD_CHUNK_V1 feature.
 std::string OnlineStatusBytes(const std::string& gateway_id, const std::vector<PlayedSink>& sinks,
                               uint64_t event_id = 1, uint64_t gateway_time_ms = 0);
 

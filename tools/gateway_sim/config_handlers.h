@@ -70,7 +70,7 @@ Response HandleGetConfigurationDataItem(const wirepas::Topic& topic,
                                         absl::Time now);
 
 // What a gateway publishes after a request changed the configuration of some of its sinks,
-// right after the response (spec §3.1).
+// right after the response (docs/gateway-api.md "Correlation").
 struct ConfigChangeAnnouncement {
   // The new ONLINE status with every sink's configuration; retained, QoS 1, on the status
   // topic.

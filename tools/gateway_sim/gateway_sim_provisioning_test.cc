@@ -56,7 +56,7 @@ std::string WithoutEntry(const std::string& yaml, const std::string& uid) {
 }
 
 // The server side: sessions keyed as wm-provisioning keys them, downlinks sent through the
-// gateway and sink that last heard the node (spec §4).
+// gateway and sink that last heard the node (docs/provisioning.md "Endpoints and routing").
 class ProvisioningServer {
  public:
   ProvisioningServer(int port, std::shared_ptr<const prov::ProvisioningConfig> config)

@@ -16,17 +16,20 @@ namespace gwapi = ::wirepas::proto::gateway_api;
 struct GatewayIdentity {
   std::string model = "wm-gateway-sim";
   std::string version = "1.6.0";
-  // Largest scratchpad (or chunk of one) per request (spec §2.6 GatewayInfo field 5); 0 = not
-  // advertised, so a whole scratchpad may come in one request.
+  // Largest scratchpad (or chunk of one) per request (docs/gateway-api.md "config_message.proto":
+  // GatewayInfo field 5); 0 = not advertised, so a whole scratchpad may come in one request.
   uint32_t max_scratchpad_size = 1024;
-  // What the reference transport 1.6 advertises (spec §3.3).
+  // What the reference transport 1.6 advertises (docs/gateway-api.md "get_configs, set_config,
+  // get_gw_info").
   std::vector<gwapi::GatewayFeature> features = {
       gwapi::SCRATCHPAD_CHUNK_V1, gwapi::CONFIGURATION_DATA_V1, gwapi::SINK_KEY_MANAGEMENT_V1};
 };
 
-// The gateway API version a gateway implements; frozen at 2 (spec §2.1).
+// The gateway API version a gateway implements; frozen at 2 (docs/gateway-api.md "get_configs,
+// set_config, get_gw_info").
 inline constexpr uint32_t kImplementedApiVersion = 2;
-// StatusEvent.version: the message-definition version, always 1 (spec §2.6).
+// StatusEvent.version: the message-definition version, always 1 (docs/gateway-api.md
+// "config_message.proto").
 inline constexpr uint32_t kStatusVersion = 1;
 
 // The configuration a started sink reports: role sink, addresses, channel, app config, keys
@@ -50,7 +53,8 @@ wirepas::GenericMessage BuildOnlineStatus(const std::string& gw_id,
 
 // The OFFLINE status: state OFF with model and version and no configs. It is the last will
 // (built once at start, so its event id and time are stale when the broker sends it) and what
-// the gateway publishes itself on a clean shutdown (spec §3.2).
+// the gateway publishes itself on a clean shutdown (docs/gateway-api.md "Status, last will and
+// discovery").
 wirepas::GenericMessage BuildOfflineStatus(const std::string& gw_id,
                                            const GatewayIdentity& identity, uint64_t event_id,
                                            absl::Time now);

@@ -103,7 +103,7 @@ absl::StatusOr<Response> RequestRouter::Handle(std::string_view topic, std::stri
   if (header == nullptr) return absl::InvalidArgumentError("request without header");
   if (absl::Status status = wirepas::CheckRequestHeader(*header); !status.ok()) return status;
   // The reference gateway's parser rejects a message without its required fields; only the
-  // target-and-action handler answers such a request (spec §3.1).
+  // target-and-action handler answers such a request (docs/gateway-api.md "Correlation").
   if (method != wirepas::Method::kOtapSetTargetScratchpad && !request->IsInitialized()) {
     return absl::InvalidArgumentError(
         absl::StrCat("request lacks required fields: ", request->InitializationErrorString()));

@@ -31,8 +31,8 @@ struct Response {
   std::string topic;
   wirepas::GenericMessage message;
   // Sinks whose reported configuration the request changed, in the order changed. After the
-  // response the gateway announces the change (spec §3.1): a new retained status and req_id 0
-  // get_configs and set_config responses (see BuildConfigChangeAnnouncement).
+  // response the gateway announces the change (docs/gateway-api.md "Correlation"): a new retained
+  // status and req_id 0 get_configs and set_config responses (see BuildConfigChangeAnnouncement).
   std::vector<std::string> changed_sinks;
   // What nodes send in answer (send_data to their MSAP endpoint, or a joining node's answer
   // to a provisioning frame).
@@ -48,15 +48,15 @@ using RequestHandler =
     std::function<Response(const wirepas::Topic& topic, const wirepas::GenericMessage& request,
                            GatewayState& state, absl::Time now)>;
 
-// Fills `out` as the reference gateway does (spec §3.1): req_id copied from the request,
-// the gateway's id, `sink_id` when not empty, `res` and the current time.
+// Fills `out` as the reference gateway does (docs/gateway-api.md "Correlation"): req_id copied from
+// the request, the gateway's id, `sink_id` when not empty, `res` and the current time.
 void FillResponseHeader(const gwapi::RequestHeader& request, const GatewayState& state,
                         std::string_view sink_id, gwapi::ErrorCode res, absl::Time now,
                         gwapi::ResponseHeader* out);
 
 // The sink a request with a sink is for: RequestHeader.sink_id, which the reference gateway
-// reads for every method but send_data (spec §1.2), or the topic's sink when the header has
-// none. send_data handlers use the topic's sink alone.
+// reads for every method but send_data (docs/gateway-api.md "Topics"), or the topic's sink when the
+// header has none. send_data handlers use the topic's sink alone.
 std::string RequestSinkId(const wirepas::Topic& topic, const gwapi::RequestHeader& header);
 
 // Adds `sink`'s id to `response.changed_sinks` when its configuration no longer serializes to
@@ -95,11 +95,11 @@ class RequestRouter {
   std::vector<std::string> SubscriptionFilters(std::string_view gw_id) const;
 
   // Handles one message received on a request topic. Errors mean "no response", as the
-  // reference gateway does for requests it cannot parse (spec §3.1): InvalidArgument for a
-  // topic that is not a request topic, a payload that is not a GenericMessage, a payload of
-  // another kind than the topic's method, without req_id, or lacking another required field
-  // (except otap_set_target_scratchpad, whose handler answers INVALID_PARAM for that); NotFound
-  // for another gateway's topic; Unimplemented for a method without a handler.
+  // reference gateway does for requests it cannot parse (docs/gateway-api.md "Correlation"):
+  // InvalidArgument for a topic that is not a request topic, a payload that is not a
+  // GenericMessage, a payload of another kind than the topic's method, without req_id, or lacking
+  // another required field (except otap_set_target_scratchpad, whose handler answers INVALID_PARAM
+  // for that); NotFound for another gateway's topic; Unimplemented for a method without a handler.
   absl::StatusOr<Response> Handle(std::string_view topic, std::string_view payload,
                                   GatewayState& state, absl::Time now) const;
 

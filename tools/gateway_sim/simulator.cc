@@ -265,7 +265,8 @@ absl::Status Simulator::CreateClients() {
     mqtt_options.client_id = sim_gateway.id;
     mqtt_options.max_queued_publishes = options_.publish_window;
     mqtt_options.max_inflight = options_.publish_window;
-    // Built once at start, so the broker sends a stale event id and time (spec §3.2).
+    // Built once at start, so the broker sends a stale event id and time (docs/gateway-api.md
+    // "Status, last will and discovery").
     absl::StatusOr<std::string> will = wirepas::SerializeGenericMessage(
         BuildOfflineStatus(sim_gateway.id, options_.identity, status_ids_.Next(), clock_()));
     if (!will.ok()) return will.status();

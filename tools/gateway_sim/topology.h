@@ -10,7 +10,7 @@
 
 namespace wm::gateway_sim {
 
-// Size of a joining node's factory key (the secured provisioning method, spec §4).
+// Size of a joining node's factory key (the secured provisioning method, docs/provisioning.md).
 inline constexpr size_t kFactoryKeySize = 32;
 
 // How joining nodes ask to be provisioned.
