@@ -1,10 +1,12 @@
 #include "services/registry/registry_app.h"
 
 #include <algorithm>
+#include <optional>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "libs/config/backend_client.h"
-#include "libs/grpcutil/channel.h"
+#include "libs/eventstream/ingest_follower_settings.h"
 #include "libs/observability/logging.h"
 #include "libs/observability/metrics.h"
 #include "services/registry/postgres_store.h"
@@ -28,16 +30,45 @@ absl::Duration SweepInterval(absl::Duration stale_after) {
   return std::clamp(stale_after / 4, absl::Milliseconds(250), absl::Minutes(1));
 }
 
+// wm-ingest's stream into the inventory. The state remembers the position of what it applied
+// and hands it to the store with the rows it changed (docs/event-stream.md "wm-registry
+// resumes").
+class StateConsumer final : public eventstream::IngestConsumer {
+ public:
+  StateConsumer(RegistryState& state, observability::Readiness& readiness)
+      : state_(state), readiness_(readiness) {}
+
+  // The stored position at start (Start restores it before the follower starts), the latest
+  // in memory on every reconnect.
+  std::optional<wm::v1::StreamPosition> ResumePosition() override {
+    const std::optional<StreamPoint> applied = state_.applied_position();
+    if (!applied.has_value()) return std::nullopt;
+    wm::v1::StreamPosition position;
+    position.set_stream_epoch(applied->stream_epoch);
+    position.set_sequence(applied->sequence);
+    return position;
+  }
+
+  Outcome Apply(const wm::v1::Event& event) override {
+    return state_.Apply(event) ? Outcome::kApplied : Outcome::kDuplicate;
+  }
+
+  void OnConnectionChange(bool connected, std::string_view why) override {
+    readiness_.Set(kIngestStream, connected, why);
+  }
+
+ private:
+  RegistryState& state_;
+  observability::Readiness& readiness_;
+};
+
 }  // namespace
 
 void AddRegistrySettings(config::Schema& schema) {
   observability::AddLoggingSettings(schema);
   observability::AddHttpSettings(schema, kDefaultHttpPort);
   grpcutil::AddGrpcServerSettings(schema, kDefaultGrpcPort);
-  grpcutil::AddGrpcClientSettings(schema);
-  grpcutil::AddAddressSetting(schema, "wm_ingest", "127.0.0.1:7001",
-                              "wm-ingest's gRPC address (host:port), whose event stream the "
-                              "registry follows");
+  eventstream::AddIngestFollowerSettings(schema, "the registry");
   schema.Add({.key = "registry_db",
               .default_value = "wm-registry.db",
               .help = "SQLite file holding the inventory across restarts (created if missing); "
@@ -83,10 +114,9 @@ absl::StatusOr<std::unique_ptr<RegistryApp>> RegistryApp::Create(const config::S
   absl::StatusOr<grpcutil::GrpcServerOptions> grpc_options =
       grpcutil::GrpcServerOptionsFromSettings(settings);
   if (!grpc_options.ok()) return grpc_options.status();
-  absl::StatusOr<grpcutil::ChannelOptions> channel = grpcutil::ChannelOptionsFromSettings(settings);
-  if (!channel.ok()) return channel.status();
-  absl::StatusOr<std::string> ingest = grpcutil::AddressFromSettings(settings, "wm_ingest");
-  if (!ingest.ok()) return ingest.status();
+  absl::StatusOr<eventstream::IngestFollowerOptions> follower_options =
+      eventstream::IngestFollowerOptionsFromSettings(settings);
+  if (!follower_options.ok()) return follower_options.status();
   const std::string db_path = settings.GetString("registry_db");
   const std::string postgres = settings.GetString("registry_postgres");
   if (db_path.empty() && postgres.empty()) {
@@ -95,8 +125,12 @@ absl::StatusOr<std::unique_ptr<RegistryApp>> RegistryApp::Create(const config::S
 
   std::unique_ptr<RegistryApp> app(new RegistryApp());
   app->grpc_options_ = *std::move(grpc_options);
-  app->follower_options_.address = *std::move(ingest);
-  app->follower_options_.channel = *std::move(channel);
+  app->follower_options_ = *std::move(follower_options);
+  // Everything that shapes the inventory; downlinks do not.
+  app->follower_options_.request.add_kinds(wm::v1::EVENT_KIND_GATEWAY_STATUS);
+  app->follower_options_.request.add_kinds(wm::v1::EVENT_KIND_PACKET_RECEIVED);
+  app->follower_options_.request.add_kinds(wm::v1::EVENT_KIND_RESPONSE);
+  app->follower_options_.consumer_name = "this registry";
   app->http_host_ = settings.GetString("http_host");
   app->http_port_setting_ = static_cast<int>(settings.GetInt("http_port"));
   app->db_path_ = db_path;
@@ -112,6 +146,8 @@ absl::StatusOr<std::unique_ptr<RegistryApp>> RegistryApp::Create(const config::S
                                             : "loading the inventory from registry_postgres");
   app->readiness_.Declare(kIngestStream, "connecting to wm-ingest");
   app->metrics_ = std::make_unique<RegistryMetrics>(*app->registry_);
+  app->follower_metrics_ = std::make_unique<eventstream::IngestFollowerMetrics>(
+      *app->registry_, "wm_registry_ingest", "wm_registry_events_total");
   app->feed_ = std::make_unique<ChangeFeed>(settings.GetInt("watch_queue_size"),
                                             app->metrics_->watch_dropped, app->metrics_->watchers);
   app->state_ = std::make_unique<RegistryState>(
@@ -121,26 +157,9 @@ absl::StatusOr<std::unique_ptr<RegistryApp>> RegistryApp::Create(const config::S
       std::make_unique<grpcutil::GrpcServer>(&app->readiness_, app->registry_.get());
   app->grpc_server_->AddService(app->service_.get());
   app->http_server_ = std::make_unique<observability::HttpServer>(app->registry_, app->readiness_);
-  RegistryApp* raw = app.get();
-  // Resumes after the position last applied: the stored one at start (Start restores it before
-  // the follower starts), the latest in memory on every reconnect.
-  app->follower_options_.resume_position = [raw]() -> std::optional<wm::v1::StreamPosition> {
-    const std::optional<StreamPoint> applied = raw->state_->applied_position();
-    if (!applied.has_value()) return std::nullopt;
-    wm::v1::StreamPosition position;
-    position.set_stream_epoch(applied->stream_epoch);
-    position.set_sequence(applied->sequence);
-    return position;
-  };
-  app->follower_ = std::make_unique<IngestFollower>(
-      app->follower_options_,
-      [raw](const wm::v1::Event& event) {
-        if (!raw->state_->Apply(event)) raw->metrics_->stream_duplicates.Increment();
-      },
-      [raw](bool connected, std::string_view why) {
-        raw->readiness_.Set(kIngestStream, connected, why);
-      },
-      *app->metrics_);
+  app->consumer_ = std::make_unique<StateConsumer>(*app->state_, app->readiness_);
+  app->follower_ = std::make_unique<eventstream::IngestFollower>(
+      app->follower_options_, *app->consumer_, *app->follower_metrics_);
   return app;
 }
 

@@ -6,11 +6,13 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "libs/config/settings.h"
+#include "libs/eventstream/ingest_consumer.h"
+#include "libs/eventstream/ingest_follower.h"
+#include "libs/eventstream/ingest_follower_metrics.h"
 #include "libs/grpcutil/server.h"
 #include "libs/observability/http_server.h"
 #include "libs/observability/readiness.h"
 #include "services/registry/change_feed.h"
-#include "services/registry/ingest_follower.h"
 #include "services/registry/periodic_task.h"
 #include "services/registry/registry_metrics.h"
 #include "services/registry/registry_service.h"
@@ -20,8 +22,9 @@
 
 namespace wm::registry {
 
-// Declares every setting wm-registry accepts (gRPC server and client, HTTP, logging and its
-// own: wm_ingest, registry_db or registry_postgres, node_stale_after_s, ...).
+// Declares every setting wm-registry accepts (gRPC server, HTTP, logging, following wm-ingest:
+// wm_ingest and the gRPC client's, and its own: registry_db or registry_postgres,
+// node_stale_after_s, ...).
 void AddRegistrySettings(config::Schema& schema);
 
 // wm-registry assembled from its settings: the store, the in-memory inventory restored from
@@ -54,7 +57,7 @@ class RegistryApp {
 
   // Settings.
   grpcutil::GrpcServerOptions grpc_options_;
-  IngestFollowerOptions follower_options_;
+  eventstream::IngestFollowerOptions follower_options_;
   std::string http_host_;
   int http_port_setting_ = 0;
   std::string db_path_;
@@ -66,6 +69,7 @@ class RegistryApp {
   std::shared_ptr<prometheus::Registry> registry_;
   observability::Readiness readiness_;
   std::unique_ptr<RegistryMetrics> metrics_;
+  std::unique_ptr<eventstream::IngestFollowerMetrics> follower_metrics_;
   std::unique_ptr<ChangeFeed> feed_;
   std::unique_ptr<RegistryState> state_;
   std::unique_ptr<RegistryService> service_;
@@ -73,7 +77,9 @@ class RegistryApp {
   std::unique_ptr<observability::HttpServer> http_server_;
   std::unique_ptr<RegistryStore> store_;
   std::unique_ptr<StoreFlusher> flusher_;
-  std::unique_ptr<IngestFollower> follower_;
+  // Applies the stream to state_ (defined in registry_app.cc).
+  std::unique_ptr<eventstream::IngestConsumer> consumer_;
+  std::unique_ptr<eventstream::IngestFollower> follower_;
   std::unique_ptr<PeriodicTask> flush_task_;
   std::unique_ptr<PeriodicTask> sweep_task_;
   std::unique_ptr<PeriodicTask> gauges_task_;

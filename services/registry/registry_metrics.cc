@@ -3,13 +3,6 @@
 namespace wm::registry {
 namespace {
 
-prometheus::Family<prometheus::Counter>& EventsFamily(prometheus::Registry& r) {
-  return prometheus::BuildCounter()
-      .Name("wm_registry_events_total")
-      .Help("Events from wm-ingest applied to the registry, by kind")
-      .Register(r);
-}
-
 prometheus::Family<prometheus::Gauge>& GatewaysFamily(prometheus::Registry& r) {
   return prometheus::BuildGauge()
       .Name("wm_registry_gateways")
@@ -40,37 +33,7 @@ prometheus::Histogram::BucketBoundaries FlushBuckets() {
 }  // namespace
 
 RegistryMetrics::RegistryMetrics(prometheus::Registry& registry)
-    : status_events(EventsFamily(registry).Add({{"kind", "status"}})),
-      packet_events(EventsFamily(registry).Add({{"kind", "packet"}})),
-      response_events(EventsFamily(registry).Add({{"kind", "response"}})),
-      ingest_connected(SingleGauge(registry, "wm_registry_ingest_connected",
-                                   "1 while the event stream from wm-ingest is open")),
-      ingest_reconnects(SingleCounter(registry, "wm_registry_ingest_reconnects_total",
-                                      "Event streams from wm-ingest opened again after one "
-                                      "ended or failed")),
-      stream_gaps(SingleCounter(registry, "wm_registry_ingest_stream_gaps_total",
-                                "STREAM_GAP events with a count: wm-ingest dropped events this "
-                                "registry read too slowly, or the resume position was older "
-                                "than its replay log")),
-      stream_dropped(SingleCounter(registry, "wm_registry_ingest_stream_dropped_total",
-                                   "Events wm-ingest dropped for this registry, as its "
-                                   "STREAM_GAP events report")),
-      ingest_restarts(SingleCounter(registry, "wm_registry_ingest_restarts_total",
-                                    "Times wm-ingest restarted: events of another stream epoch "
-                                    "(or, from an older ingest, a sequence starting again)")),
-      stream_unknown_gaps(SingleCounter(registry, "wm_registry_ingest_stream_unknown_gaps_total",
-                                        "STREAM_GAP events whose count is unknown (resumed from "
-                                        "a position of an earlier wm-ingest run)")),
-      gap_resumes(SingleCounter(registry, "wm_registry_ingest_gap_resumes_total",
-                                "SLOW_CONSUMER gaps answered by resuming from the last event "
-                                "applied")),
-      stream_duplicates(SingleCounter(registry, "wm_registry_ingest_duplicates_total",
-                                      "Events at or before the position already applied, "
-                                      "skipped")),
-      ingest_lag_seconds(SingleGauge(registry, "wm_registry_ingest_lag_seconds",
-                                     "Seconds between wm-ingest receiving the last live event "
-                                     "applied and the registry applying it")),
-      store_flush_seconds(prometheus::BuildHistogram()
+    : store_flush_seconds(prometheus::BuildHistogram()
                               .Name("wm_registry_store_flush_seconds")
                               .Help("Time to write one batch of changes to the store")
                               .Register(registry)

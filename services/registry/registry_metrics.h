@@ -8,8 +8,9 @@
 
 namespace wm::registry {
 
-// Every metric wm-registry exports, declared in one place. Label values are a fixed set,
-// resolved once here.
+// Every metric of wm-registry's own, declared in one place. Label values are a fixed set,
+// resolved once here. Those of following wm-ingest (wm_registry_ingest_*, and
+// wm_registry_events_total{kind}) are the follower's: eventstream::IngestFollowerMetrics.
 class RegistryMetrics {
  public:
   explicit RegistryMetrics(prometheus::Registry& registry);
@@ -18,32 +19,6 @@ class RegistryMetrics {
   // wm_registry_nodes{stale}, wm_registry_networks.
   void SetCounts(const RegistryCounts& counts);
 
-  // wm_registry_events_total{kind}: events applied from wm-ingest's stream.
-  prometheus::Counter& status_events;
-  prometheus::Counter& packet_events;
-  prometheus::Counter& response_events;
-  // wm_registry_ingest_connected: 1 while the stream from wm-ingest is open.
-  prometheus::Gauge& ingest_connected;
-  // wm_registry_ingest_reconnects_total: streams opened again after one ended or failed.
-  prometheus::Counter& ingest_reconnects;
-  // wm_registry_ingest_stream_gaps_total: STREAM_GAP events (this registry read too slowly),
-  // and wm_registry_ingest_stream_dropped_total: the events they say were lost.
-  prometheus::Counter& stream_gaps;
-  prometheus::Counter& stream_dropped;
-  // wm_registry_ingest_restarts_total: times the stream's sequence started again (wm-ingest
-  // restarted).
-  prometheus::Counter& ingest_restarts;
-  // wm_registry_ingest_stream_unknown_gaps_total: STREAM_GAP events whose count is unknown
-  // (the resume position was of an earlier ingest run).
-  prometheus::Counter& stream_unknown_gaps;
-  // wm_registry_ingest_gap_resumes_total: SLOW_CONSUMER gaps answered by resuming from the last
-  // event applied (not counted as gaps: ingest's replay log fills them).
-  prometheus::Counter& gap_resumes;
-  // wm_registry_ingest_duplicates_total: events at or before the applied position, skipped.
-  prometheus::Counter& stream_duplicates;
-  // wm_registry_ingest_lag_seconds: the registry's clock minus the ingest_time of the last live
-  // event applied.
-  prometheus::Gauge& ingest_lag_seconds;
   // wm_registry_store_flush_seconds: time to write one batch; wm_registry_store_rows_total:
   // entries written; wm_registry_store_errors_total: batches that failed (kept for the next).
   prometheus::Histogram& store_flush_seconds;

@@ -1,8 +1,8 @@
-#include "services/registry/sequence_tracker.h"
+#include "libs/eventstream/sequence_tracker.h"
 
 #include "gtest/gtest.h"
 
-namespace wm::registry {
+namespace wm::eventstream {
 namespace {
 
 wm::v1::Event Live(uint64_t sequence) {
@@ -124,4 +124,4 @@ TEST(SequenceTrackerTest, GapsWithACountAndUnknownGapsAreTold) {
 }
 
 }  // namespace
-}  // namespace wm::registry
+}  // namespace wm::eventstream

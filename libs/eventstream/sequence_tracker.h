@@ -4,10 +4,10 @@
 
 #include "protos/wm/v1/events.pb.h"
 
-namespace wm::registry {
+namespace wm::eventstream {
 
 // Watches the positions (stream_epoch, sequence) of wm-ingest's event streams, across
-// reconnects and, through Resume, across restarts of the registry, for what a follower must
+// reconnects and, through Resume, across restarts of the consumer, for what a follower must
 // notice (docs/event-stream.md):
 //   - a STREAM_GAP event with a count: ingest dropped events this client read too slowly, or
 //     the resume position is older than ingest's replay log;
@@ -55,4 +55,4 @@ class SequenceTracker {
   uint64_t streams_ = 0;
 };
 
-}  // namespace wm::registry
+}  // namespace wm::eventstream

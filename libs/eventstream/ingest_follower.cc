@@ -1,4 +1,4 @@
-#include "services/registry/ingest_follower.h"
+#include "libs/eventstream/ingest_follower.h"
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
@@ -7,7 +7,7 @@
 #include "libs/mqtt/backoff.h"
 #include "spdlog/spdlog.h"
 
-namespace wm::registry {
+namespace wm::eventstream {
 
 // One Subscribe call over gRPC's callback API, one read in flight.
 class IngestFollower::StreamReader final : public grpc::ClientReadReactor<wm::v1::Event> {
@@ -77,16 +77,13 @@ class IngestFollower::StreamReader final : public grpc::ClientReadReactor<wm::v1
   grpc::Status status_;
 };
 
-IngestFollower::IngestFollower(IngestFollowerOptions options, EventHandler on_event,
-                               ConnectionHandler on_connection, RegistryMetrics& metrics)
+IngestFollower::IngestFollower(IngestFollowerOptions options, IngestConsumer& consumer,
+                               IngestFollowerMetrics& metrics)
     : options_(std::move(options)),
-      on_event_(std::move(on_event)),
-      on_connection_(std::move(on_connection)),
-      metrics_(metrics) {
-  // Everything that shapes the inventory; downlinks do not.
-  request_.add_kinds(wm::v1::EVENT_KIND_GATEWAY_STATUS);
-  request_.add_kinds(wm::v1::EVENT_KIND_PACKET_RECEIVED);
-  request_.add_kinds(wm::v1::EVENT_KIND_RESPONSE);
+      consumer_(consumer),
+      metrics_(metrics),
+      request_(options_.request) {
+  request_.clear_resume_after();  // the consumer's position decides
 }
 
 IngestFollower::~IngestFollower() { Stop(); }
@@ -113,11 +110,9 @@ void IngestFollower::Run() {
   std::unique_ptr<wm::v1::Events::Stub> stub = wm::v1::Events::NewStub(channel);
   mqtt::ExponentialBackoff backoff(options_.reconnect_min_delay, options_.reconnect_max_delay);
   absl::BitGen random;
-  if (options_.resume_position) {
-    // Positions stored by an earlier run: an event of another epoch is an ingest restart.
-    if (std::optional<wm::v1::StreamPosition> stored = options_.resume_position()) {
-      tracker_.Resume(stored->stream_epoch(), stored->sequence());
-    }
+  // Positions stored by an earlier run: an event of another epoch is an ingest restart.
+  if (std::optional<wm::v1::StreamPosition> stored = consumer_.ResumePosition()) {
+    tracker_.Resume(stored->stream_epoch(), stored->sequence());
   }
   while (true) {
     StreamReader reader(*this);
@@ -127,12 +122,10 @@ void IngestFollower::Run() {
       current_ = &reader;
     }
     tracker_.StartStream();
-    if (options_.resume_position) {
-      if (std::optional<wm::v1::StreamPosition> position = options_.resume_position()) {
-        *request_.mutable_resume_after() = *position;
-      } else {
-        request_.clear_resume_after();
-      }
+    if (std::optional<wm::v1::StreamPosition> position = consumer_.ResumePosition()) {
+      *request_.mutable_resume_after() = *position;
+    } else {
+      request_.clear_resume_after();
     }
     reader.Begin(*stub, request_);
     const grpc::Status status = reader.Await();
@@ -154,18 +147,19 @@ void IngestFollower::Run() {
     const bool refused = status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
                          status.error_code() == grpc::StatusCode::PERMISSION_DENIED;
     if (was_connected) {
-      metrics_.ingest_connected.Set(0);
+      metrics_.connected.Set(0);
       backoff.Reset();
     }
     if (refused) {
       // Readiness says why, not just "connecting": retrying cannot help until the token is set.
-      on_connection_(false, absl::StrCat("wm-ingest refuses this registry's identity (",
-                                         status.error_code() == grpc::StatusCode::UNAUTHENTICATED
-                                             ? "UNAUTHENTICATED"
-                                             : "PERMISSION_DENIED",
-                                         "): set wm_token or wm_token_file"));
+      consumer_.OnConnectionChange(
+          false, absl::StrCat("wm-ingest refuses ", options_.consumer_name, "'s identity (",
+                              status.error_code() == grpc::StatusCode::UNAUTHENTICATED
+                                  ? "UNAUTHENTICATED"
+                                  : "PERMISSION_DENIED",
+                              "): set wm_token or wm_token_file"));
     } else if (was_connected) {
-      on_connection_(false, "wm-ingest stream lost");
+      consumer_.OnConnectionChange(false, "wm-ingest stream lost");
     }
     const absl::Duration delay = backoff.NextDelay(random);
     {
@@ -195,14 +189,14 @@ void IngestFollower::Run() {
 }
 
 void IngestFollower::OnConnected() {
-  metrics_.ingest_connected.Set(1);
+  metrics_.connected.Set(1);
   // A stream this follower reopened to fill a gap is no reconnection (gap_resumes counts it).
-  if (ever_connected_ && !reopening_after_gap_) metrics_.ingest_reconnects.Increment();
+  if (ever_connected_ && !reopening_after_gap_) metrics_.reconnects.Increment();
   ever_connected_ = true;
   reopening_after_gap_ = false;
   spdlog::info("ingest_stream_connected address={} stream={}", options_.address,
                tracker_.streams());
-  on_connection_(true, "");
+  consumer_.OnConnectionChange(true, "");
 }
 
 void IngestFollower::OnEvent(const wm::v1::Event& event, StreamReader& reader) {
@@ -210,9 +204,9 @@ void IngestFollower::OnEvent(const wm::v1::Event& event, StreamReader& reader) {
   switch (observation.kind) {
     case SequenceTracker::Kind::kGap:
       if (event.gap().cause() != wm::v1::STREAM_GAP_CAUSE_POSITION_TOO_OLD &&
-          options_.resume_position && options_.resume_position().has_value()) {
+          consumer_.ResumePosition().has_value()) {
         // Dropped from this stream's queue, but likely still in ingest's replay log: resume
-        // right away from the last event applied (docs/event-stream.md "wm-registry resumes").
+        // right away from the last event applied (docs/following-ingest.md "Gaps").
         metrics_.gap_resumes.Increment();
         spdlog::info("ingest_stream_gap_resuming dropped={}", event.gap().dropped());
         resume_now_ = true;
@@ -222,8 +216,8 @@ void IngestFollower::OnEvent(const wm::v1::Event& event, StreamReader& reader) {
       metrics_.stream_gaps.Increment();
       metrics_.stream_dropped.Increment(static_cast<double>(observation.dropped));
       gap_log_.Warn("ingest_stream_gap",
-                    absl::StrCat("ingest_stream_gap dropped=", observation.dropped, " cause=",
-                                 wm::v1::StreamGapCause_Name(event.gap().cause())));
+                    absl::StrCat("ingest_stream_gap dropped=", observation.dropped,
+                                 " cause=", wm::v1::StreamGapCause_Name(event.gap().cause())));
       return;
     case SequenceTracker::Kind::kUnknownGap:
       metrics_.stream_unknown_gaps.Increment();
@@ -233,33 +227,23 @@ void IngestFollower::OnEvent(const wm::v1::Event& event, StreamReader& reader) {
                                  " epoch=", event.stream_epoch()));
       return;
     case SequenceTracker::Kind::kRestart:
-      metrics_.ingest_restarts.Increment();
+      metrics_.restarts.Increment();
       spdlog::warn("ingest_restarted previous_epoch={} previous_sequence={} epoch={} sequence={}",
-                   observation.previous_epoch, observation.previous_sequence,
-                   event.stream_epoch(), event.sequence());
+                   observation.previous_epoch, observation.previous_sequence, event.stream_epoch(),
+                   event.sequence());
       break;
     case SequenceTracker::Kind::kEvent:
       break;
   }
-  switch (event.kind()) {
-    case wm::v1::EVENT_KIND_GATEWAY_STATUS:
-      metrics_.status_events.Increment();
-      break;
-    case wm::v1::EVENT_KIND_PACKET_RECEIVED:
-      metrics_.packet_events.Increment();
-      break;
-    case wm::v1::EVENT_KIND_RESPONSE:
-      metrics_.response_events.Increment();
-      break;
-    default:
-      break;
-  }
+  metrics_.CountEvent(event.kind());
   if (!event.snapshot() && event.ingest_time_ms_epoch() > 0) {
     const double lag_s = absl::ToDoubleSeconds(
         absl::Now() - absl::FromUnixMillis(static_cast<int64_t>(event.ingest_time_ms_epoch())));
-    metrics_.ingest_lag_seconds.Set(lag_s > 0 ? lag_s : 0);
+    metrics_.lag_seconds.Set(lag_s > 0 ? lag_s : 0);
   }
-  on_event_(event);
+  if (consumer_.Apply(event) == IngestConsumer::Outcome::kDuplicate) {
+    metrics_.duplicates.Increment();
+  }
 }
 
-}  // namespace wm::registry
+}  // namespace wm::eventstream

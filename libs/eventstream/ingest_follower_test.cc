@@ -1,17 +1,20 @@
-#include "services/registry/ingest_follower.h"
+#include "libs/eventstream/ingest_follower.h"
 
 #include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "libs/grpcutil/server.h"
 #include "prometheus/registry.h"
+#include "prometheus/text_serializer.h"
 
-namespace wm::registry {
+namespace wm::eventstream {
 namespace {
 
 constexpr absl::Duration kTimeout = absl::Seconds(20);
@@ -53,6 +56,7 @@ class FakeIngest final : public wm::v1::Events::Service {
     {
       std::lock_guard<std::mutex> lock(mu_);
       requests_.push_back(*request);
+      if (!refusal_.ok()) return refusal_;
       script = requests_.size() <= scripts_by_request_.size()
                    ? scripts_by_request_[requests_.size() - 1]
                    : script_;
@@ -76,6 +80,11 @@ class FakeIngest final : public wm::v1::Events::Service {
     std::lock_guard<std::mutex> lock(mu_);
     scripts_by_request_ = std::move(scripts);
   }
+  // Every later Subscribe fails with `status` at once, as ingest's authentication does.
+  void Refuse(grpc::Status status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    refusal_ = std::move(status);
+  }
   // Ends every open stream with OK, as ingest does on SIGTERM.
   void EndStreams() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -93,6 +102,7 @@ class FakeIngest final : public wm::v1::Events::Service {
   std::vector<wm::v1::Event> script_;
   std::vector<std::vector<wm::v1::Event>> scripts_by_request_;
   uint64_t generation_ = 0;
+  grpc::Status refusal_;
   std::vector<wm::v1::SubscribeRequest> requests_;
 };
 
@@ -120,49 +130,80 @@ class FakeIngestServer {
   int port_ = 0;
 };
 
+// Records what it is given; its position is what `resume_position` answers (none when unset),
+// and it reports the events `duplicate` picks as duplicates.
+class RecordingConsumer final : public IngestConsumer {
+ public:
+  std::optional<wm::v1::StreamPosition> ResumePosition() override {
+    return resume_position ? resume_position() : std::nullopt;
+  }
+  Outcome Apply(const wm::v1::Event& event) override {
+    std::lock_guard<std::mutex> lock(mu);
+    events.push_back(event);
+    return duplicate && duplicate(event) ? Outcome::kDuplicate : Outcome::kApplied;
+  }
+  void OnConnectionChange(bool connected, std::string_view why) override {
+    std::lock_guard<std::mutex> lock(mu);
+    connections.push_back(connected);
+    reasons.emplace_back(why);
+  }
+
+  std::function<std::optional<wm::v1::StreamPosition>()> resume_position;
+  std::function<bool(const wm::v1::Event&)> duplicate;
+  std::mutex mu;
+  std::vector<wm::v1::Event> events;
+  std::vector<bool> connections;
+  std::vector<std::string> reasons;
+};
+
 class IngestFollowerTest : public ::testing::Test {
  protected:
+  // wm-registry's request: everything that shapes the inventory, no downlinks.
+  static IngestFollowerOptions Options(const std::string& address) {
+    IngestFollowerOptions options;
+    options.address = address;
+    options.reconnect_min_delay = absl::Milliseconds(10);
+    options.reconnect_max_delay = absl::Milliseconds(100);
+    options.request.add_kinds(wm::v1::EVENT_KIND_GATEWAY_STATUS);
+    options.request.add_kinds(wm::v1::EVENT_KIND_PACKET_RECEIVED);
+    options.request.add_kinds(wm::v1::EVENT_KIND_RESPONSE);
+    return options;
+  }
+
   std::unique_ptr<IngestFollower> Follow(
       const std::string& address,
       std::function<std::optional<wm::v1::StreamPosition>()> resume_position = nullptr) {
-    IngestFollowerOptions options;
-    options.address = address;
-    options.resume_position = std::move(resume_position);
-    options.reconnect_min_delay = absl::Milliseconds(10);
-    options.reconnect_max_delay = absl::Milliseconds(100);
-    auto follower = std::make_unique<IngestFollower>(
-        options,
-        [this](const wm::v1::Event& event) {
-          std::lock_guard<std::mutex> lock(mu_);
-          events_.push_back(event);
-        },
-        [this](bool connected, std::string_view) {
-          std::lock_guard<std::mutex> lock(mu_);
-          connections_.push_back(connected);
-        },
-        metrics_);
+    return Follow(Options(address), std::move(resume_position));
+  }
+  std::unique_ptr<IngestFollower> Follow(
+      IngestFollowerOptions options,
+      std::function<std::optional<wm::v1::StreamPosition>()> resume_position = nullptr) {
+    consumer_.resume_position = std::move(resume_position);
+    auto follower = std::make_unique<IngestFollower>(std::move(options), consumer_, metrics_);
     follower->Start();
     return follower;
   }
 
   size_t EventCount() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return events_.size();
+    std::lock_guard<std::mutex> lock(consumer_.mu);
+    return consumer_.events.size();
   }
   std::vector<wm::v1::Event> Events() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return events_;
+    std::lock_guard<std::mutex> lock(consumer_.mu);
+    return consumer_.events;
   }
   std::vector<bool> Connections() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return connections_;
+    std::lock_guard<std::mutex> lock(consumer_.mu);
+    return consumer_.connections;
+  }
+  std::vector<std::string> Reasons() {
+    std::lock_guard<std::mutex> lock(consumer_.mu);
+    return consumer_.reasons;
   }
 
   prometheus::Registry registry_;
-  RegistryMetrics metrics_{registry_};
-  std::mutex mu_;
-  std::vector<wm::v1::Event> events_;
-  std::vector<bool> connections_;
+  IngestFollowerMetrics metrics_{registry_, "wm_test_ingest", "wm_test_events_total"};
+  RecordingConsumer consumer_;
 };
 
 TEST_F(IngestFollowerTest, HandsOnEventsInOrderAndCountsGaps) {
@@ -181,7 +222,7 @@ TEST_F(IngestFollowerTest, HandsOnEventsInOrderAndCountsGaps) {
   EXPECT_EQ(metrics_.status_events.Value(), 1);
   EXPECT_EQ(metrics_.packet_events.Value(), 1);
   EXPECT_EQ(metrics_.response_events.Value(), 1);
-  EXPECT_EQ(metrics_.ingest_connected.Value(), 1);
+  EXPECT_EQ(metrics_.connected.Value(), 1);
   EXPECT_EQ(Connections(), std::vector<bool>{true});
 
   std::vector<wm::v1::SubscribeRequest> requests = server.ingest().requests();
@@ -193,7 +234,7 @@ TEST_F(IngestFollowerTest, HandsOnEventsInOrderAndCountsGaps) {
             (std::vector<int>{wm::v1::EVENT_KIND_GATEWAY_STATUS, wm::v1::EVENT_KIND_PACKET_RECEIVED,
                               wm::v1::EVENT_KIND_RESPONSE}));
   follower->Stop();
-  EXPECT_EQ(metrics_.ingest_connected.Value(), 0);
+  EXPECT_EQ(metrics_.connected.Value(), 0);
   EXPECT_EQ(Connections(), (std::vector<bool>{true, false}));
 }
 
@@ -218,8 +259,8 @@ TEST_F(IngestFollowerTest, EveryConnectResumesAfterThePositionAppliedByThen) {
     return position;
   });
   ASSERT_TRUE(WaitUntil([&] { return EventCount() == 1; }));
-  EXPECT_GE(metrics_.ingest_lag_seconds.Value(), 30);
-  EXPECT_LT(metrics_.ingest_lag_seconds.Value(), 60);
+  EXPECT_GE(metrics_.lag_seconds.Value(), 30);
+  EXPECT_LT(metrics_.lag_seconds.Value(), 60);
   {
     std::lock_guard<std::mutex> lock(position_mu);
     position->set_sequence(41);
@@ -241,7 +282,7 @@ TEST_F(IngestFollowerTest, EveryConnectResumesAfterThePositionAppliedByThen) {
   EXPECT_EQ(requests[0].resume_after().stream_epoch(), 1000u);
   EXPECT_EQ(requests[0].resume_after().sequence(), 40u);
   EXPECT_EQ(requests[1].resume_after().sequence(), 41u) << "the latest applied, on reconnect";
-  EXPECT_EQ(metrics_.ingest_restarts.Value(), 1) << "another epoch, though a higher sequence";
+  EXPECT_EQ(metrics_.restarts.Value(), 1) << "another epoch, though a higher sequence";
   EXPECT_EQ(metrics_.stream_unknown_gaps.Value(), 1);
   EXPECT_EQ(metrics_.stream_gaps.Value(), 0);
 }
@@ -276,7 +317,7 @@ TEST_F(IngestFollowerTest, ASlowConsumerGapIsFilledByResumingFromTheLastEventApp
   EXPECT_EQ(requests[1].resume_after().sequence(), 1u);
   EXPECT_EQ(metrics_.gap_resumes.Value(), 1);
   EXPECT_EQ(metrics_.stream_gaps.Value(), 0) << "filled, not lost";
-  EXPECT_EQ(metrics_.ingest_reconnects.Value(), 0) << "reopened on purpose, not reconnected";
+  EXPECT_EQ(metrics_.reconnects.Value(), 0) << "reopened on purpose, not reconnected";
 }
 
 TEST_F(IngestFollowerTest, OpensTheStreamAgainWhenIngestEndsIt) {
@@ -290,8 +331,8 @@ TEST_F(IngestFollowerTest, OpensTheStreamAgainWhenIngestEndsIt) {
                              Event(wm::v1::EVENT_KIND_PACKET_RECEIVED, 12)});
   server.ingest().EndStreams();
   ASSERT_TRUE(WaitUntil([&] { return EventCount() == 4; }));
-  EXPECT_EQ(metrics_.ingest_reconnects.Value(), 1);
-  EXPECT_EQ(metrics_.ingest_restarts.Value(), 0);
+  EXPECT_EQ(metrics_.reconnects.Value(), 1);
+  EXPECT_EQ(metrics_.restarts.Value(), 0);
   EXPECT_EQ(server.ingest().requests().size(), 2u);
   EXPECT_EQ(Connections(), (std::vector<bool>{true, false, true}));
 }
@@ -304,15 +345,15 @@ TEST_F(IngestFollowerTest, ReconnectsToANewIngestProcessAndCountsTheRestart) {
   auto follower = Follow(first->address());
   ASSERT_TRUE(WaitUntil([&] { return EventCount() == 2; }));
   first.reset();  // ingest stops
-  ASSERT_TRUE(WaitUntil([&] { return metrics_.ingest_connected.Value() == 0; }));
+  ASSERT_TRUE(WaitUntil([&] { return metrics_.connected.Value() == 0; }));
 
   FakeIngestServer second(port);
   second.ingest().SetScript({Event(wm::v1::EVENT_KIND_GATEWAY_STATUS, 1, true),
                              Event(wm::v1::EVENT_KIND_PACKET_RECEIVED, 2)});
   ASSERT_TRUE(WaitUntil([&] { return EventCount() == 4; }));
-  EXPECT_EQ(metrics_.ingest_restarts.Value(), 1);
-  EXPECT_EQ(metrics_.ingest_reconnects.Value(), 1);
-  EXPECT_EQ(metrics_.ingest_connected.Value(), 1);
+  EXPECT_EQ(metrics_.restarts.Value(), 1);
+  EXPECT_EQ(metrics_.reconnects.Value(), 1);
+  EXPECT_EQ(metrics_.connected.Value(), 1);
 }
 
 TEST_F(IngestFollowerTest, StopsPromptlyWhileIngestIsUnreachable) {
@@ -322,8 +363,7 @@ TEST_F(IngestFollowerTest, StopsPromptlyWhileIngestIsUnreachable) {
     port = server.port();
   }
   auto follower = Follow("127.0.0.1:" + std::to_string(port));
-  ASSERT_TRUE(
-      WaitUntil([&] { return metrics_.ingest_connected.Value() == 0 && Connections().empty(); }));
+  ASSERT_TRUE(WaitUntil([&] { return metrics_.connected.Value() == 0 && Connections().empty(); }));
   const absl::Time start = absl::Now();
   follower->Stop();
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
@@ -331,5 +371,69 @@ TEST_F(IngestFollowerTest, StopsPromptlyWhileIngestIsUnreachable) {
   EXPECT_EQ(EventCount(), 0u);
 }
 
+TEST_F(IngestFollowerTest, CountsTheEventsTheConsumerSkipsAsDuplicates) {
+  FakeIngestServer server;
+  auto at = [](uint64_t sequence) {
+    wm::v1::Event event = Event(wm::v1::EVENT_KIND_PACKET_RECEIVED, sequence);
+    event.set_stream_epoch(1000);
+    return event;
+  };
+  server.ingest().SetScript({at(3), at(4), at(5), at(6)});
+  // Applied up to 4 already (e.g. by another replica sharing the store).
+  consumer_.duplicate = [](const wm::v1::Event& event) { return event.sequence() <= 4; };
+  auto follower = Follow(server.address());
+  ASSERT_TRUE(WaitUntil([&] { return EventCount() == 4; }));
+  follower->Stop();
+  EXPECT_EQ(metrics_.duplicates.Value(), 2);
+  EXPECT_EQ(metrics_.packet_events.Value(), 4) << "handed on, applied or not";
+}
+
+TEST_F(IngestFollowerTest, SubscribesWithTheConsumersFiltersAndItsOwnPosition) {
+  FakeIngestServer server;
+  IngestFollowerOptions options = Options(server.address());
+  options.request.clear_kinds();
+  options.request.add_kinds(wm::v1::EVENT_KIND_DOWNLINK);
+  options.request.add_gateway_ids("gw-7");
+  options.request.set_skip_snapshot(true);
+  // Not the follower's to take from the options: the consumer says where to resume.
+  options.request.mutable_resume_after()->set_sequence(99);
+  wm::v1::Event downlink = Event(wm::v1::EVENT_KIND_DOWNLINK, 3);
+  downlink.set_stream_epoch(1000);
+  server.ingest().SetScript({downlink});
+  auto follower = Follow(std::move(options));
+  ASSERT_TRUE(WaitUntil([&] { return EventCount() == 1; }));
+  follower->Stop();
+
+  std::vector<wm::v1::SubscribeRequest> requests = server.ingest().requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_FALSE(requests[0].has_resume_after()) << "the consumer has no position";
+  ASSERT_EQ(requests[0].kinds_size(), 1);
+  EXPECT_EQ(requests[0].kinds(0), wm::v1::EVENT_KIND_DOWNLINK);
+  ASSERT_EQ(requests[0].gateway_ids_size(), 1);
+  EXPECT_EQ(requests[0].gateway_ids(0), "gw-7");
+  EXPECT_TRUE(requests[0].skip_snapshot());
+  const std::string text = prometheus::TextSerializer().Serialize(registry_.Collect());
+  EXPECT_NE(text.find("wm_test_events_total{kind=\"downlink\"} 1"), std::string::npos) << text;
+}
+
+TEST_F(IngestFollowerTest, ARefusedIdentityIsNamedForReadinessAndRetried) {
+  FakeIngestServer server;
+  server.ingest().Refuse(grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "no token"));
+  IngestFollowerOptions options = Options(server.address());
+  options.consumer_name = "this history service";
+  auto follower = Follow(std::move(options));
+  ASSERT_TRUE(WaitUntil([&] { return server.ingest().requests().size() >= 2; }))
+      << "retried: a token file may be set in the meantime";
+  follower->Stop();
+  std::vector<std::string> reasons = Reasons();
+  ASSERT_FALSE(reasons.empty());
+  EXPECT_EQ(reasons[0],
+            "wm-ingest refuses this history service's identity (UNAUTHENTICATED): set wm_token "
+            "or wm_token_file");
+  for (bool connected : Connections()) EXPECT_FALSE(connected);
+  EXPECT_EQ(metrics_.connected.Value(), 0);
+  EXPECT_EQ(EventCount(), 0u);
+}
+
 }  // namespace
-}  // namespace wm::registry
+}  // namespace wm::eventstream

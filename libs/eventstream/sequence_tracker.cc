@@ -1,6 +1,6 @@
-#include "services/registry/sequence_tracker.h"
+#include "libs/eventstream/sequence_tracker.h"
 
-namespace wm::registry {
+namespace wm::eventstream {
 
 SequenceTracker::Observation SequenceTracker::Observe(const wm::v1::Event& event) {
   Observation observation;
@@ -40,4 +40,4 @@ SequenceTracker::Observation SequenceTracker::Observe(const wm::v1::Event& event
   return observation;
 }
 
-}  // namespace wm::registry
+}  // namespace wm::eventstream
