@@ -5,8 +5,8 @@
 namespace wm::eventstream {
 namespace {
 
-prometheus::Gauge &SingleGauge(prometheus::Registry &r, std::string_view prefix,
-                               std::string_view suffix, const char *help) {
+prometheus::Gauge& SingleGauge(prometheus::Registry& r, std::string_view prefix,
+                               std::string_view suffix, const char* help) {
   return prometheus::BuildGauge()
       .Name(absl::StrCat(std::string(prefix), std::string(suffix)))
       .Help(help)
@@ -14,8 +14,8 @@ prometheus::Gauge &SingleGauge(prometheus::Registry &r, std::string_view prefix,
       .Add({});
 }
 
-prometheus::Counter &SingleCounter(prometheus::Registry &r, std::string_view prefix,
-                                   std::string_view suffix, const char *help) {
+prometheus::Counter& SingleCounter(prometheus::Registry& r, std::string_view prefix,
+                                   std::string_view suffix, const char* help) {
   return prometheus::BuildCounter()
       .Name(absl::StrCat(std::string(prefix), std::string(suffix)))
       .Help(help)
@@ -24,7 +24,7 @@ prometheus::Counter &SingleCounter(prometheus::Registry &r, std::string_view pre
 }
 
 // Registering the same name again returns the family registered first.
-prometheus::Family<prometheus::Counter> &EventsFamily(prometheus::Registry &r,
+prometheus::Family<prometheus::Counter>& EventsFamily(prometheus::Registry& r,
                                                       std::string_view name) {
   return prometheus::BuildCounter()
       .Name(std::string(name))
@@ -34,7 +34,7 @@ prometheus::Family<prometheus::Counter> &EventsFamily(prometheus::Registry &r,
 
 }  // namespace
 
-IngestFollowerMetrics::IngestFollowerMetrics(prometheus::Registry &registry,
+IngestFollowerMetrics::IngestFollowerMetrics(prometheus::Registry& registry,
                                              std::string_view prefix, std::string_view events_name)
     : status_events(EventsFamily(registry, events_name).Add({{"kind", "status"}})),
       packet_events(EventsFamily(registry, events_name).Add({{"kind", "packet"}})),
@@ -79,8 +79,7 @@ void IngestFollowerMetrics::CountEvent(wm::v1::EventKind kind) {
       response_events.Increment();
       break;
     case wm::v1::EVENT_KIND_DOWNLINK:
-      // Only a consumer that asks for downlinks sees the series (Add is
-      // idempotent).
+      // Only a consumer that asks for downlinks sees the series (Add is idempotent).
       events_.Add({{"kind", "downlink"}}).Increment();
       break;
     default:

@@ -15,9 +15,8 @@ using ::testing::HasSubstr;
 using ::testing::IsSupersetOf;
 using ::testing::Not;
 
-// The series of `registry` as a scrape shows them, without values:
-// `name{labels}`.
-std::set<std::string> Series(prometheus::Registry &registry) {
+// The series of `registry` as a scrape shows them, without values: `name{labels}`.
+std::set<std::string> Series(prometheus::Registry& registry) {
   const std::string text = prometheus::TextSerializer().Serialize(registry.Collect());
   std::set<std::string> series;
   for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
@@ -27,8 +26,7 @@ std::set<std::string> Series(prometheus::Registry &registry) {
   return series;
 }
 
-// wm-registry's names, which its dashboard and alerts read
-// (tests/deploy/metrics_contract_test).
+// wm-registry's names, which its dashboard and alerts read (tests/deploy/metrics_contract_test).
 TEST(IngestFollowerMetricsTest, NamesAreThePrefixAndTheEventsNameGiven) {
   prometheus::Registry registry;
   IngestFollowerMetrics metrics(registry, "wm_registry_ingest", "wm_registry_events_total");

@@ -14,9 +14,9 @@ constexpr char kReconnectMaxKey[] = "ingest_reconnect_max_s";
 
 }  // namespace
 
-void AddIngestFollowerSettings(config::Schema &schema, std::string_view consumer) {
-  // One set per program: another client of the program (or a second follower)
-  // may have declared them already, and a key declared twice aborts.
+void AddIngestFollowerSettings(config::Schema& schema, std::string_view consumer) {
+  // One set per program: another client of the program (or a second follower) may have declared
+  // them already, and a key declared twice aborts.
   if (schema.Find("grpc_tls_ca") == nullptr) grpcutil::AddGrpcClientSettings(schema);
   grpcutil::AddAddressSetting(
       schema, kAddressKey, "127.0.0.1:7001",
@@ -41,7 +41,7 @@ void AddIngestFollowerSettings(config::Schema &schema, std::string_view consumer
 }
 
 absl::StatusOr<IngestFollowerOptions> IngestFollowerOptionsFromSettings(
-    const config::Settings &settings) {
+    const config::Settings& settings) {
   absl::StatusOr<grpcutil::ChannelOptions> channel = grpcutil::ChannelOptionsFromSettings(settings);
   if (!channel.ok()) return channel.status();
   absl::StatusOr<std::string> address = grpcutil::AddressFromSettings(settings, kAddressKey);

@@ -12,8 +12,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-absl::StatusOr<IngestFollowerOptions> Load(const std::vector<std::string> &args,
-                                           const std::map<std::string, std::string> &env = {}) {
+absl::StatusOr<IngestFollowerOptions> Load(const std::vector<std::string>& args,
+                                           const std::map<std::string, std::string>& env = {}) {
   config::Schema schema;
   AddIngestFollowerSettings(schema, "the test service");
   absl::StatusOr<config::Settings> settings = config::Settings::Load(schema, args, env);
@@ -68,16 +68,15 @@ TEST(IngestFollowerSettingsTest, ErrorsNameTheKey) {
 TEST(IngestFollowerSettingsTest, NamesTheConsumerInTheAddressHelp) {
   config::Schema schema;
   AddIngestFollowerSettings(schema, "the registry");
-  const config::SettingSpec *address = schema.Find("wm_ingest");
+  const config::SettingSpec* address = schema.Find("wm_ingest");
   ASSERT_NE(address, nullptr);
   EXPECT_EQ(address->help,
             "wm-ingest's gRPC address (host:port), whose event "
             "stream the registry follows");
 }
 
-// A program with other gRPC clients declares the client settings once; the
-// follower's call after (or before) theirs must not declare them again (that
-// aborts).
+// A program with other gRPC clients declares the client settings once; the follower's call after
+// (or before) theirs must not declare them again (that aborts).
 TEST(IngestFollowerSettingsTest, SharesTheProgramsClientSettings) {
   config::Schema schema;
   grpcutil::AddGrpcClientSettings(schema);
