@@ -52,9 +52,28 @@ uint64_t EventHub::Publish(std::unique_ptr<wm::v1::Event> event) {
   if (shared->kind() == wm::v1::EVENT_KIND_GATEWAY_STATUS) RememberStatusLocked(shared);
   replay_log_.Append(shared);
   UpdateReplayLogMetricsLocked();
-  if (disk_log_ != nullptr) WriteToDiskLogLocked(shared);
+  if (disk_log_ != nullptr) {
+    WriteToDiskLogLocked(shared);
+    unwritten_.push_back(std::move(shared));
+    return sequence;
+  }
+  visible_next_ = next_sequence_;
   for (const Subscriber& subscriber : subscribers_) Offer(subscriber, shared, /*force=*/false);
   return sequence;
+}
+
+absl::Status EventHub::FlushDiskLog() {
+  // Under the hub's lock, so that exactly the events written are delivered (a Publish waits
+  // for the write; both run on the MQTT network thread anyway).
+  std::lock_guard<std::mutex> lock(mu_);
+  if (disk_log_ == nullptr) return absl::OkStatus();
+  if (absl::Status s = disk_log_->Flush(); !s.ok()) return s;
+  for (const EventPtr& event : unwritten_) {
+    for (const Subscriber& subscriber : subscribers_) Offer(subscriber, event, /*force=*/false);
+  }
+  unwritten_.clear();
+  visible_next_ = next_sequence_;
+  return absl::OkStatus();
 }
 
 void EventHub::WriteToDiskLogLocked(const EventPtr& event) {
@@ -92,6 +111,7 @@ bool EventHub::Restore(std::unique_ptr<wm::v1::Event> event) {
     stream_epoch_ = shared->stream_epoch();
   }
   next_sequence_ = shared->sequence() + 1;
+  visible_next_ = next_sequence_;
   ++restored_events_;
   if (status) RememberStatusLocked(shared);
   replay_log_.AppendAt(shared, absl::FromUnixMillis(static_cast<int64_t>(
@@ -213,7 +233,7 @@ void EventHub::ResumeLocked(const Subscriber& subscriber,
   const uint64_t first = replay_log_.first_sequence();
   uint64_t after = position.sequence();
   bool rebuild = false;
-  if (position.stream_epoch() != stream_epoch_ || after >= next_sequence_) {
+  if (position.stream_epoch() != stream_epoch_ || after >= visible_next_) {
     // Another run's position (or one this run never gave out): what that run emitted after
     // it is unknown here. This run's events are replayed from its first one still kept.
     metrics_.resume_unknown.Increment();
@@ -229,13 +249,14 @@ void EventHub::ResumeLocked(const Subscriber& subscriber,
   if (rebuild && !request.skip_snapshot()) {
     // The statuses the log no longer holds, so that the consumer can rebuild its view; the
     // newer ones are in the replay. Sequences keep increasing across both.
-    for (const EventPtr& event : SnapshotBeforeLocked(first)) {
+    for (const EventPtr& event : SnapshotBeforeLocked(std::min(first, visible_next_))) {
       Offer(subscriber, event, /*force=*/true);
     }
   }
   uint64_t replayed = 0;
   replay_log_.ForEachAfter(after, [&](const EventPtr& event) {
-    if (!subscriber.filter.Matches(*event)) return;
+    // Events not yet written to the disk log come live once they are.
+    if (event->sequence() >= visible_next_ || !subscriber.filter.Matches(*event)) return;
     switch (subscriber.queue->Push(event)) {
       case Subscription::PushResult::kQueued:
         ++replayed;
@@ -265,7 +286,7 @@ std::shared_ptr<Subscription> EventHub::Subscribe(const wm::v1::SubscribeRequest
     ResumeLocked(subscriber, request);
   } else if (!request.skip_snapshot()) {
     // The snapshot is bounded by the number of gateways, so it may exceed the queue size.
-    for (const EventPtr& event : SnapshotBeforeLocked(next_sequence_)) {
+    for (const EventPtr& event : SnapshotBeforeLocked(visible_next_)) {
       Offer(subscriber, event, /*force=*/true);
     }
   }

@@ -88,8 +88,13 @@ class EventHub {
   // From now on every published event is also appended to `disk_log` (which must outlive
   // the hub); each new segment starts with the snapshot events, so that deleting older
   // segments keeps every gateway's status. Segments whose events the replay log no longer
-  // keeps are deleted. The owner flushes the log (before acknowledging what it holds).
+  // keeps are deleted. A published event reaches subscribers (live, replayed or in a
+  // snapshot) only once FlushDiskLog wrote it: a consumer never holds a position that a
+  // restarted ingest would give to another event.
   void AttachDiskLog(SegmentLog* disk_log);
+  // Writes what the disk log buffered (SegmentLog::Flush), then delivers the events it held to
+  // the subscribers. On error they stay held (and buffered) until a later flush succeeds.
+  absl::Status FlushDiskLog();
   // Opens the disk log (SegmentLog::Open), restores each of its events (Restore; a record
   // that is not an event with a position is counted as corrupt in `report` and
   // wm_ingest_disk_log_corrupt_records_total, and skipped), then attaches it. `loaded` sees
@@ -148,6 +153,10 @@ class EventHub {
   absl::flat_hash_map<std::string, EventPtr> removed_;
   ReplayLog replay_log_;
   SegmentLog* disk_log_ = nullptr;
+  // With a disk log: published events not yet written, held back from subscribers.
+  std::vector<EventPtr> unwritten_;
+  // The sequence after the last event subscribers may see (next_sequence_ without a disk log).
+  uint64_t visible_next_ = 1;
   uint64_t restored_events_ = 0;
   uint64_t restore_discontinuities_ = 0;
 };

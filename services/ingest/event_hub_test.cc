@@ -451,7 +451,7 @@ class EventHubDiskLogTest : public EventHubTest {
   }
 
   static void Stop(Run& run) {
-    EXPECT_TRUE(run.log->Flush().ok());
+    EXPECT_TRUE(run.hub->FlushDiskLog().ok());
     run.hub->Close();
     run.log.reset();
     run.hub.reset();
@@ -491,6 +491,7 @@ TEST_F(EventHubDiskLogTest, ARestartKeepsTheEpochAndContinuesTheSequence) {
   resume.mutable_resume_after()->set_sequence(3);
   auto sub = second.hub->Subscribe(resume);
   EXPECT_EQ(second.hub->Publish(Received(Packet("gw", 9))), 6u);
+  ASSERT_TRUE(second.hub->FlushDiskLog().ok());
   EXPECT_EQ(Sequences(*sub), (std::vector<uint64_t>{4, 5, 6}));
   EXPECT_EQ(metrics_.resume_unknown.Value(), 0);
   EXPECT_EQ(metrics_.resume_too_old.Value(), 0);
@@ -508,6 +509,30 @@ TEST_F(EventHubDiskLogTest, ARestartKeepsTheEpochAndContinuesTheSequence) {
   Run third = Start(0);
   EXPECT_EQ(third.hub->stream_epoch(), 1111u);
   EXPECT_EQ(third.hub->Publish(Received(Packet("gw", 10))), 7u);
+}
+
+TEST_F(EventHubDiskLogTest, SubscribersSeeAnEventOnlyOnceTheDiskLogWroteIt) {
+  Run run = Start(1111);
+  auto live = run.hub->Subscribe({});
+  run.hub->Publish(Received(Status("gw", wm::v1::GATEWAY_STATE_ONLINE)));
+  run.hub->Publish(Received(Packet("gw", 1)));
+  EXPECT_EQ(live->PopOrArm(), nullptr);
+  // Nor in a snapshot, nor in a replay: a restarted ingest could give these positions away.
+  auto fresh = run.hub->Subscribe({});
+  EXPECT_EQ(fresh->PopOrArm(), nullptr);
+  wm::v1::SubscribeRequest resume;
+  resume.mutable_resume_after()->set_stream_epoch(1111);
+  resume.mutable_resume_after()->set_sequence(1);
+  auto resumed = run.hub->Subscribe(resume);
+  EventPtr gap = resumed->PopOrArm();
+  ASSERT_NE(gap, nullptr);  // position 1 was never given out yet
+  EXPECT_EQ(gap->gap().cause(), wm::v1::STREAM_GAP_CAUSE_OTHER_EPOCH);
+  EXPECT_EQ(resumed->PopOrArm(), nullptr);
+
+  ASSERT_TRUE(run.hub->FlushDiskLog().ok());
+  EXPECT_EQ(Sequences(*live), (std::vector<uint64_t>{1, 2}));
+  EXPECT_EQ(Sequences(*fresh), (std::vector<uint64_t>{1, 2}));
+  EXPECT_EQ(Sequences(*resumed), (std::vector<uint64_t>{1, 2}));
 }
 
 TEST_F(EventHubDiskLogTest, TheLoadedReplayLogKeepsWhatItsBoundsAllow) {
@@ -556,7 +581,7 @@ TEST_F(EventHubDiskLogTest, OldSegmentsAreDeletedAndEveryGatewayStatusSurvives) 
   first.hub->Publish(Received(Status("gw-b", wm::v1::GATEWAY_STATE_REMOVED)));
   for (uint32_t i = 0; i < 200; ++i) {
     first.hub->Publish(Received(Packet("gw-a", i)));
-    ASSERT_TRUE(first.log->Flush().ok());
+    ASSERT_TRUE(first.hub->FlushDiskLog().ok());
   }
   // 203 events of ~10 bytes in 200-byte segments, but only the segments the replay log still
   // needs (and the one before, whose end it may reach) are kept.
@@ -580,7 +605,7 @@ TEST_F(EventHubDiskLogTest, DamageInsideTheLogRestartsTheReplayAfterIt) {
   Run first = Start(1111, {}, /*segment_bytes=*/60);
   for (uint32_t i = 0; i < 12; ++i) {
     first.hub->Publish(Received(Packet("gw", i)));
-    ASSERT_TRUE(first.log->Flush().ok());
+    ASSERT_TRUE(first.hub->FlushDiskLog().ok());
   }
   Stop(first);
   // Damage the first segment's last record.
@@ -595,6 +620,7 @@ TEST_F(EventHubDiskLogTest, DamageInsideTheLogRestartsTheReplayAfterIt) {
   EXPECT_EQ(second.report.corrupt, 1u);
   EXPECT_EQ(second.hub->restore_discontinuities(), 1u);
   EXPECT_EQ(second.hub->Publish(Received(Packet("gw", 99))), 13u);
+  ASSERT_TRUE(second.hub->FlushDiskLog().ok());
   // A position before the damage gets a gap with the exact count, then what is intact.
   wm::v1::SubscribeRequest resume;
   resume.mutable_resume_after()->set_stream_epoch(1111);
