@@ -33,6 +33,9 @@ constexpr size_t kMaxPayloadBytes = 268435455;
 // The longest the network thread sleeps in LoopOnce without traffic: how soon it notices
 // Stop(), a new subscription or a timeout. Publishing wakes it at once.
 constexpr int kLoopSliceMs = 100;
+// With a hand-off handler, packets read from the socket before one hand-off (and the writing
+// of their acknowledgements), at most.
+constexpr int kMaxPacketsPerHandOff = 256;
 // Stop() lets messages in flight finish for this long before disconnecting.
 constexpr absl::Duration kDisconnectTimeout = absl::Seconds(2);
 // libmosquitto refuses keepalives of 1 to 4 s.
@@ -498,6 +501,14 @@ int MqttClient::LoopOnce(int timeout_ms) {
     messages_in_read_ = 0;
     const int rc = mosquitto_loop_read(mosq_, 1);
     if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(mosq_) < 0) return rc;
+    // libmosquitto reads one packet per call. With a hand-off, the packets the socket already
+    // holds are read first, so that one hand-off (e.g. one disk write) covers all of them.
+    for (int more = 1; hand_off_handler_ && more < kMaxPacketsPerHandOff; ++more) {
+      pollfd readable{sock, POLLIN, 0};
+      if (poll(&readable, 1, 0) <= 0 || (readable.revents & POLLIN) == 0) break;
+      const int more_rc = mosquitto_loop_read(mosq_, 1);
+      if (more_rc != MOSQ_ERR_SUCCESS || mosquitto_socket(mosq_) < 0) return more_rc;
+    }
     // The acknowledgements this read queued are written below: hand-off first (client.h).
     if (messages_in_read_ > 0 && hand_off_handler_) {
       absl::Status handed_off = hand_off_handler_();

@@ -171,8 +171,8 @@ class MqttClient {
   // false when the connection is lost or Stop() ends it.
   void SetConnectionHandler(ConnectionHandler handler);
   // Acknowledge after hand-off. Called on the network thread after each read from the
-  // socket in which the message handler ran (for one message or several), once the handler
-  // returned for all of them, and before the acknowledgements libmosquitto queued for them
+  // socket in which the message handler ran (a read takes the packets the socket holds, up
+  // to 256), once the handler returned for all of them, and before the acknowledgements libmosquitto queued for them
   // (PUBACK for QoS 1, PUBREC for QoS 2) are written: so a message is acknowledged to the
   // broker only after the handler and then this handler are done with it. A typical use:
   // make durable what the message handler stored, e.g. flush a log. When it returns an
