@@ -33,6 +33,9 @@ constexpr size_t kMaxPayloadBytes = 268435455;
 // The longest the network thread sleeps in LoopOnce without traffic: how soon it notices
 // Stop(), a new subscription or a timeout. Publishing wakes it at once.
 constexpr int kLoopSliceMs = 100;
+// With a hand-off handler, packets read from the socket before one hand-off (and the writing
+// of their acknowledgements), at most.
+constexpr int kMaxPacketsPerHandOff = 256;
 // Stop() lets messages in flight finish for this long before disconnecting.
 constexpr absl::Duration kDisconnectTimeout = absl::Seconds(2);
 // libmosquitto refuses keepalives of 1 to 4 s.
@@ -230,6 +233,12 @@ MqttClient::MqttClient(MqttOptions options, prometheus::Registry* registry,
                          .Help("MQTT messages refused by Publish or lost before completion")
                          .Register(*registry)
                          .Add(metric_labels);
+  hand_off_failures_ = &prometheus::BuildCounter()
+                            .Name("wm_mqtt_hand_off_failures_total")
+                            .Help("Reads whose messages were not acknowledged because the "
+                                  "hand-off handler failed (the connection was dropped)")
+                            .Register(*registry)
+                            .Add(metric_labels);
   connected_gauge_->Set(0);
   // WaitForRoom wakes once a quarter of the queue is free (at least one message).
   room_mark_ = options_.max_queued_publishes - std::max(1, options_.max_queued_publishes / 4);
@@ -248,6 +257,10 @@ std::string MqttClient::SharedFilter(std::string_view group, std::string_view fi
 void MqttClient::SetMessageHandler(MessageHandler handler) {
   absl::WriterMutexLock lock(&message_handler_mu_);
   message_handler_ = std::move(handler);
+}
+
+void MqttClient::SetHandOffHandler(HandOffHandler handler) {
+  hand_off_handler_ = std::move(handler);
 }
 
 void MqttClient::SetConnectionHandler(ConnectionHandler handler) {
@@ -485,8 +498,29 @@ int MqttClient::LoopOnce(int timeout_ms) {
   if (poll(fds, count, timeout_ms) < 0) return errno == EINTR ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ERRNO;
   bool write = (fds[0].revents & POLLOUT) != 0;
   if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+    messages_in_read_ = 0;
     const int rc = mosquitto_loop_read(mosq_, 1);
     if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(mosq_) < 0) return rc;
+    // libmosquitto reads one packet per call. With a hand-off, the packets the socket already
+    // holds are read first, so that one hand-off (e.g. one disk write) covers all of them.
+    for (int more = 1; hand_off_handler_ && more < kMaxPacketsPerHandOff; ++more) {
+      pollfd readable{sock, POLLIN, 0};
+      if (poll(&readable, 1, 0) <= 0 || (readable.revents & POLLIN) == 0) break;
+      const int more_rc = mosquitto_loop_read(mosq_, 1);
+      if (more_rc != MOSQ_ERR_SUCCESS || mosquitto_socket(mosq_) < 0) return more_rc;
+    }
+    // The acknowledgements this read queued are written below: hand-off first (client.h).
+    if (messages_in_read_ > 0 && hand_off_handler_) {
+      absl::Status handed_off = hand_off_handler_();
+      if (!handed_off.ok()) {
+        hand_off_failures_->Increment();
+        hand_off_failure_ = absl::UnavailableError(absl::StrCat(
+            "hand-off failed, messages of this read not acknowledged: ", handed_off.message()));
+        // Nothing more is written on this connection: the queued acknowledgements die with it.
+        ::shutdown(sock, SHUT_RDWR);
+        return MOSQ_ERR_CONN_LOST;
+      }
+    }
     // What the read queued (PUBACK, PUBREC, ...) goes out now, not after another poll.
     write = write || mosquitto_want_write(mosq_);
   }
@@ -602,6 +636,7 @@ absl::Status MqttClient::ConnectOnce() {
     }
   }
   mosquitto_log_callback_set(mosq_, nullptr);
+  if (!hand_off_failure_.ok()) return std::exchange(hand_off_failure_, absl::OkStatus());
   if (connack_code_ == 0 && rc == MOSQ_ERR_SUCCESS) return absl::OkStatus();
   if (connack_code_ > 0) {
     return absl::UnavailableError(
@@ -679,6 +714,7 @@ absl::Status MqttClient::RunConnection() {
     errno = 0;
     const int rc = LoopOnce(kLoopSliceMs);
     const int saved_errno = errno;
+    if (!hand_off_failure_.ok()) return std::exchange(hand_off_failure_, absl::OkStatus());
     if (rc != MOSQ_ERR_SUCCESS) return absl::UnavailableError(DescribeError(rc, saved_errno));
     if (mosquitto_socket(mosq_) < 0) return absl::UnavailableError("connection closed");
   }
@@ -771,6 +807,7 @@ void MqttClient::NotifyConnection(bool connected) {
 
 void MqttClient::OnMessage(const ::mosquitto_message& m) {
   received_->Increment();
+  ++messages_in_read_;
   // libmosquitto frees `m` after this callback: one copy of topic and payload, in one buffer
   // that the message and its copies share.
   const size_t topic_size = m.topic != nullptr ? std::strlen(m.topic) : 0;

@@ -141,12 +141,14 @@ absl::Status ValidateTopicFilter(std::string_view filter);
 //
 // Metrics (when a registry is given; labels `metric_labels` on each): wm_mqtt_connected (0/1),
 // wm_mqtt_reconnects_total, wm_mqtt_connect_failures_total, wm_mqtt_messages_received_total,
-// wm_mqtt_messages_published_total (acknowledged), wm_mqtt_publish_errors_total. The registry
+// wm_mqtt_messages_published_total (acknowledged), wm_mqtt_publish_errors_total,
+// wm_mqtt_hand_off_failures_total (see SetHandOffHandler). The registry
 // must outlive the client.
 class MqttClient {
  public:
   using MessageHandler = std::function<void(const MqttMessage&)>;
   using ConnectionHandler = std::function<void(bool connected)>;
+  using HandOffHandler = std::function<absl::Status()>;
 
   // Uses its own random source for client ids and reconnection jitter.
   explicit MqttClient(MqttOptions options, prometheus::Registry* registry = nullptr,
@@ -168,6 +170,18 @@ class MqttClient {
   // Called with true once connected and subscribed (after every reconnection too), and with
   // false when the connection is lost or Stop() ends it.
   void SetConnectionHandler(ConnectionHandler handler);
+  // Acknowledge after hand-off. Called on the network thread after each read from the
+  // socket in which the message handler ran (a read takes the packets the socket holds, up
+  // to 256), once the handler returned for all of them, and before the acknowledgements libmosquitto queued for them
+  // (PUBACK for QoS 1, PUBREC for QoS 2) are written: so a message is acknowledged to the
+  // broker only after the handler and then this handler are done with it. A typical use:
+  // make durable what the message handler stored, e.g. flush a log. When it returns an
+  // error, the client drops the connection without writing those acknowledgements (logged,
+  // counted in wm_mqtt_hand_off_failures_total) and reconnects as after any connection loss:
+  // with a persistent session the broker delivers the unacknowledged messages again (the
+  // handler sees them a second time); without one they are gone at the broker. QoS 0
+  // messages have no acknowledgement. Set before Start().
+  void SetHandOffHandler(HandOffHandler handler);
 
   // Subscribes `filter` at `qos` on the current connection (within 0.1 s) and again on every
   // later one. InvalidArgument for a malformed or non-UTF-8 filter or a QoS outside 0..2.
@@ -301,6 +315,7 @@ class MqttClient {
   prometheus::Counter* received_;
   prometheus::Counter* published_;
   prometheus::Counter* publish_errors_;
+  prometheus::Counter* hand_off_failures_;
 
   // Connection state, written by the network thread, read by the queries.
   mutable absl::Mutex mu_;
@@ -348,6 +363,13 @@ class MqttClient {
   int room_mark_ = 0;
   std::atomic<int> room_waiters_{0};
   absl::Mutex room_mu_;
+
+  // Set before Start; called by the network thread only.
+  HandOffHandler hand_off_handler_;
+  // Network thread only: messages handled during the current read, and why the last read's
+  // hand-off failed (returned instead of the library's error).
+  uint64_t messages_in_read_ = 0;
+  absl::Status hand_off_failure_;
 
   // Held shared while the message handler runs, exclusively to replace it.
   absl::Mutex message_handler_mu_;

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <set>
 #include <string>
@@ -668,6 +669,115 @@ TEST(MqttClientTest, UnacknowledgedQos1MessagesAreSentAgainAfterReconnecting) {
   EXPECT_TRUE(Eventually([&] { return client->Metric("wm_mqtt_messages_published_total") == 3; }));
   EXPECT_EQ(client->Metric("wm_mqtt_publish_errors_total"), 0);
   EXPECT_GE(client->Metric("wm_mqtt_reconnects_total"), 1);
+}
+
+TEST(MqttClientTest, HandOffRunsOnceTheHandlersOfAReadReturned) {
+  auto broker = StartBroker();
+  ASSERT_NE(broker, nullptr);
+  absl::Mutex mu;
+  std::vector<std::string> calls;  // "m<payload>" per message, "h" per hand-off
+  TestClient subscriber(LocalOptions(broker->port()));
+  subscriber.client.SetMessageHandler([&](const MqttMessage& m) {
+    absl::MutexLock lock(&mu);
+    calls.push_back("m" + std::string(m.payload()));
+  });
+  subscriber.client.SetHandOffHandler([&] {
+    absl::MutexLock lock(&mu);
+    calls.push_back("h");
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(subscriber.client.AddSubscription("handoff/#", 1).ok());
+  ASSERT_TRUE(subscriber.client.Start().ok());
+  ASSERT_TRUE(subscriber.client.WaitUntilSubscribed(kTimeout));
+  auto publisher = StartPublisher(LocalOptions(broker->port()));
+  constexpr int kCount = 200;
+  for (int i = 0; i < kCount; ++i) {
+    ASSERT_TRUE(publisher->client.Publish("handoff/x", std::to_string(i), 1, false).ok());
+  }
+  // Every message is followed by a hand-off, and a hand-off only follows messages.
+  ASSERT_TRUE(Eventually([&] {
+    absl::MutexLock lock(&mu);
+    return calls.size() > kCount && calls.back() == "h" &&
+           std::count(calls.begin(), calls.end(), "h") + kCount == static_cast<long>(calls.size());
+  }));
+  absl::MutexLock lock(&mu);
+  for (size_t i = 0; i < calls.size(); ++i) {
+    if (calls[i] != "h") continue;
+    ASSERT_TRUE(i > 0 && calls[i - 1] != "h") << "hand-off without messages at " << i;
+  }
+  EXPECT_EQ(subscriber.Metric("wm_mqtt_hand_off_failures_total"), 0);
+}
+
+// While the hand-off handler runs, the message is not acknowledged: a client that takes the
+// session over (same id) gets it again from the broker.
+TEST(MqttClientTest, AMessageIsNotAcknowledgedBeforeItsHandOffReturned) {
+  auto broker = StartBroker();
+  ASSERT_NE(broker, nullptr);
+  MqttOptions options = LocalOptions(broker->port());
+  options.client_id = "handoff-session";
+  options.persist_session = true;
+  options.reconnect_min_delay = absl::Seconds(5);  // let the second client keep the session
+  options.reconnect_max_delay = absl::Seconds(5);
+  absl::Notification in_hand_off;
+  absl::Notification release;
+  TestClient first(options);
+  first.client.SetHandOffHandler([&] {
+    if (!in_hand_off.HasBeenNotified()) in_hand_off.Notify();
+    release.WaitForNotificationWithTimeout(kTimeout);
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(first.client.AddSubscription("held/#", 1).ok());
+  ASSERT_TRUE(first.client.Start().ok());
+  ASSERT_TRUE(first.client.WaitUntilSubscribed(kTimeout));
+  auto publisher = StartPublisher(LocalOptions(broker->port()));
+  ASSERT_TRUE(publisher->client.PublishAndWait("held/x", "held", 1, false, kTimeout).ok());
+  ASSERT_TRUE(in_hand_off.WaitForNotificationWithTimeout(kTimeout));
+  EXPECT_EQ(first.inbox.messages().size(), 1u);  // the handler already had it
+
+  TestClient second(options);
+  ASSERT_TRUE(second.client.Start().ok());
+  EXPECT_TRUE(second.inbox.WaitForPayload("held"));
+  release.Notify();
+  first.client.Stop();
+}
+
+// A failed hand-off drops the connection without acknowledging; with a persistent session the
+// broker delivers the message again, and once a hand-off succeeded it is acknowledged.
+TEST(MqttClientTest, AFailedHandOffLeavesTheMessagesUnacknowledged) {
+  auto broker = StartBroker();
+  ASSERT_NE(broker, nullptr);
+  MqttOptions options = LocalOptions(broker->port());
+  options.client_id = "handoff-retry";
+  options.persist_session = true;
+  std::atomic<int> hand_offs{0};
+  TestClient subscriber(options);
+  subscriber.client.SetHandOffHandler([&] {
+    return ++hand_offs == 1 ? absl::UnavailableError("disk full") : absl::OkStatus();
+  });
+  ASSERT_TRUE(subscriber.client.AddSubscription("retry/#", 1).ok());
+  ASSERT_TRUE(subscriber.client.Start().ok());
+  ASSERT_TRUE(subscriber.client.WaitUntilSubscribed(kTimeout));
+  auto publisher = StartPublisher(LocalOptions(broker->port()));
+  ASSERT_TRUE(publisher->client.PublishAndWait("retry/x", "once", 1, false, kTimeout).ok());
+
+  std::vector<MqttMessage> got = subscriber.inbox.WaitFor(2);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].payload(), "once");
+  EXPECT_EQ(got[1].payload(), "once");
+  EXPECT_EQ(subscriber.Metric("wm_mqtt_hand_off_failures_total"), 1);
+  EXPECT_GE(subscriber.Metric("wm_mqtt_reconnects_total"), 1);
+  ASSERT_TRUE(Eventually([&] { return subscriber.client.IsSubscribed(); }));
+
+  // Acknowledged now: after the session is resumed once more, only new messages arrive.
+  subscriber.client.Stop();
+  TestClient again(options);
+  ASSERT_TRUE(again.client.Start().ok());
+  ASSERT_TRUE(again.client.WaitUntilConnected(kTimeout));
+  ASSERT_TRUE(publisher->client.PublishAndWait("retry/x", "after", 1, false, kTimeout).ok());
+  ASSERT_TRUE(again.inbox.WaitForPayload("after"));
+  std::vector<MqttMessage> resumed = again.inbox.messages();
+  ASSERT_EQ(resumed.size(), 1u);
+  EXPECT_EQ(resumed[0].payload(), "after");
 }
 
 TEST(MqttClientTest, WaitingCallsFromAHandlerReturnAtOnce) {

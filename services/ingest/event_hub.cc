@@ -52,8 +52,125 @@ uint64_t EventHub::Publish(std::unique_ptr<wm::v1::Event> event) {
   if (shared->kind() == wm::v1::EVENT_KIND_GATEWAY_STATUS) RememberStatusLocked(shared);
   replay_log_.Append(shared);
   UpdateReplayLogMetricsLocked();
+  if (disk_log_ != nullptr) {
+    WriteToDiskLogLocked(shared);
+    unwritten_.push_back(std::move(shared));
+    return sequence;
+  }
+  visible_next_ = next_sequence_;
   for (const Subscriber& subscriber : subscribers_) Offer(subscriber, shared, /*force=*/false);
   return sequence;
+}
+
+absl::Status EventHub::FlushDiskLog() {
+  // Under the hub's lock, so that exactly the events written are delivered (a Publish waits
+  // for the write; both run on the MQTT network thread anyway).
+  std::lock_guard<std::mutex> lock(mu_);
+  if (disk_log_ == nullptr) return absl::OkStatus();
+  if (absl::Status s = disk_log_->Flush(); !s.ok()) return s;
+  for (const EventPtr& event : unwritten_) {
+    for (const Subscriber& subscriber : subscribers_) Offer(subscriber, event, /*force=*/false);
+  }
+  unwritten_.clear();
+  visible_next_ = next_sequence_;
+  return absl::OkStatus();
+}
+
+void EventHub::WriteToDiskLogLocked(const EventPtr& event) {
+  if (disk_log_->ShouldStartSegment() && disk_log_->StartSegment(event->sequence()).ok()) {
+    // On failure the event goes to the segment open before (or stays buffered): the next
+    // Flush reports the error, and StartSegment is tried again with the next event.
+    for (const EventPtr& status : SnapshotBeforeLocked(event->sequence())) {
+      disk_log_->Append(status->SerializeAsString());
+    }
+  }
+  disk_log_->Append(event->SerializeAsString());
+  disk_log_->DeleteSegmentsBefore(replay_log_.first_sequence());
+}
+
+bool EventHub::Restore(std::unique_ptr<wm::v1::Event> event) {
+  if (event->sequence() == 0 || event->stream_epoch() == 0) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  EventPtr shared(std::move(event));
+  const bool status = shared->kind() == wm::v1::EVENT_KIND_GATEWAY_STATUS;
+  if (shared->snapshot()) {
+    if (!status) return true;
+    // A snapshot copy at a segment's start; a status seen later in the log is newer.
+    uint64_t known = 0;
+    for (const auto* statuses : {&latest_status_, &removed_}) {
+      auto it = statuses->find(shared->gateway_id());
+      if (it != statuses->end()) known = std::max(known, it->second->sequence());
+    }
+    if (shared->sequence() >= known) RememberStatusLocked(shared);
+    return true;
+  }
+  if (restored_events_ == 0 || shared->stream_epoch() != stream_epoch_ ||
+      shared->sequence() != next_sequence_) {
+    if (restored_events_ > 0) ++restore_discontinuities_;
+    replay_log_.Clear();
+    stream_epoch_ = shared->stream_epoch();
+  }
+  next_sequence_ = shared->sequence() + 1;
+  visible_next_ = next_sequence_;
+  ++restored_events_;
+  if (status) RememberStatusLocked(shared);
+  replay_log_.AppendAt(shared, absl::FromUnixMillis(static_cast<int64_t>(
+                                   shared->ingest_time_ms_epoch())));
+  return true;
+}
+
+uint64_t EventHub::restored_events() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return restored_events_;
+}
+
+uint64_t EventHub::restore_discontinuities() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return restore_discontinuities_;
+}
+
+uint64_t EventHub::stream_epoch() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stream_epoch_;
+}
+
+void EventHub::AttachDiskLog(SegmentLog* disk_log) {
+  std::lock_guard<std::mutex> lock(mu_);
+  disk_log_ = disk_log;
+  replay_log_.ForgetExpired();
+  UpdateReplayLogMetricsLocked();
+  disk_log_->DeleteSegmentsBefore(replay_log_.first_sequence());
+}
+
+absl::StatusOr<std::unique_ptr<SegmentLog>> EventHub::OpenDiskLog(
+    SegmentLog::Options options, const std::function<void(const wm::v1::Event&)>& loaded,
+    SegmentLog::LoadReport* report) {
+  SegmentLog::LoadReport local_report;
+  if (report == nullptr) report = &local_report;
+  size_t unreadable = 0;
+  if (options.metrics == nullptr) options.metrics = &metrics_;
+  absl::StatusOr<std::unique_ptr<SegmentLog>> log = SegmentLog::Open(
+      std::move(options),
+      [&](std::string_view record) {
+        auto event = std::make_unique<wm::v1::Event>();
+        if (!event->ParseFromArray(record.data(), static_cast<int>(record.size()))) {
+          ++unreadable;
+          return;
+        }
+        if (event->sequence() == 0 || event->stream_epoch() == 0) {
+          ++unreadable;
+          return;
+        }
+        if (loaded) loaded(*event);
+        Restore(std::move(event));
+      },
+      report);
+  if (!log.ok()) return log.status();
+  report->corrupt += unreadable;
+  metrics_.disk_log_corrupt_records.Increment(static_cast<double>(unreadable));
+  metrics_.disk_log_loaded_events.Set(static_cast<double>(restored_events()));
+  AttachDiskLog(log->get());
+  return log;
 }
 
 void EventHub::UpdateReplayLogMetricsLocked() {
@@ -117,7 +234,7 @@ void EventHub::ResumeLocked(const Subscriber& subscriber,
   const uint64_t first = replay_log_.first_sequence();
   uint64_t after = position.sequence();
   bool rebuild = false;
-  if (position.stream_epoch() != stream_epoch_ || after >= next_sequence_) {
+  if (position.stream_epoch() != stream_epoch_ || after >= visible_next_) {
     // Another run's position (or one this run never gave out): what that run emitted after
     // it is unknown here. This run's events are replayed from its first one still kept.
     metrics_.resume_unknown.Increment();
@@ -133,13 +250,14 @@ void EventHub::ResumeLocked(const Subscriber& subscriber,
   if (rebuild && !request.skip_snapshot()) {
     // The statuses the log no longer holds, so that the consumer can rebuild its view; the
     // newer ones are in the replay. Sequences keep increasing across both.
-    for (const EventPtr& event : SnapshotBeforeLocked(first)) {
+    for (const EventPtr& event : SnapshotBeforeLocked(std::min(first, visible_next_))) {
       Offer(subscriber, event, /*force=*/true);
     }
   }
   uint64_t replayed = 0;
   replay_log_.ForEachAfter(after, [&](const EventPtr& event) {
-    if (!subscriber.filter.Matches(*event)) return;
+    // Events not yet written to the disk log come live once they are.
+    if (event->sequence() >= visible_next_ || !subscriber.filter.Matches(*event)) return;
     switch (subscriber.queue->Push(event)) {
       case Subscription::PushResult::kQueued:
         ++replayed;
@@ -159,7 +277,7 @@ std::shared_ptr<Subscription> EventHub::Subscribe(const wm::v1::SubscribeRequest
       EventFilter(request),
       std::make_shared<Subscription>(
           queue_capacity_,
-          [epoch = stream_epoch_](uint64_t dropped) {
+          [epoch = stream_epoch()](uint64_t dropped) {
             return GapEvent(epoch, dropped, wm::v1::STREAM_GAP_CAUSE_SLOW_CONSUMER);
           },
           gather_.get())};
@@ -169,7 +287,7 @@ std::shared_ptr<Subscription> EventHub::Subscribe(const wm::v1::SubscribeRequest
     ResumeLocked(subscriber, request);
   } else if (!request.skip_snapshot()) {
     // The snapshot is bounded by the number of gateways, so it may exceed the queue size.
-    for (const EventPtr& event : SnapshotBeforeLocked(next_sequence_)) {
+    for (const EventPtr& event : SnapshotBeforeLocked(visible_next_)) {
       Offer(subscriber, event, /*force=*/true);
     }
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "libs/grpcutil/delayed_runner.h"
@@ -16,6 +17,7 @@
 #include "services/ingest/event_filter.h"
 #include "services/ingest/ingest_metrics.h"
 #include "services/ingest/replay_log.h"
+#include "services/ingest/segment_log.h"
 
 namespace wm::ingest {
 
@@ -41,7 +43,9 @@ struct RemovedGatewayRetention {
 // as its REMOVED event for a while, so that a consumer that was away when it happened (a
 // registry restarting) still learns of it; MQTT itself keeps nothing of a removed gateway.
 // The most recent events stay in a replay log, so that a subscriber can resume after the last
-// position it applied (docs/event-stream.md).
+// position it applied (docs/event-stream.md). With a disk log (AttachDiskLog) every event is
+// also appended there, and a restarted ingest continues the stream of the run before it
+// (Restore; docs/event-stream.md "The disk log").
 class EventHub {
  public:
   // `gather_delay` > 0 lets events gather that long for an idle stream before it is woken
@@ -69,12 +73,43 @@ class EventHub {
   std::shared_ptr<Subscription> Subscribe(const wm::v1::SubscribeRequest& request);
   void Unsubscribe(const std::shared_ptr<Subscription>& subscription);
 
+  // Loading the disk log of an earlier run, record by record in log order, before the hub
+  // publishes or serves anyone. An event continues that run's stream: the hub takes its epoch
+  // and continues after its sequence, the replay log keeps it as far as its bounds allow (the
+  // age counted from the event's ingest time), and a gateway status is remembered for the
+  // snapshot. A snapshot event (written at the start of every segment) only restores a
+  // gateway's status. An event that does not continue the one before it (damage in the log)
+  // starts the replay log again from it (the events before it can no longer be replayed
+  // without a hole). False for an event without a position, which is ignored.
+  bool Restore(std::unique_ptr<wm::v1::Event> event);
+  // Events Restore took, and how many of them did not continue the one before.
+  uint64_t restored_events() const;
+  uint64_t restore_discontinuities() const;
+  // From now on every published event is also appended to `disk_log` (which must outlive
+  // the hub); each new segment starts with the snapshot events, so that deleting older
+  // segments keeps every gateway's status. Segments whose events the replay log no longer
+  // keeps are deleted. A published event reaches subscribers (live, replayed or in a
+  // snapshot) only once FlushDiskLog wrote it: a consumer never holds a position that a
+  // restarted ingest would give to another event.
+  void AttachDiskLog(SegmentLog* disk_log);
+  // Writes what the disk log buffered (SegmentLog::Flush), then delivers the events it held to
+  // the subscribers. On error they stay held (and buffered) until a later flush succeeds.
+  absl::Status FlushDiskLog();
+  // Opens the disk log (SegmentLog::Open; counting into the hub's metrics unless `options`
+  // names others), restores each of its events (Restore; a record
+  // that is not an event with a position is counted as corrupt in `report` and
+  // wm_ingest_disk_log_corrupt_records_total, and skipped), then attaches it. `loaded` sees
+  // every restored event (e.g. to seed a deduplicator); may be empty.
+  absl::StatusOr<std::unique_ptr<SegmentLog>> OpenDiskLog(
+      SegmentLog::Options options, const std::function<void(const wm::v1::Event&)>& loaded,
+      SegmentLog::LoadReport* report = nullptr);
+
   // Stops accepting subscribers and closes every subscription (streams drain, then end).
   void Close();
 
   size_t subscriber_count() const;
   // This run's stream epoch (Event.stream_epoch).
-  uint64_t stream_epoch() const { return stream_epoch_; }
+  uint64_t stream_epoch() const;
   // Latest status per known gateway (not the removed ones), ordered by sequence.
   std::vector<EventPtr> Snapshot() const;
 
@@ -99,14 +134,17 @@ class EventHub {
   // The STREAM_GAP at the start of a resumed stream.
   EventPtr ResumeGap(uint64_t dropped, wm::v1::StreamGapCause cause) const;
   void UpdateReplayLogMetricsLocked();
+  // Appends `event` to the disk log, first starting a new segment (with the snapshot) when
+  // the log asks for one.
+  void WriteToDiskLogLocked(const EventPtr& event);
 
   const size_t queue_capacity_;
   IngestMetrics& metrics_;
   std::unique_ptr<grpcutil::DelayedRunner> gather_;  // null when events wake streams at once
   const RemovedGatewayRetention removed_retention_;
-  const uint64_t stream_epoch_;
 
   mutable std::mutex mu_;
+  uint64_t stream_epoch_;  // changes only in Restore
   uint64_t next_sequence_ = 1;
   bool closed_ = false;
   std::vector<Subscriber> subscribers_;
@@ -115,6 +153,13 @@ class EventHub {
   // REMOVED status per gateway removed within the retention, marked as snapshot.
   absl::flat_hash_map<std::string, EventPtr> removed_;
   ReplayLog replay_log_;
+  SegmentLog* disk_log_ = nullptr;
+  // With a disk log: published events not yet written, held back from subscribers.
+  std::vector<EventPtr> unwritten_;
+  // The sequence after the last event subscribers may see (next_sequence_ without a disk log).
+  uint64_t visible_next_ = 1;
+  uint64_t restored_events_ = 0;
+  uint64_t restore_discontinuities_ = 0;
 };
 
 }  // namespace wm::ingest

@@ -1,11 +1,16 @@
 #include "services/ingest/event_hub.h"
 
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "libs/testing/files.h"
 #include "prometheus/registry.h"
 
 namespace wm::ingest {
@@ -417,6 +422,251 @@ TEST_F(EventHubTest, ResumingAgainAndAgainUnderConcurrentPublishMissesAndRepeats
   for (uint64_t i = 0; i < kEvents; ++i) ASSERT_EQ(received[i], i + 1) << "at " << i;
   EXPECT_GE(resumes.load(), static_cast<int>(kEvents / 100));
   EXPECT_EQ(metrics_.resume_too_old.Value(), 0);
+}
+
+// The disk log: a hub that opens the log of an earlier run continues its stream.
+class EventHubDiskLogTest : public EventHubTest {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::string> dir = testing::MakeTempDir("hub_disk_log");
+    ASSERT_TRUE(dir.ok()) << dir.status();
+    dir_ = *dir;
+  }
+
+  // One ingest run: a hub with its disk log.
+  struct Run {
+    std::unique_ptr<EventHub> hub;
+    std::unique_ptr<SegmentLog> log;
+    SegmentLog::LoadReport report;
+    std::vector<uint64_t> loaded_sequences;
+  };
+
+  Run Start(uint64_t epoch, ReplayLog::Options replay = {}, size_t segment_bytes = 64 << 20) {
+    Run run;
+    run.hub = std::make_unique<EventHub>(1000, metrics_, absl::ZeroDuration(),
+                                         RemovedGatewayRetention{}, replay, epoch);
+    absl::StatusOr<std::unique_ptr<SegmentLog>> log = run.hub->OpenDiskLog(
+        {.directory = dir_, .segment_bytes = segment_bytes},
+        [&](const wm::v1::Event& e) { run.loaded_sequences.push_back(e.sequence()); },
+        &run.report);
+    EXPECT_TRUE(log.ok()) << log.status();
+    if (log.ok()) run.log = *std::move(log);
+    return run;
+  }
+
+  static void Stop(Run& run) {
+    EXPECT_TRUE(run.hub->FlushDiskLog().ok());
+    run.hub->Close();
+    run.log.reset();
+    run.hub.reset();
+  }
+
+  static std::vector<uint64_t> Sequences(Subscription& sub) {
+    std::vector<uint64_t> sequences;
+    while (EventPtr e = sub.PopOrArm()) sequences.push_back(e->sequence());
+    return sequences;
+  }
+
+  std::string dir_;
+};
+
+// As the processor makes them: received now.
+std::unique_ptr<wm::v1::Event> Received(std::unique_ptr<wm::v1::Event> event) {
+  event->set_ingest_time_ms_epoch(static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())));
+  return event;
+}
+
+TEST_F(EventHubDiskLogTest, ARestartKeepsTheEpochAndContinuesTheSequence) {
+  Run first = Start(1111);
+  first.hub->Publish(Received(Status("gw", wm::v1::GATEWAY_STATE_ONLINE)));
+  for (uint32_t i = 0; i < 4; ++i) first.hub->Publish(Received(Packet("gw", i)));
+  Stop(first);
+
+  Run second = Start(/*epoch=*/0);  // would be "now" without a log
+  EXPECT_EQ(second.hub->stream_epoch(), 1111u);
+  EXPECT_EQ(second.hub->restored_events(), 5u);
+  EXPECT_EQ(second.loaded_sequences, (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(metrics_.disk_log_loaded_events.Value(), 5);
+
+  // A consumer of the first run resumes after the last position it applied (3): it gets 4
+  // and 5 from the loaded log, then the new run's events, no gap, no duplicate.
+  wm::v1::SubscribeRequest resume;
+  resume.mutable_resume_after()->set_stream_epoch(1111);
+  resume.mutable_resume_after()->set_sequence(3);
+  auto sub = second.hub->Subscribe(resume);
+  EXPECT_EQ(second.hub->Publish(Received(Packet("gw", 9))), 6u);
+  ASSERT_TRUE(second.hub->FlushDiskLog().ok());
+  EXPECT_EQ(Sequences(*sub), (std::vector<uint64_t>{4, 5, 6}));
+  EXPECT_EQ(metrics_.resume_unknown.Value(), 0);
+  EXPECT_EQ(metrics_.resume_too_old.Value(), 0);
+
+  // A new consumer gets the gateway status of the first run in its snapshot.
+  auto fresh = second.hub->Subscribe({});
+  EventPtr snapshot = fresh->PopOrArm();
+  ASSERT_NE(snapshot, nullptr);
+  EXPECT_TRUE(snapshot->snapshot());
+  EXPECT_EQ(snapshot->sequence(), 1u);
+  EXPECT_EQ(snapshot->stream_epoch(), 1111u);
+  Stop(second);
+
+  // And again: the third run continues after the second's event.
+  Run third = Start(0);
+  EXPECT_EQ(third.hub->stream_epoch(), 1111u);
+  EXPECT_EQ(third.hub->Publish(Received(Packet("gw", 10))), 7u);
+}
+
+TEST_F(EventHubDiskLogTest, SubscribersSeeAnEventOnlyOnceTheDiskLogWroteIt) {
+  Run run = Start(1111);
+  auto live = run.hub->Subscribe({});
+  run.hub->Publish(Received(Status("gw", wm::v1::GATEWAY_STATE_ONLINE)));
+  run.hub->Publish(Received(Packet("gw", 1)));
+  EXPECT_EQ(live->PopOrArm(), nullptr);
+  // Nor in a snapshot, nor in a replay: a restarted ingest could give these positions away.
+  auto fresh = run.hub->Subscribe({});
+  EXPECT_EQ(fresh->PopOrArm(), nullptr);
+  wm::v1::SubscribeRequest resume;
+  resume.mutable_resume_after()->set_stream_epoch(1111);
+  resume.mutable_resume_after()->set_sequence(1);
+  auto resumed = run.hub->Subscribe(resume);
+  EventPtr gap = resumed->PopOrArm();
+  ASSERT_NE(gap, nullptr);  // position 1 was never given out yet
+  EXPECT_EQ(gap->gap().cause(), wm::v1::STREAM_GAP_CAUSE_OTHER_EPOCH);
+  EXPECT_EQ(resumed->PopOrArm(), nullptr);
+
+  ASSERT_TRUE(run.hub->FlushDiskLog().ok());
+  EXPECT_EQ(Sequences(*live), (std::vector<uint64_t>{1, 2}));
+  EXPECT_EQ(Sequences(*fresh), (std::vector<uint64_t>{1, 2}));
+  EXPECT_EQ(Sequences(*resumed), (std::vector<uint64_t>{1, 2}));
+}
+
+// A write that fails (here: the file size limit) delivers nothing; the next flush that works
+// delivers everything held, once.
+TEST_F(EventHubDiskLogTest, EventsStayHeldWhileTheDiskLogCannotBeWritten) {
+  EXPECT_EXIT(
+      {
+        Run run = Start(1111);
+        auto live = run.hub->Subscribe({});
+        run.hub->Publish(Received(Packet("gw", 1)));
+        if (!run.hub->FlushDiskLog().ok() || Sequences(*live) != std::vector<uint64_t>{1}) _exit(2);
+        rlimit limit;
+        getrlimit(RLIMIT_FSIZE, &limit);
+        rlimit small = limit;
+        small.rlim_cur = 1;  // below the file's size: nothing more can be written
+        signal(SIGXFSZ, SIG_IGN);
+        setrlimit(RLIMIT_FSIZE, &small);
+        run.hub->Publish(Received(Packet("gw", 2)));
+        run.hub->Publish(Received(Packet("gw", 3)));
+        if (run.hub->FlushDiskLog().ok()) _exit(3);
+        if (live->PopOrArm() != nullptr) _exit(4);
+        if (metrics_.disk_log_write_errors.Value() < 1) _exit(5);
+        setrlimit(RLIMIT_FSIZE, &limit);
+        if (!run.hub->FlushDiskLog().ok()) _exit(6);
+        if (Sequences(*live) != std::vector<uint64_t>{2, 3}) _exit(7);
+        _exit(0);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
+TEST_F(EventHubDiskLogTest, TheLoadedReplayLogKeepsWhatItsBoundsAllow) {
+  Run first = Start(1111);
+  for (uint32_t i = 0; i < 10; ++i) first.hub->Publish(Received(Packet("gw", i)));
+  Stop(first);
+
+  Run second = Start(0, {.max_events = 3, .max_age = absl::Minutes(10)});
+  EXPECT_EQ(second.hub->restored_events(), 10u);
+  wm::v1::SubscribeRequest resume;
+  resume.mutable_resume_after()->set_stream_epoch(1111);
+  resume.mutable_resume_after()->set_sequence(2);
+  resume.set_skip_snapshot(true);
+  auto sub = second.hub->Subscribe(resume);
+  EventPtr gap = sub->PopOrArm();
+  ASSERT_NE(gap, nullptr);
+  ASSERT_EQ(gap->kind(), wm::v1::EVENT_KIND_STREAM_GAP);
+  EXPECT_EQ(gap->gap().cause(), wm::v1::STREAM_GAP_CAUSE_POSITION_TOO_OLD);
+  EXPECT_EQ(gap->gap().dropped(), 5u);  // 3..7; the log holds 8..10
+  EXPECT_EQ(Sequences(*sub), (std::vector<uint64_t>{8, 9, 10}));
+}
+
+TEST_F(EventHubDiskLogTest, LoadedEventsOlderThanTheAgeBoundAreNotReplayed) {
+  Run first = Start(1111);
+  const uint64_t now_ms = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
+  for (uint64_t age_s : {3600, 3000, 5, 1}) {
+    auto packet = Packet("gw", 1);
+    packet->set_ingest_time_ms_epoch(now_ms - age_s * 1000);
+    first.hub->Publish(std::move(packet));
+  }
+  Stop(first);
+
+  Run second = Start(0, {.max_events = 100, .max_age = absl::Minutes(10)});
+  wm::v1::SubscribeRequest resume;
+  resume.mutable_resume_after()->set_stream_epoch(1111);
+  resume.mutable_resume_after()->set_sequence(2);
+  auto sub = second.hub->Subscribe(resume);
+  EXPECT_EQ(Sequences(*sub), (std::vector<uint64_t>{3, 4}));
+}
+
+TEST_F(EventHubDiskLogTest, OldSegmentsAreDeletedAndEveryGatewayStatusSurvives) {
+  ReplayLog::Options replay{.max_events = 5, .max_age = absl::Minutes(10)};
+  Run first = Start(1111, replay, /*segment_bytes=*/200);
+  first.hub->Publish(Received(Status("gw-a", wm::v1::GATEWAY_STATE_ONLINE)));
+  first.hub->Publish(Received(Status("gw-b", wm::v1::GATEWAY_STATE_ONLINE)));
+  first.hub->Publish(Received(Status("gw-b", wm::v1::GATEWAY_STATE_REMOVED)));
+  for (uint32_t i = 0; i < 200; ++i) {
+    first.hub->Publish(Received(Packet("gw-a", i)));
+    ASSERT_TRUE(first.hub->FlushDiskLog().ok());
+  }
+  // 203 events of ~10 bytes in 200-byte segments, but only the segments the replay log still
+  // needs (and the one before, whose end it may reach) are kept.
+  EXPECT_LE(first.log->segment_count(), 3u);
+  Stop(first);
+
+  Run second = Start(0, replay, 200);
+  EXPECT_EQ(second.hub->Publish(Received(Packet("gw-a", 999))), 204u);
+  auto fresh = second.hub->Subscribe({});
+  std::vector<std::string> snapshot;
+  while (EventPtr e = fresh->PopOrArm()) {
+    ASSERT_TRUE(e->snapshot());
+    snapshot.push_back(e->gateway_id() + ":" +
+                       wm::v1::GatewayState_Name(e->status().state()));
+  }
+  EXPECT_EQ(snapshot, (std::vector<std::string>{"gw-a:GATEWAY_STATE_ONLINE",
+                                                "gw-b:GATEWAY_STATE_REMOVED"}));
+}
+
+TEST_F(EventHubDiskLogTest, DamageInsideTheLogRestartsTheReplayAfterIt) {
+  Run first = Start(1111, {}, /*segment_bytes=*/60);
+  for (uint32_t i = 0; i < 12; ++i) {
+    first.hub->Publish(Received(Packet("gw", i)));
+    ASSERT_TRUE(first.hub->FlushDiskLog().ok());
+  }
+  Stop(first);
+  // Damage the first segment's last record.
+  const std::string path = dir_ + "/00000000000000000001.seg";
+  absl::StatusOr<std::string> contents = testing::ReadFile(path);
+  ASSERT_TRUE(contents.ok());
+  std::string damaged = *contents;
+  damaged.back() ^= 0x40;
+  ASSERT_TRUE(testing::WriteFile(path, damaged).ok());
+
+  Run second = Start(0);
+  EXPECT_EQ(second.report.corrupt, 1u);
+  EXPECT_EQ(second.hub->restore_discontinuities(), 1u);
+  EXPECT_EQ(second.hub->Publish(Received(Packet("gw", 99))), 13u);
+  ASSERT_TRUE(second.hub->FlushDiskLog().ok());
+  // A position before the damage gets a gap with the exact count, then what is intact.
+  wm::v1::SubscribeRequest resume;
+  resume.mutable_resume_after()->set_stream_epoch(1111);
+  resume.mutable_resume_after()->set_sequence(1);
+  resume.set_skip_snapshot(true);
+  auto sub = second.hub->Subscribe(resume);
+  EventPtr gap = sub->PopOrArm();
+  ASSERT_NE(gap, nullptr);
+  ASSERT_EQ(gap->kind(), wm::v1::EVENT_KIND_STREAM_GAP);
+  const std::vector<uint64_t> rest = Sequences(*sub);
+  ASSERT_FALSE(rest.empty());
+  EXPECT_EQ(gap->gap().dropped(), rest.front() - 2);
+  EXPECT_EQ(rest.back(), 13u);
+  for (size_t i = 1; i < rest.size(); ++i) EXPECT_EQ(rest[i], rest[i - 1] + 1);
 }
 
 }  // namespace

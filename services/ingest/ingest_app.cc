@@ -15,6 +15,7 @@ namespace {
 
 constexpr char kService[] = "wm-ingest";
 constexpr char kMqttReady[] = "mqtt_subscribed";
+constexpr char kDiskLogReady[] = "replay_log_written";
 constexpr int kDefaultGrpcPort = 7001;
 constexpr int kDefaultHttpPort = 9101;
 
@@ -83,6 +84,9 @@ absl::StatusOr<std::unique_ptr<IngestApp>> IngestApp::Create(const config::Setti
       grpcutil::GrpcServerOptionsFromSettings(settings);
   if (!grpc_options.ok()) return grpc_options.status();
 
+  absl::StatusOr<std::optional<SegmentLog::Options>> disk_log = DiskLogOptionsFromSettings(settings);
+  if (!disk_log.ok()) return disk_log.status();
+
   decoders::DecoderRegistry decoders = decoders::DecoderRegistry::WithBuiltins();
   if (absl::Status s = decoders::ApplyDecoderSettings(settings, &decoders); !s.ok()) return s;
 
@@ -92,6 +96,7 @@ absl::StatusOr<std::unique_ptr<IngestApp>> IngestApp::Create(const config::Setti
   app->http_port_setting_ = static_cast<int>(settings.GetInt("http_port"));
   app->shared_group_ = settings.GetString("mqtt_shared_group");
   app->drain_timeout_ = absl::Seconds(settings.GetDouble("drain_timeout_s"));
+  app->disk_log_options_ = *std::move(disk_log);
 
   app->registry_ = observability::NewMetricsRegistry(kService);
   app->readiness_.Declare(kMqttReady, "connecting to the MQTT broker");
@@ -120,7 +125,50 @@ absl::StatusOr<std::unique_ptr<IngestApp>> IngestApp::Create(const config::Setti
 
 IngestApp::~IngestApp() { Stop(); }
 
+absl::Status IngestApp::LoadDiskLog() {
+  SegmentLog::Options options = *disk_log_options_;
+  options.metrics = metrics_.get();
+  SegmentLog::LoadReport report;
+  const absl::Time started = absl::Now();
+  absl::StatusOr<std::unique_ptr<SegmentLog>> log = hub_->OpenDiskLog(
+      options, [this](const wm::v1::Event& event) { processor_->RememberLoaded(event); }, &report);
+  if (!log.ok()) return log.status();
+  disk_log_ = *std::move(log);
+  readiness_.Declare(kDiskLogReady, "");
+  readiness_.Set(kDiskLogReady, true);
+  spdlog::info(
+      "replay log loaded dir={} segments={} records={} events={} corrupt={} truncated_bytes={} "
+      "discontinuities={} stream_epoch={} fsync={} took_ms={}",
+      options.directory, report.segments, report.records, hub_->restored_events(), report.corrupt,
+      report.truncated_bytes, hub_->restore_discontinuities(), hub_->stream_epoch(),
+      options.fsync, absl::ToInt64Milliseconds(absl::Now() - started));
+  return absl::OkStatus();
+}
+
+absl::Status IngestApp::FlushDiskLog() {
+  absl::Status written = hub_->FlushDiskLog();
+  if (!written.ok()) {
+    if (!disk_log_failing_) {
+      spdlog::error("replay log write failed, MQTT messages are not acknowledged until it "
+                    "works again error=\"{}\"", std::string(written.message()));
+      readiness_.Set(kDiskLogReady, false, "replay log write failed");
+    }
+    disk_log_failing_ = true;
+    return written;
+  }
+  if (disk_log_failing_) {
+    spdlog::info("replay log writes again");
+    readiness_.Set(kDiskLogReady, true);
+    disk_log_failing_ = false;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status IngestApp::Start() {
+  if (disk_log_options_.has_value()) {
+    // Before the gRPC server: no stream may see the hub before it continues the last run.
+    if (absl::Status s = LoadDiskLog(); !s.ok()) return s;
+  }
   absl::StatusOr<int> grpc_port = grpc_server_->Start(grpc_options_);
   if (!grpc_port.ok()) return grpc_port.status();
   grpc_port_ = *grpc_port;
@@ -131,6 +179,7 @@ absl::Status IngestApp::Start() {
   mqtt_->SetMessageHandler([this](const mqtt::MqttMessage& message) {
     processor_->Handle(message.topic(), message.payload(), message.retained());
   });
+  if (disk_log_ != nullptr) mqtt_->SetHandOffHandler([this] { return FlushDiskLog(); });
   mqtt_->SetConnectionHandler([this](bool subscribed) {
     readiness_.Set(kMqttReady, subscribed, subscribed ? "" : "MQTT broker connection lost");
   });
@@ -156,6 +205,13 @@ void IngestApp::Stop() {
   grpc_server_->Shutdown(drain_timeout_);
   http_server_->Stop();
   mqtt_.reset();
+  if (disk_log_ != nullptr) {
+    // The MQTT client is stopped: nothing appends any more.
+    if (absl::Status s = disk_log_->Flush(); !s.ok()) {
+      spdlog::error("replay log: last flush failed error=\"{}\"", std::string(s.message()));
+    }
+    disk_log_.reset();  // unlocks the directory
+  }
   spdlog::info("stopped service={}", kService);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -13,6 +14,7 @@
 #include "services/ingest/events_service.h"
 #include "services/ingest/ingest_metrics.h"
 #include "services/ingest/processor.h"
+#include "services/ingest/segment_log.h"
 
 namespace wm::ingest {
 
@@ -31,7 +33,9 @@ class IngestApp {
   static absl::StatusOr<std::unique_ptr<IngestApp>> Create(const config::Settings& settings);
   ~IngestApp();
 
-  // Starts the gRPC and HTTP servers and the MQTT client (which connects in the background).
+  // With replay_log_dir: locks and loads the disk log first (the stream of the run before
+  // continues; FailedPrecondition when another ingest holds the directory). Then starts the
+  // gRPC and HTTP servers and the MQTT client (which connects in the background).
   absl::Status Start();
   // Graceful stop: readiness goes false, MQTT disconnects so no new events arrive, open
   // streams get up to `drain_timeout` to send what they queued, then everything closes.
@@ -42,6 +46,12 @@ class IngestApp {
 
  private:
   IngestApp() = default;
+  // Opens the disk log into the hub and the processor's deduplicator.
+  absl::Status LoadDiskLog();
+  // The MQTT hand-off: writes (and with replay_log_fsync syncs) what the messages of one
+  // read added to the disk log, before they are acknowledged. A failure is logged once per
+  // outage and makes ingest not ready until a write succeeds again.
+  absl::Status FlushDiskLog();
 
   std::shared_ptr<prometheus::Registry> registry_;
   observability::Readiness readiness_;
@@ -52,6 +62,9 @@ class IngestApp {
   std::unique_ptr<grpcutil::GrpcServer> grpc_server_;
   std::unique_ptr<observability::HttpServer> http_server_;
   std::unique_ptr<mqtt::MqttClient> mqtt_;
+  std::optional<SegmentLog::Options> disk_log_options_;
+  std::unique_ptr<SegmentLog> disk_log_;  // with replay_log_dir; closed by Stop after mqtt_
+  bool disk_log_failing_ = false;          // network thread only
 
   grpcutil::GrpcServerOptions grpc_options_;
   std::string http_host_;

@@ -27,6 +27,14 @@ prometheus::Family<prometheus::Counter>& ResumeGapsFamily(prometheus::Registry& 
       .Register(r);
 }
 
+prometheus::Family<prometheus::Counter>& DiskLogErrorsFamily(prometheus::Registry& r) {
+  return prometheus::BuildCounter()
+      .Name("wm_ingest_disk_log_errors_total")
+      .Help("Failed writes (op=write) and syncs (op=fsync) of the disk replay log; MQTT "
+            "messages are not acknowledged while they fail")
+      .Register(r);
+}
+
 }  // namespace
 
 IngestMetrics::IngestMetrics(prometheus::Registry& registry)
@@ -74,6 +82,28 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry)
                           .Add({})),
       resume_too_old(ResumeGapsFamily(registry).Add({{"reason", "too_old"}})),
       resume_unknown(ResumeGapsFamily(registry).Add({{"reason", "unknown"}})),
+      disk_log_bytes(prometheus::BuildGauge()
+                         .Name("wm_ingest_disk_log_bytes")
+                         .Help("Bytes in the segment files of the disk replay log")
+                         .Register(registry)
+                         .Add({})),
+      disk_log_segments(prometheus::BuildGauge()
+                            .Name("wm_ingest_disk_log_segments")
+                            .Help("Segment files of the disk replay log")
+                            .Register(registry)
+                            .Add({})),
+      disk_log_write_errors(DiskLogErrorsFamily(registry).Add({{"op", "write"}})),
+      disk_log_fsync_errors(DiskLogErrorsFamily(registry).Add({{"op", "fsync"}})),
+      disk_log_corrupt_records(prometheus::BuildCounter()
+                                   .Name("wm_ingest_disk_log_corrupt_records_total")
+                                   .Help("Damaged records found when loading the disk replay log")
+                                   .Register(registry)
+                                   .Add({})),
+      disk_log_loaded_events(prometheus::BuildGauge()
+                                 .Name("wm_ingest_disk_log_loaded_events")
+                                 .Help("Events read from the disk replay log at start")
+                                 .Register(registry)
+                                 .Add({})),
       decode_errors_(DecodeErrorsFamily(registry)),
       payload_wrong_length_(decode_errors_.Add({{"reason", "payload_wrong_length"}})),
       payload_truncated_(decode_errors_.Add({{"reason", "payload_truncated"}})),

@@ -44,6 +44,19 @@ class IngestMetrics {
   // with a STREAM_GAP: reason="too_old" (the count is known), "unknown" (another epoch).
   prometheus::Counter& resume_too_old;
   prometheus::Counter& resume_unknown;
+  // The disk log (replay_log_dir; docs/event-stream.md "The disk log").
+  // wm_ingest_disk_log_bytes / wm_ingest_disk_log_segments: size and files of the log.
+  prometheus::Gauge& disk_log_bytes;
+  prometheus::Gauge& disk_log_segments;
+  // wm_ingest_disk_log_errors_total{op}: failed writes ("write": write() or creating a
+  // segment) and syncs ("fsync"). While they fail, MQTT messages are not acknowledged.
+  prometheus::Counter& disk_log_write_errors;
+  prometheus::Counter& disk_log_fsync_errors;
+  // wm_ingest_disk_log_corrupt_records_total: damaged places found when loading the log
+  // (torn or corrupt records, unreadable events).
+  prometheus::Counter& disk_log_corrupt_records;
+  // wm_ingest_disk_log_loaded_events: events read from the log at start.
+  prometheus::Gauge& disk_log_loaded_events;
 
  private:
   prometheus::Family<prometheus::Counter>& decode_errors_;

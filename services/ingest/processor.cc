@@ -49,6 +49,12 @@ void IngestProcessor::Handle(std::string_view topic_text, std::string_view paylo
   }
 }
 
+void IngestProcessor::RememberLoaded(const wm::v1::Event& event) {
+  if (event.kind() != wm::v1::EVENT_KIND_PACKET_RECEIVED || event.snapshot()) return;
+  dedup_.FirstSeen(event.gateway_id(), event.event_id(),
+                   absl::FromUnixMillis(static_cast<int64_t>(event.ingest_time_ms_epoch())));
+}
+
 void IngestProcessor::HandleStatus(const wirepas::Topic& topic, std::string_view payload,
                                    bool retained) {
   auto last = last_status_.find(topic.gw_id);

@@ -33,6 +33,12 @@ class IngestProcessor {
   // Handles one message as received from the broker.
   void Handle(std::string_view topic, std::string_view payload, bool retained);
 
+  // Seeds the deduplicator with an event loaded from the disk log (a received packet's
+  // gateway and event id, seen at its ingest time), so that a packet the broker delivers
+  // again after a restart (persisted, but not yet acknowledged when ingest stopped) is
+  // dropped as a duplicate. Other events are ignored.
+  void RememberLoaded(const wm::v1::Event& event);
+
  private:
   void HandleStatus(const wirepas::Topic& topic, std::string_view payload, bool retained);
   void HandleReceivedData(const wirepas::Topic& topic, std::string_view payload);

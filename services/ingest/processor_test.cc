@@ -114,6 +114,29 @@ TEST_F(IngestProcessorTest, DuplicateEventIdFromSameGatewayIsDroppedAndCounted) 
   EXPECT_EQ(metrics_.duplicates.Value(), 1);
 }
 
+TEST_F(IngestProcessorTest, APacketLoadedFromTheDiskLogIsADuplicateWhenDeliveredAgain) {
+  // What the previous run wrote to its disk log before it died: the packet with its id.
+  wm::v1::Event loaded;
+  loaded.set_kind(wm::v1::EVENT_KIND_PACKET_RECEIVED);
+  loaded.set_gateway_id("gw1");
+  loaded.set_event_id(5);
+  loaded.set_ingest_time_ms_epoch(absl::ToUnixMillis(kNow - absl::Seconds(30)));
+  processor_.RememberLoaded(loaded);
+  wm::v1::Event status = loaded;  // other kinds seed nothing
+  status.set_kind(wm::v1::EVENT_KIND_GATEWAY_STATUS);
+  status.set_event_id(6);
+  processor_.RememberLoaded(status);
+
+  // The broker delivers it again (its PUBACK was not sent): dropped and counted.
+  processor_.Handle("gw-event/received_data/gw1/sink0/77/10/11", Packet("gw1", 5, 10, 11, "x"),
+                    false);
+  EXPECT_TRUE(Drain().empty());
+  EXPECT_EQ(metrics_.duplicates.Value(), 1);
+  processor_.Handle("gw-event/received_data/gw1/sink0/77/10/11", Packet("gw1", 6, 10, 11, "x"),
+                    false);
+  EXPECT_EQ(Drain().size(), 1u);
+}
+
 TEST_F(IngestProcessorTest, TrafficDiagnosticsAreDecoded) {
   processor_.Handle("gw-event/received_data/gw1/sink0/77/251/255",
                     Packet("gw1", 1, 251, 255, std::string(18, '\x03')), false);

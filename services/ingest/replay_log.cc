@@ -7,10 +7,18 @@ namespace wm::ingest {
 ReplayLog::ReplayLog(Options options) : options_(std::move(options)) {}
 
 void ReplayLog::Append(EventPtr event) {
+  const absl::Time now = options_.clock();
+  Keep(std::move(event), now, now);
+}
+
+void ReplayLog::AppendAt(EventPtr event, absl::Time appended) {
+  Keep(std::move(event), appended, options_.clock());
+}
+
+void ReplayLog::Keep(EventPtr event, absl::Time appended, absl::Time now) {
   next_sequence_ = event->sequence() + 1;
   if (options_.max_events == 0) return;
-  const absl::Time now = options_.clock();
-  entries_.push_back({std::move(event), now});
+  entries_.push_back({std::move(event), appended});
   while (entries_.size() > options_.max_events) entries_.pop_front();
   ForgetAppendedBefore(now - options_.max_age);
 }

@@ -38,6 +38,11 @@ class ReplayLog {
   // Keeps `event`, whose sequence must be one more than the previous event's (the first may
   // have any sequence), and forgets what the bounds no longer allow.
   void Append(EventPtr event);
+  // Append with the time the event was appended given (an event loaded from the disk log
+  // keeps its ingest time): the age bound counts from `appended`.
+  void AppendAt(EventPtr event, absl::Time appended);
+  // Forgets every event (the next appended may have any sequence).
+  void Clear() { entries_.clear(); }
 
   // Forgets the events older than max_age.
   void ForgetExpired();
@@ -59,6 +64,7 @@ class ReplayLog {
     absl::Time appended;
   };
 
+  void Keep(EventPtr event, absl::Time appended, absl::Time now);
   void ForgetAppendedBefore(absl::Time oldest_kept);
 
   const Options options_;
