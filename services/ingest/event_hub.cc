@@ -148,6 +148,7 @@ absl::StatusOr<std::unique_ptr<SegmentLog>> EventHub::OpenDiskLog(
   SegmentLog::LoadReport local_report;
   if (report == nullptr) report = &local_report;
   size_t unreadable = 0;
+  if (options.metrics == nullptr) options.metrics = &metrics_;
   absl::StatusOr<std::unique_ptr<SegmentLog>> log = SegmentLog::Open(
       std::move(options),
       [&](std::string_view record) {

@@ -95,7 +95,8 @@ class EventHub {
   // Writes what the disk log buffered (SegmentLog::Flush), then delivers the events it held to
   // the subscribers. On error they stay held (and buffered) until a later flush succeeds.
   absl::Status FlushDiskLog();
-  // Opens the disk log (SegmentLog::Open), restores each of its events (Restore; a record
+  // Opens the disk log (SegmentLog::Open; counting into the hub's metrics unless `options`
+  // names others), restores each of its events (Restore; a record
   // that is not an event with a position is counted as corrupt in `report` and
   // wm_ingest_disk_log_corrupt_records_total, and skipped), then attaches it. `loaded` sees
   // every restored event (e.g. to seed a deduplicator); may be empty.

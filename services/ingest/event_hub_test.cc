@@ -1,5 +1,9 @@
 #include "services/ingest/event_hub.h"
 
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <string>
 #include <thread>
@@ -533,6 +537,34 @@ TEST_F(EventHubDiskLogTest, SubscribersSeeAnEventOnlyOnceTheDiskLogWroteIt) {
   EXPECT_EQ(Sequences(*live), (std::vector<uint64_t>{1, 2}));
   EXPECT_EQ(Sequences(*fresh), (std::vector<uint64_t>{1, 2}));
   EXPECT_EQ(Sequences(*resumed), (std::vector<uint64_t>{1, 2}));
+}
+
+// A write that fails (here: the file size limit) delivers nothing; the next flush that works
+// delivers everything held, once.
+TEST_F(EventHubDiskLogTest, EventsStayHeldWhileTheDiskLogCannotBeWritten) {
+  EXPECT_EXIT(
+      {
+        Run run = Start(1111);
+        auto live = run.hub->Subscribe({});
+        run.hub->Publish(Received(Packet("gw", 1)));
+        if (!run.hub->FlushDiskLog().ok() || Sequences(*live) != std::vector<uint64_t>{1}) _exit(2);
+        rlimit limit;
+        getrlimit(RLIMIT_FSIZE, &limit);
+        rlimit small = limit;
+        small.rlim_cur = 1;  // below the file's size: nothing more can be written
+        signal(SIGXFSZ, SIG_IGN);
+        setrlimit(RLIMIT_FSIZE, &small);
+        run.hub->Publish(Received(Packet("gw", 2)));
+        run.hub->Publish(Received(Packet("gw", 3)));
+        if (run.hub->FlushDiskLog().ok()) _exit(3);
+        if (live->PopOrArm() != nullptr) _exit(4);
+        if (metrics_.disk_log_write_errors.Value() < 1) _exit(5);
+        setrlimit(RLIMIT_FSIZE, &limit);
+        if (!run.hub->FlushDiskLog().ok()) _exit(6);
+        if (Sequences(*live) != std::vector<uint64_t>{2, 3}) _exit(7);
+        _exit(0);
+      },
+      ::testing::ExitedWithCode(0), "");
 }
 
 TEST_F(EventHubDiskLogTest, TheLoadedReplayLogKeepsWhatItsBoundsAllow) {

@@ -275,6 +275,15 @@ absl::Status SegmentLog::StartSegment(uint64_t first_sequence) {
     if (absl::Status s = FlushLocked(); !s.ok()) return s;
   }
   const std::string path = absl::StrCat(options_.directory, "/", SegmentName(first_sequence));
+  if (fd_ < 0 && !segments_.empty() && segments_.back().first_sequence == first_sequence) {
+    // A segment of an earlier run that holds no event from `first_sequence` on (it was cut
+    // after its snapshot): the new segment, which starts with the current snapshot, replaces it.
+    if (unlink(path.c_str()) != 0 && errno != ENOENT) {
+      if (options_.metrics != nullptr) options_.metrics->disk_log_write_errors.Increment();
+      return absl::InternalError(absl::StrCat("cannot replace ", path, ": ", ErrnoText(errno)));
+    }
+    segments_.pop_back();
+  }
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) {
     if (options_.metrics != nullptr) options_.metrics->disk_log_write_errors.Increment();

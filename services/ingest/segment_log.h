@@ -57,8 +57,8 @@ SegmentReadResult ReadSegmentRecords(std::string_view records,
 // Thread-safe; Append, StartSegment and Flush are cheap enough for the MQTT network thread.
 //
 //   auto log = SegmentLog::Open({.directory = dir}, [&](std::string_view record) { ... });
-//   if ((*log)->ShouldStartSegment()) (*log)->StartSegment(sequence);
-//   (*log)->Append(event.SerializeAsString(), sequence);
+//   if ((*log)->ShouldStartSegment()) (*log)->StartSegment(event.sequence());
+//   (*log)->Append(event.SerializeAsString());
 //   absl::Status written = (*log)->Flush();   // before acknowledging
 class SegmentLog {
  public:
@@ -99,7 +99,8 @@ class SegmentLog {
   // True when no segment is open for appending yet or the current one reached segment_bytes.
   bool ShouldStartSegment() const;
   // Writes what is buffered to the open segment (durably with `fsync`), closes it, then
-  // opens "<first_sequence>.seg" for the appends that follow. On error the open segment stays
+  // opens "<first_sequence>.seg" for the appends that follow. A segment of an earlier run with
+  // that name (it held nothing from `first_sequence` on, only a snapshot) is replaced. On error the open segment stays
   // and so does the buffer (for the next Flush).
   absl::Status StartSegment(uint64_t first_sequence);
   // Buffers `record` for the open segment (before the first StartSegment, for the segment it

@@ -235,6 +235,29 @@ TEST(SegmentLogTest, GarbageAndEmptyLastSegmentsAreHandledWithoutCrashing) {
   EXPECT_TRUE(loaded.log->Flush().ok());
 }
 
+// A run that died right after a new segment's snapshot left a segment named after the next
+// sequence; the next run's segment of that name replaces it instead of failing forever.
+TEST(SegmentLogTest, ASegmentCutAfterItsSnapshotIsReplacedByTheNextRunsSegment) {
+  const std::string dir = NewDir();
+  {
+    Loaded first = OpenLog({.directory = dir});
+    ASSERT_TRUE(first.log->StartSegment(5).ok());
+    first.log->Append("snapshot of gw");
+    ASSERT_TRUE(first.log->Flush().ok());
+  }
+  Loaded second = OpenLog({.directory = dir});
+  EXPECT_EQ(second.records, std::vector<std::string>{"snapshot of gw"});
+  ASSERT_TRUE(second.log->ShouldStartSegment());
+  ASSERT_TRUE(second.log->StartSegment(5).ok());
+  second.log->Append("snapshot of gw, again");
+  second.log->Append("r5");
+  ASSERT_TRUE(second.log->Flush().ok());
+  EXPECT_EQ(second.log->segment_count(), 1u);
+  second.log.reset();
+  Loaded third = OpenLog({.directory = dir});
+  EXPECT_EQ(third.records, (std::vector<std::string>{"snapshot of gw, again", "r5"}));
+}
+
 TEST(SegmentLogTest, ASecondOpenOfTheSameDirectoryFailsClearly) {
   const std::string dir = NewDir();
   Loaded first = OpenLog({.directory = dir});
