@@ -277,7 +277,7 @@ std::shared_ptr<Subscription> EventHub::Subscribe(const wm::v1::SubscribeRequest
       EventFilter(request),
       std::make_shared<Subscription>(
           queue_capacity_,
-          [epoch = stream_epoch_](uint64_t dropped) {
+          [epoch = stream_epoch()](uint64_t dropped) {
             return GapEvent(epoch, dropped, wm::v1::STREAM_GAP_CAUSE_SLOW_CONSUMER);
           },
           gather_.get())};

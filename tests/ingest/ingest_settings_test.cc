@@ -331,6 +331,10 @@ TEST_F(IngestSettingsTest, BadSettingsExitWithCodeTwoNamingTheKey) {
       {"unknown flag", base, {"--mqtt_prot=1883"}, {}, "mqtt_prot"},
       {"bad environment value", base, {}, {{"WM_SERVICES_MQTT_PORT", "abc"}}, "mqtt_port"},
       {"log level not among the choices", base, {"--log_level=loud"}, {}, "log_level"},
+      {"disk log segment size out of range", base,
+       {"--replay_log_dir=/nonexistent/wm-ingest", "--replay_log_segment_mb=0"}, {},
+       "replay_log_segment_mb"},
+      {"fsync without a disk log", base, {"--replay_log_fsync=true"}, {}, "replay_log_dir"},
       // A misspelt secret key: named, but its value (a password) never echoed.
       {"unknown key holding a secret", base + "mqtt_pasword: " + kPassword + "\n", {}, {},
        "mqtt_pasword"},
