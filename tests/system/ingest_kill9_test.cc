@@ -137,11 +137,11 @@ class IngestKill9Test : public ::testing::Test {
     const PacketCounts published = flow_->published();
     ASSERT_EQ(published.size(), kGateways * 10u);
     EXPECT_EQ(Listed(), published) << Mismatch(published, Listed());
-    ServiceProcessMetrics();
+    ExpectOneContinuousStream();
   }
 
   // The registry's view of the stream: with the disk log, ingest restarts keep the stream.
-  void ServiceProcessMetrics() {
+  void ExpectOneContinuousStream() {
     wm::testing::ServiceProcess& registry = stack_->registry();
     EXPECT_EQ(registry.Metric("wm_registry_ingest_restarts_total"), 0);
     EXPECT_EQ(registry.Metric("wm_registry_ingest_stream_gaps_total"), 0);
@@ -149,7 +149,7 @@ class IngestKill9Test : public ::testing::Test {
     EXPECT_EQ(stack_->IngestMetric("wm_mqtt_hand_off_failures_total"), 0);
   }
 
-  // "lost L, doubled D over N nodes" and the first few nodes that differ.
+  // "lost L, doubled D;" and the first few nodes that differ (published->listed).
   static std::string Mismatch(const PacketCounts& published, const PacketCounts& listed) {
     uint64_t lost = 0;
     uint64_t doubled = 0;
