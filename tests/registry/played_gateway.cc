@@ -1,5 +1,6 @@
 #include "tests/registry/played_gateway.h"
 
+#include "absl/time/clock.h"
 #include "tests/ingest/gateway_messages.h"
 
 namespace wm::testing {
@@ -41,6 +42,51 @@ NodeCounts ListedNodeCounts(wm::v1::Registry::Stub& client) {
   uint64_t packets = 0;
   for (const wm::v1::Node& node : *nodes) packets += node.packets();
   return {nodes->size(), packets};
+}
+
+PacketCounts ListedPackets(wm::v1::Registry::Stub& client) {
+  PacketCounts packets;
+  absl::StatusOr<std::vector<wm::v1::Node>> nodes = ListAllNodes(client);
+  if (!nodes.ok()) return packets;
+  for (const wm::v1::Node& node : *nodes) {
+    packets[{node.network_address(), node.address()}] = node.packets();
+  }
+  return packets;
+}
+
+PacketFlow::PacketFlow(std::vector<PlayedGateway*> gateways, uint32_t nodes, absl::Duration pause)
+    : thread_([this, gateways = std::move(gateways), nodes, pause] {
+        for (uint64_t i = 0; !stop_.load(); ++i) {
+          PlayedGateway& gateway = *gateways[i % gateways.size()];
+          const uint32_t node = static_cast<uint32_t>(i / gateways.size() % nodes) + 1;
+          if (!gateway.Packet(node).ok()) {
+            failed_ = true;
+            return;
+          }
+          {
+            absl::MutexLock lock(&mu_);
+            ++published_[{gateway.network(), node}];
+            ++total_;
+          }
+          absl::SleepFor(pause);  // pace, see the class comment
+        }
+      }) {}
+
+PacketFlow::~PacketFlow() { Stop(); }
+
+void PacketFlow::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+uint64_t PacketFlow::total() {
+  absl::MutexLock lock(&mu_);
+  return total_;
+}
+
+PacketCounts PacketFlow::published() {
+  absl::MutexLock lock(&mu_);
+  return published_;
 }
 
 }  // namespace wm::testing

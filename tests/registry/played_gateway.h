@@ -1,12 +1,18 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "protos/wm/v1/registry.grpc.pb.h"
 #include "tests/registry/gateway_script.h"
 #include "tests/registry/registry_stack.h"
@@ -33,6 +39,8 @@ class PlayedGateway {
   // node 1 being node diagnostics (router with autorole, 2.95 V).
   absl::Status TenNodes();
 
+  uint64_t network() const { return network_; }
+
  private:
   RegistryStack& stack_;
   const uint64_t network_;
@@ -45,5 +53,49 @@ using NodeCounts = std::pair<size_t, uint64_t>;
 
 // What a registry lists over every page; {0, 0} when it does not answer.
 NodeCounts ListedNodeCounts(wm::v1::Registry::Stub& client);
+
+// A node as the registry keys it: (network address, node address).
+using NodeKey = std::pair<uint64_t, uint32_t>;
+// Packets per node.
+using PacketCounts = std::map<NodeKey, uint64_t>;
+
+// The per-node packet counts a registry lists over every page; empty when it does not answer.
+PacketCounts ListedPackets(wm::v1::Registry::Stub& client);
+
+// Publishes packets on a thread of its own until stopped: nodes 1..`nodes` of each gateway in
+// turn, one packet at a time (waiting for the broker's acknowledgement), counting what the
+// broker accepted per node. Paced by `pause` after each packet: a backlog longer than
+// ingest's stream queue (subscriber_queue_size) would be cut by a SLOW_CONSUMER gap by design
+// (docs/event-stream.md), and the tests using it are about restarts, not overload.
+//
+//   PacketFlow flow({&gateway_a, &gateway_b});
+//   ... restart things ...
+//   flow.Stop();
+//   EXPECT_EQ(ListedPackets(stack->registry_client()), flow.published());
+class PacketFlow {
+ public:
+  // The gateways must outlive the flow and publish nothing else while it runs.
+  explicit PacketFlow(std::vector<PlayedGateway*> gateways, uint32_t nodes = 10,
+                      absl::Duration pause = absl::Milliseconds(1));
+  // Stops it.
+  ~PacketFlow();
+
+  // Returns once the current packet is published; no packet follows.
+  void Stop();
+  // Packets the broker accepted so far.
+  uint64_t total();
+  // The same per node.
+  PacketCounts published();
+  // A publish failed (the flow stopped there).
+  bool failed() const { return failed_; }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> failed_{false};
+  absl::Mutex mu_;
+  PacketCounts published_ ABSL_GUARDED_BY(mu_);
+  uint64_t total_ ABSL_GUARDED_BY(mu_) = 0;
+  std::thread thread_;
+};
 
 }  // namespace wm::testing

@@ -3,11 +3,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
-#include <atomic>
 #include <chrono>
-#include <map>
-#include <mutex>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -28,7 +24,9 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::wm::testing::ListedNodeCounts;
+using ::wm::testing::ListedPackets;
 using ::wm::testing::NodeCounts;
+using ::wm::testing::PacketFlow;
 using ::wm::testing::PlayedGateway;
 using ::wm::testing::PlayedSink;
 using ::wm::testing::RegistryStack;
@@ -112,67 +110,11 @@ TEST_F(RegistryRestartTest, KeepsItsNodesAcrossKill9) {
   EXPECT_TRUE(WaitUntil([&] { return ListedNodes().second == 21; }));
 }
 
-// Publishes packets from nodes 1..10 in turn on a thread of its own until stopped, counting
-// what the broker accepted per node. Paced at about one per millisecond: a replay longer than
-// ingest's stream queue (subscriber_queue_size) would lose events to a SLOW_CONSUMER gap by
-// design (docs/event-stream.md), and this is about restarts, not overload.
-class PacketFlow {
- public:
-  explicit PacketFlow(PlayedGateway& gateway) : thread_([this, &gateway] {
-    for (uint32_t i = 0; !stop_.load(); ++i) {
-      const uint32_t node = i % 10 + 1;
-      if (!gateway.Packet(node).ok()) {
-        failed_ = true;
-        return;
-      }
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        ++published_[node];
-        ++total_;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // pace, see above
-    }
-  }) {}
-  ~PacketFlow() { Stop(); }
-
-  void Stop() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-  uint64_t total() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return total_;
-  }
-  std::map<uint32_t, uint64_t> published() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return published_;
-  }
-  bool failed() const { return failed_; }
-
- private:
-  std::atomic<bool> stop_{false};
-  std::atomic<bool> failed_{false};
-  std::mutex mu_;
-  std::map<uint32_t, uint64_t> published_;
-  uint64_t total_ = 0;
-  std::thread thread_;
-};
-
-// Per-node packet counts the registry lists.
-std::map<uint32_t, uint64_t> ListedPackets(RegistryStack& stack) {
-  std::map<uint32_t, uint64_t> packets;
-  absl::StatusOr<std::vector<wm::v1::Node>> nodes = stack.ListAllNodes();
-  if (nodes.ok()) {
-    for (const wm::v1::Node& node : *nodes) packets[node.address()] = node.packets();
-  }
-  return packets;
-}
-
 // The registry stopped mid-stream, by kill -9 or SIGTERM, resumes after the position it
 // stored: every packet published while it ran, while it was away and after counts exactly
 // once per node (docs/event-stream.md "wm-registry resumes").
 void ResumesExactly(RegistryStack& stack, PlayedGateway& gateway, bool kill) {
-  PacketFlow flow(gateway);
+  PacketFlow flow({&gateway});
   ASSERT_TRUE(WaitUntil([&] { return ListedNodeCounts(stack.registry_client()).second >= 300; }));
   if (kill) {
     ASSERT_TRUE(stack.KillRegistry().ok());
@@ -187,9 +129,10 @@ void ResumesExactly(RegistryStack& stack, PlayedGateway& gateway, bool kill) {
   ASSERT_TRUE(WaitUntil([&] { return flow.total() >= while_away + 600; }));
   flow.Stop();
   ASSERT_FALSE(flow.failed());
-  std::map<uint32_t, uint64_t> published = flow.published();
+  wm::testing::PacketCounts published = flow.published();
   for (auto& [node, packets] : published) packets += 2;  // TenNodes' two each
-  EXPECT_TRUE(WaitUntil([&] { return ListedPackets(stack) == published; }, absl::Seconds(30)))
+  EXPECT_TRUE(WaitUntil([&] { return ListedPackets(stack.registry_client()) == published; },
+                        absl::Seconds(30)))
       << "published " << flow.total() << ", listed "
       << ListedNodeCounts(stack.registry_client()).second;
   EXPECT_EQ(stack.registry().Metric("wm_registry_ingest_stream_gaps_total"), 0);

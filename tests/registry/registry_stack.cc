@@ -8,6 +8,7 @@
 #include "libs/grpcutil/status.h"
 #include "libs/testing/files.h"
 #include "libs/testing/ports.h"
+#include "tests/harness/metrics_text.h"
 
 namespace wm::testing {
 namespace {
@@ -52,9 +53,16 @@ bool WaitUntil(const std::function<bool()>& condition, absl::Duration timeout) {
 
 absl::StatusOr<std::unique_ptr<RegistryStack>> RegistryStack::Start(
     std::vector<std::string> registry_args, std::vector<std::string> ingest_args) {
+  return StartWith({.registry_args = std::move(registry_args),
+                    .ingest_args = std::move(ingest_args)});
+}
+
+absl::StatusOr<std::unique_ptr<RegistryStack>> RegistryStack::StartWith(
+    RegistryStackOptions stack_options) {
+  std::vector<std::string>& registry_args = stack_options.registry_args;
   std::unique_ptr<RegistryStack> stack(new RegistryStack());
-  stack->ingest_args_ = std::move(ingest_args);
-  auto broker = MosquittoProcess::Start();
+  stack->ingest_args_ = std::move(stack_options.ingest_args);
+  auto broker = MosquittoProcess::Start(std::move(stack_options.broker));
   if (!broker.ok()) return broker.status();
   stack->broker_ = *std::move(broker);
 
@@ -112,13 +120,30 @@ absl::Status RegistryStack::StopIngest() {
   return absl::OkStatus();
 }
 
+absl::Status RegistryStack::KillIngest() {
+  if (absl::Status s = ingest_->Signal(SIGKILL); !s.ok()) return s;
+  return ingest_->Wait(kStartTimeout).status();
+}
+
+std::optional<double> RegistryStack::IngestMetric(std::string_view name, std::string_view labels) {
+  httplib::Client client("127.0.0.1", ingest_http_port_);
+  client.set_connection_timeout(1);
+  auto result = client.Get("/metrics");
+  if (!result || result->status != 200) return std::nullopt;
+  return MetricValue(result->body, name, labels);
+}
+
 absl::Status RegistryStack::StartRegistry() {
+  if (absl::Status s = LaunchRegistry(); !s.ok()) return s;
+  return registry_->WaitReady(kStartTimeout);
+}
+
+absl::Status RegistryStack::LaunchRegistry() {
   registry_.reset();
   client_.reset();
   auto registry = ServiceProcess::Start(kRegistry, registry_args_);
   if (!registry.ok()) return registry.status();
   registry_ = *std::move(registry);
-  if (absl::Status s = registry_->WaitReady(kStartTimeout); !s.ok()) return s;
   client_ = wm::v1::Registry::NewStub(grpcutil::CreateChannel(registry_->grpc_address(), {}));
   return absl::OkStatus();
 }

@@ -2,7 +2,9 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -15,6 +17,17 @@
 #include "tests/harness/service_process.h"
 
 namespace wm::testing {
+
+// Everything RegistryStack::StartWith can vary.
+struct RegistryStackOptions {
+  // Added to wm-registry's command line after the defaults (see RegistryStack::Start).
+  std::vector<std::string> registry_args;
+  // Added to wm-ingest's command line.
+  std::vector<std::string> ingest_args;
+  // The broker, e.g. extra_config {"max_queued_messages 0"} so that a persistent session keeps
+  // every message for an absent ingest (mosquitto keeps 1000 by default).
+  MosquittoOptions broker;
+};
 
 // The backend as wm-registry sees it, for integration tests: a private mosquitto, the real
 // wm-ingest on ports that stay the same across its restarts, the real wm-registry with its
@@ -33,6 +46,8 @@ class RegistryStack {
   // `ingest_args` to ingest's.
   static absl::StatusOr<std::unique_ptr<RegistryStack>> Start(
       std::vector<std::string> registry_args = {}, std::vector<std::string> ingest_args = {});
+  // The same with a broker of the test's choosing.
+  static absl::StatusOr<std::unique_ptr<RegistryStack>> StartWith(RegistryStackOptions options);
 
   // Publishes as a gateway (QoS 1) and waits for the broker's acknowledgement.
   absl::Status Publish(const std::string& topic, const std::string& payload, bool retained = false);
@@ -40,9 +55,17 @@ class RegistryStack {
   // wm-ingest: stopped with SIGTERM (exit 0 expected), started again on the same ports.
   absl::Status StopIngest();
   absl::Status StartIngest();
+  // wm-ingest: SIGKILL (no flush, no goodbye to the broker), waited for.
+  absl::Status KillIngest();
+  // One sample of wm-ingest's /metrics (see MetricValue in tests/harness/metrics_text.h);
+  // nullopt when it does not answer.
+  std::optional<double> IngestMetric(std::string_view name, std::string_view labels = "");
 
   // wm-registry: started again on the same database (new ports; registry_client() follows).
   absl::Status StartRegistry();
+  // The same without waiting until it is ready (it is not while wm-ingest is away); wait with
+  // registry().WaitReady.
+  absl::Status LaunchRegistry();
   // Another wm-registry following the same wm-ingest, with `args` after wm_ingest and the
   // 50 ms flush interval (and none of registry_args: give it a database of its own or, with
   // --registry_postgres, the shared one), ready when returned. The test owns it.
