@@ -387,6 +387,13 @@ void AddWatchSettings(config::Schema& schema) {
   schema.Add(
       {.key = "entities",
        .help = "Only changes of these, comma-separated: gateway, sink, node (not given: all)"});
+  schema.Add({.key = "resume_after",
+              .type = SettingType::kInt,
+              .default_value = "-1",
+              .help = "Start after the change with this sequence (one printed before, or a "
+                      "list's change_sequence): the changes wm-registry still holds after it "
+                      "are shown first (-1: start with the next change)",
+              .min = -1});
   AddStreamLimitSettings(schema, "changes");
 }
 
@@ -401,20 +408,35 @@ int RunWatch(const config::Settings& settings, CliContext& cli) {
       settings, cli,
       [&](RegistryRun& run) {
         uint64_t printed = 0;
+        // Where the stream continues when it is opened again: after the last change printed.
+        // Before any, the registry's change_sequence when the watch started, so that a
+        // reconnection shows what changed while the registry was away (docs/registry-changes.md).
+        std::optional<uint64_t> position;
+        if (const int64_t after = settings.GetInt("resume_after"); after >= 0) {
+          position = static_cast<uint64_t>(after);
+        } else {
+          wm::v1::ListNetworksResponse networks;
+          if (run.Call(&Stub::ListNetworks, wm::v1::ListNetworksRequest(), &networks).ok()) {
+            position = networks.change_sequence();
+          }
+        }
         FollowedStream<wm::v1::RegistryChange> stream;
         stream.service = "wm-registry";
         stream.address = run.address;
         stream.channel = run.channel.get();
         stream.open = [&](grpc::ClientContext* call) {
+          if (position.has_value()) request.set_resume_after(*position);
           return run.stub->WatchChanges(call, request);
         };
         stream.on_open = [&](bool reopened) {
           cli.err << "wm-gw-cli: " << (reopened ? "watching again" : "watching")
-                  << " the changes of wm-registry at " << run.address
-                  << (reopened ? " (changes while it was away are not shown)" : "") << '\n';
+                  << " the changes of wm-registry at " << run.address;
+          if (reopened && position.has_value()) cli.err << " after #" << *position;
+          cli.err << '\n';
           cli.err.flush();
         };
         stream.on_message = [&](const wm::v1::RegistryChange& change) {
+          if (change.kind() != wm::v1::CHANGE_KIND_GAP) position = change.sequence();
           if (run.json) {
             PrintJson(change, cli.out);
           } else {
