@@ -3,6 +3,7 @@
 // test).
 //
 //   bazel run -c opt //bench/registry:registry_state_benchmark
+#include <malloc.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -72,6 +73,40 @@ void BM_ApplyNodeDiagnostics(benchmark::State& bench) {
   bench.SetItemsProcessed(bench.iterations());
 }
 BENCHMARK(BM_ApplyNodeDiagnostics);
+
+// A packet whose node diagnostics change a known node's voltage every time: one change per
+// event. Arg 0: no feed; 1: a feed without change log and without watchers (messages are not
+// built); 2: a feed with the default change log (every change built and kept). The counter
+// log_bytes_per_change is the heap the full log holds per change (mallinfo2).
+void BM_ApplyChangingDiagnostics(benchmark::State& bench) {
+  prometheus::Counter dropped;
+  prometheus::Gauge watchers;
+  const int mode = static_cast<int>(bench.range(0));
+  ChangeFeed feed(10000, ChangeLog::Options{.max_changes = mode == 2 ? 100000u : 0u},
+                  ChangeFeedMetrics{.dropped = &dropped, .watchers = &watchers});
+  RegistryState state({}, mode == 0 ? nullptr : &feed);
+  Fill(state, 100000);
+  std::vector<wm::v1::Event> events;
+  for (int i = 0; i < 2048; ++i) {
+    wm::v1::Event event = Packet(1000 + ((i & 1023) * 7919) % 100000, 2'000'000 + i);
+    auto* diagnostics = event.mutable_packet()->mutable_decoded()->mutable_node_diagnostics();
+    diagnostics->set_role(0x82);
+    diagnostics->set_voltage(i < 1024 ? 2.9 : 3.1);  // each pass changes every node it hits
+    events.push_back(std::move(event));
+  }
+  const size_t heap_before = mallinfo2().uordblks;
+  const uint64_t changes_before = state.change_sequence();
+  size_t i = 0;
+  for (auto _ : bench) state.Apply(events[i++ & 2047]);
+  bench.SetItemsProcessed(bench.iterations());
+  const uint64_t changes = state.change_sequence() - changes_before;
+  bench.counters["changes_per_event"] = static_cast<double>(changes) / bench.iterations();
+  if (mode == 2 && changes >= 100000) {
+    bench.counters["log_bytes_per_change"] =
+        static_cast<double>(mallinfo2().uordblks - heap_before) / 100000;
+  }
+}
+BENCHMARK(BM_ApplyChangingDiagnostics)->Arg(0)->Arg(1)->Arg(2);
 
 // One ListNodes page of 10000 out of 100000 nodes, without gRPC.
 void BM_ListNodesPage(benchmark::State& bench) {
