@@ -108,9 +108,8 @@ void BM_ApplyChangingDiagnostics(benchmark::State& bench) {
   // the shared_ptr's control block, and the log's entry (pointer and time).
   wm::v1::RegistryChange sample;
   *sample.mutable_node() = *state.GetNode(kNetwork, 1000);
-  bench.counters["bytes_per_kept_change"] =
-      static_cast<double>(sample.SpaceUsedLong() + 16 + sizeof(std::shared_ptr<void>) +
-                          sizeof(absl::Time));
+  bench.counters["bytes_per_kept_change"] = static_cast<double>(
+      sample.SpaceUsedLong() + 16 + sizeof(std::shared_ptr<void>) + sizeof(absl::Time));
 }
 BENCHMARK(BM_ApplyChangingDiagnostics)->Arg(0)->Arg(1)->Arg(2);
 

@@ -26,14 +26,14 @@ using ChangeWatcher = grpcutil::StreamQueue<wm::v1::RegistryChange>;
 
 // The metrics a ChangeFeed keeps (RegistryMetrics has them); any may be null.
 struct ChangeFeedMetrics {
-  prometheus::Counter* dropped = nullptr;        // changes dropped for slow watchers
-  prometheus::Gauge* watchers = nullptr;         // open watchers
-  prometheus::Counter* resumes = nullptr;        // watchers opened with resume_after
-  prometheus::Counter* replayed = nullptr;       // changes queued from the log for them
-  prometheus::Counter* resume_too_old = nullptr;   // resumes starting with a counted gap
-  prometheus::Counter* resume_unknown = nullptr;   // resumes starting with an unknown gap
-  prometheus::Gauge* log_changes = nullptr;      // changes in the log
-  prometheus::Gauge* log_age_seconds = nullptr;  // age of the oldest change in the log
+  prometheus::Counter* dropped = nullptr;         // changes dropped for slow watchers
+  prometheus::Gauge* watchers = nullptr;          // open watchers
+  prometheus::Counter* resumes = nullptr;         // watchers opened with resume_after
+  prometheus::Counter* replayed = nullptr;        // changes queued from the log for them
+  prometheus::Counter* resume_too_old = nullptr;  // resumes starting with a counted gap
+  prometheus::Counter* resume_unknown = nullptr;  // resumes starting with an unknown gap
+  prometheus::Gauge* log_changes = nullptr;       // changes in the log
+  prometheus::Gauge* log_age_seconds = nullptr;   // age of the oldest change in the log
 };
 
 // Fans registry changes out to WatchChanges streams and keeps the recent ones in a ChangeLog,

@@ -109,19 +109,18 @@ class ResumeTest : public ::testing::Test {
   ResumeTest() { Reset(100); }
 
   void Reset(size_t log_size, size_t capacity = 1000) {
-    feed_ = std::make_unique<ChangeFeed>(
-        capacity,
-        ChangeLog::Options{.max_changes = log_size,
-                           .max_age = absl::Seconds(60),
-                           .clock = [this] { return now_; }},
-        ChangeFeedMetrics{.dropped = &dropped_,
-                          .watchers = &watchers_,
-                          .resumes = &resumes_,
-                          .replayed = &replayed_,
-                          .resume_too_old = &too_old_,
-                          .resume_unknown = &unknown_,
-                          .log_changes = &log_changes_,
-                          .log_age_seconds = &log_age_});
+    feed_ = std::make_unique<ChangeFeed>(capacity,
+                                         ChangeLog::Options{.max_changes = log_size,
+                                                            .max_age = absl::Seconds(60),
+                                                            .clock = [this] { return now_; }},
+                                         ChangeFeedMetrics{.dropped = &dropped_,
+                                                           .watchers = &watchers_,
+                                                           .resumes = &resumes_,
+                                                           .replayed = &replayed_,
+                                                           .resume_too_old = &too_old_,
+                                                           .resume_unknown = &unknown_,
+                                                           .log_changes = &log_changes_,
+                                                           .log_age_seconds = &log_age_});
     feed_->BeginRun(kRunStart);
     next_ = kRunStart + 1;
   }
@@ -136,15 +135,15 @@ class ResumeTest : public ::testing::Test {
     }
   }
 
-  std::shared_ptr<ChangeWatcher> Resume(uint64_t after,
-                                        wm::v1::ChangeEntity only = wm::v1::CHANGE_ENTITY_UNSPECIFIED) {
+  std::shared_ptr<ChangeWatcher> Resume(
+      uint64_t after, wm::v1::ChangeEntity only = wm::v1::CHANGE_ENTITY_UNSPECIFIED) {
     wm::v1::WatchChangesRequest request;
     request.set_resume_after(after);
     if (only != wm::v1::CHANGE_ENTITY_UNSPECIFIED) request.add_entities(only);
     return feed_->Watch(request);
   }
 
-  // What the watcher has queued: sequences, and -1 for a gap.
+  // Everything the watcher has queued, gaps included.
   static std::vector<wm::v1::RegistryChange> Drain(ChangeWatcher& watcher) {
     std::vector<wm::v1::RegistryChange> changes;
     while (ChangePtr change = watcher.PopOrArm()) changes.push_back(*change);
@@ -173,9 +172,8 @@ TEST_F(ResumeTest, ReplaysWhatFollowsThePositionThenLive) {
   PublishChanges(5);  // kRunStart + 1 .. + 5
   auto watcher = Resume(kRunStart + 2);
   PublishChanges(2);
-  EXPECT_THAT(Sequences(Drain(*watcher)),
-              ElementsAre(kRunStart + 3, kRunStart + 4, kRunStart + 5, kRunStart + 6,
-                          kRunStart + 7));
+  EXPECT_THAT(Sequences(Drain(*watcher)), ElementsAre(kRunStart + 3, kRunStart + 4, kRunStart + 5,
+                                                      kRunStart + 6, kRunStart + 7));
   EXPECT_EQ(resumes_.Value(), 1);
   EXPECT_EQ(replayed_.Value(), 3);
   EXPECT_EQ(too_old_.Value() + unknown_.Value(), 0);

@@ -128,9 +128,8 @@ absl::StatusOr<std::unique_ptr<RegistryApp>> RegistryApp::Create(const config::S
   app->metrics_ = std::make_unique<RegistryMetrics>(*app->registry_);
   app->feed_ = std::make_unique<ChangeFeed>(
       settings.GetInt("watch_queue_size"),
-      ChangeLog::Options{
-          .max_changes = static_cast<size_t>(settings.GetInt("change_log_size")),
-          .max_age = absl::Seconds(settings.GetInt("change_log_max_age_s"))},
+      ChangeLog::Options{.max_changes = static_cast<size_t>(settings.GetInt("change_log_size")),
+                         .max_age = absl::Seconds(settings.GetInt("change_log_max_age_s"))},
       app->metrics_->feed_metrics());
   app->state_ = std::make_unique<RegistryState>(
       RegistryStateOptions{.node_stale_after = stale_after}, app->feed_.get());
@@ -205,11 +204,10 @@ absl::Status RegistryApp::Start() {
   flush_task_ = std::make_unique<PeriodicTask>(flush_interval_, [this] {
     flusher_->Flush().IgnoreError();  // logged and counted; the batch stays pending
   });
-  gauges_task_ = std::make_unique<PeriodicTask>(kGaugesInterval,
-                                                [this] {
-                                                  metrics_->SetCounts(state_->Counts());
-                                                  feed_->UpdateLogGauges();
-                                                });
+  gauges_task_ = std::make_unique<PeriodicTask>(kGaugesInterval, [this] {
+    metrics_->SetCounts(state_->Counts());
+    feed_->UpdateLogGauges();
+  });
   sweep_task_ = std::make_unique<PeriodicTask>(sweep_interval_, [this] {
     if (size_t marked = state_->SweepStale(); marked > 0) {
       spdlog::info("nodes_marked_stale count={}", marked);

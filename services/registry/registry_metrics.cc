@@ -35,8 +35,9 @@ prometheus::Counter& SingleCounter(prometheus::Registry& r, const char* name, co
 prometheus::Family<prometheus::Counter>& ResumeGapsFamily(prometheus::Registry& r) {
   return prometheus::BuildCounter()
       .Name("wm_registry_watch_resume_gaps_total")
-      .Help("Resumed WatchChanges streams that started with a gap: too_old (count known), "
-            "unknown (another registry run)")
+      .Help(
+          "Resumed WatchChanges streams that started with a gap: too_old (count known), "
+          "unknown (another registry run)")
       .Register(r);
 }
 
@@ -96,8 +97,8 @@ RegistryMetrics::RegistryMetrics(prometheus::Registry& registry)
                                    "Changes queued from the change log for resumed streams")),
       watch_resume_too_old(ResumeGapsFamily(registry).Add({{"reason", "too_old"}})),
       watch_resume_unknown(ResumeGapsFamily(registry).Add({{"reason", "unknown"}})),
-      change_log_changes(SingleGauge(registry, "wm_registry_change_log_changes",
-                                     "Changes in the change log")),
+      change_log_changes(
+          SingleGauge(registry, "wm_registry_change_log_changes", "Changes in the change log")),
       change_log_age_seconds(SingleGauge(registry, "wm_registry_change_log_age_seconds",
                                          "Age of the oldest change in the change log")),
       gateways_online_(GatewaysFamily(registry).Add({{"state", "online"}})),

@@ -614,9 +614,9 @@ TEST(RegistryCliWatchTest, WatchPrintsWhatTheSimulatorChangesAndFollowsARestart)
   }
 
   // A saved sequence: --resume_after shows exactly the changes after it, from the change log.
-  CliRun resumed = b.Run("watch", {"--entities=nodes", "--json", "--count=2",
-                                   absl::StrCat("--resume_after=",
-                                                Uint64Field(changes[0], "sequence"))});
+  CliRun resumed =
+      b.Run("watch", {"--entities=nodes", "--json", "--count=2",
+                      absl::StrCat("--resume_after=", Uint64Field(changes[0], "sequence"))});
   EXPECT_EQ(resumed.code, 0) << resumed.output;
   std::vector<google::protobuf::Struct> replayed = resumed.JsonLines();
   ASSERT_EQ(replayed.size(), 2u) << resumed.output;

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "absl/time/clock.h"
-#include "grpcpp/grpcpp.h"
 #include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "tests/registry/played_gateway.h"
 #include "tests/registry/registry_stack.h"
@@ -134,8 +134,8 @@ TEST_F(RegistryWatchResumeTest, APositionOlderThanTheChangeLogGetsAGapWithTheCou
   const uint64_t start = ChangeSequence();
   // Gateway and sink added, 10 nodes added, node 1's diagnostics: 13 changes.
   ASSERT_TRUE(gateway_->TenNodes().ok());
-  ASSERT_TRUE(WaitUntil(
-      [&] { return ListedNodeCounts(stack_->registry_client()) == NodeCounts(10, 20); }));
+  ASSERT_TRUE(
+      WaitUntil([&] { return ListedNodeCounts(stack_->registry_client()) == NodeCounts(10, 20); }));
   const uint64_t total = ChangeSequence() - start;
   ASSERT_EQ(total, 13u);
   Watch watch(stack_->registry_client(), start);
@@ -163,8 +163,8 @@ TEST_F(RegistryWatchResumeTest, APositionFromBeforeARegistryRestartHasAnUnknownC
   ASSERT_NO_FATAL_FAILURE(StartStack());
   const uint64_t start = ChangeSequence();
   ASSERT_TRUE(gateway_->TenNodes().ok());
-  ASSERT_TRUE(WaitUntil(
-      [&] { return ListedNodeCounts(stack_->registry_client()) == NodeCounts(10, 20); }));
+  ASSERT_TRUE(
+      WaitUntil([&] { return ListedNodeCounts(stack_->registry_client()) == NodeCounts(10, 20); }));
   const uint64_t position = ChangeSequence();
   ASSERT_TRUE(stack_->KillRegistry().ok());
   ASSERT_TRUE(stack_->StartRegistry().ok());
