@@ -688,6 +688,40 @@ TEST(RegistryCliWatchTest, WatchPrintsWhatTheSimulatorChangesAndFollowsARestart)
       << restarted[1];
 }
 
+// A watch that falls behind does not print the registry's slow-client gap: it resumes after
+// the last change it printed and the change log fills the gap. With a queue of one change per
+// watch, a replay of the whole site overflows it again and again; every change is still
+// printed once, in order.
+TEST(RegistryCliWatchTest, AWatchThatFallsBehindFillsTheGapFromTheChangeLog) {
+  auto backend = RegistryBackend::Start({"--watch_queue_size=1"});
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  RegistryBackend& b = **backend;
+  std::unique_ptr<Subprocess> first = b.StartCli("watch", {"--json", "--count=1"});
+  ASSERT_NE(first, nullptr);
+  ASSERT_TRUE(first->WaitForOutput("wm-gw-cli: watching the changes", kTimeout).ok());
+  auto sim = b.StartSimulator("behind-gw-", 1);
+  ASSERT_TRUE(sim.ok()) << sim.status();
+  CliRun first_run = FinishCli(*first);
+  ASSERT_EQ(first_run.code, 0) << first_run.output;
+  ASSERT_EQ(first_run.JsonLines().size(), 1u) << first_run.output;
+  const uint64_t start = Uint64Field(first_run.JsonLines()[0], "sequence") - 1;
+  const std::map<uint32_t, SimNodeAt> expected = NodesOf(**sim);
+  ASSERT_TRUE(b.WaitForNodes([&](const std::vector<wm::v1::Node>& listed) {
+    return AllNodesReported(**sim, listed);
+  })) << b.Output();
+  // Gateway, sink and one change per node at least.
+  const uint64_t count = 2 + expected.size();
+  CliRun run = b.Run(
+      "watch", {"--json", absl::StrCat("--count=", count), absl::StrCat("--resume_after=", start)});
+  EXPECT_EQ(run.code, 0) << run.output;
+  std::vector<google::protobuf::Struct> changes = run.JsonLines();
+  ASSERT_EQ(changes.size(), count) << run.output;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    EXPECT_EQ(Uint64Field(changes[i], "sequence"), start + 1 + i) << run.output;
+  }
+  EXPECT_TRUE(absl::StrContains(run.output, "wm-gw-cli: fell behind")) << run.output;
+}
+
 TEST(RegistryCliWatchTest, DurationEndsAQuietWatch) {
   auto backend = RegistryBackend::Start({});
   ASSERT_TRUE(backend.ok()) << backend.status();

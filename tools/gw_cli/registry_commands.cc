@@ -428,7 +428,14 @@ int RunWatch(const config::Settings& settings, CliContext& cli) {
           if (position.has_value()) request.set_resume_after(*position);
           return run.stub->WatchChanges(call, request);
         };
+        // Set when the registry dropped changes because this watch read too slowly: the stream
+        // is ended and opened again after the last change printed, so the change log fills the
+        // gap instead of it being printed.
+        bool refill = false;
+        bool opened = false;
         stream.on_open = [&](bool reopened) {
+          reopened = reopened || opened;
+          opened = true;
           cli.err << "wm-gw-cli: " << (reopened ? "watching again" : "watching")
                   << " the changes of wm-registry at " << run.address;
           if (reopened && position.has_value()) cli.err << " after #" << *position;
@@ -436,6 +443,14 @@ int RunWatch(const config::Settings& settings, CliContext& cli) {
           cli.err.flush();
         };
         stream.on_message = [&](const wm::v1::RegistryChange& change) {
+          if (change.kind() == wm::v1::CHANGE_KIND_GAP &&
+              change.gap_cause() == wm::v1::CHANGE_GAP_CAUSE_SLOW_CLIENT && position.has_value()) {
+            cli.err << "wm-gw-cli: fell behind (wm-registry dropped " << change.dropped()
+                    << " changes for this watch); resuming after #" << *position << '\n';
+            cli.err.flush();
+            refill = true;
+            return false;
+          }
           if (change.kind() != wm::v1::CHANGE_KIND_GAP) position = change.sequence();
           if (run.json) {
             PrintJson(change, cli.out);
@@ -446,7 +461,11 @@ int RunWatch(const config::Settings& settings, CliContext& cli) {
           if (change.kind() == wm::v1::CHANGE_KIND_GAP) return true;  // not a change: not counted
           return max_changes == 0 || ++printed < max_changes;
         };
-        const grpc::Status status = FollowStream(stream, run.canceller, cli.err);
+        grpc::Status status;
+        do {
+          refill = false;
+          status = FollowStream(stream, run.canceller, cli.err);
+        } while (status.ok() && refill && !run.canceller.stopped());
         if (!status.ok()) return ReportRpcError("WatchChanges", status, cli.err);
         return kExitOk;
       },
