@@ -101,6 +101,20 @@ void AddRegistrySettings(config::Schema& schema) {
               .help = "Changes queued per WatchChanges stream before that stream loses changes",
               .min = 1,
               .max = 10'000'000});
+  schema.Add({.key = "change_log_size",
+              .type = config::SettingType::kInt,
+              .default_value = "100000",
+              .help = "Recent changes kept in memory so that a WatchChanges client can resume "
+                      "after the last change it applied (docs/registry-changes.md); 0 turns "
+                      "the log off",
+              .min = 0,
+              .max = 10'000'000});
+  schema.Add({.key = "change_log_max_age_s",
+              .type = config::SettingType::kInt,
+              .default_value = "600",
+              .help = "Seconds a change stays in the change log",
+              .min = 1,
+              .max = 7 * 86400});
   schema.Add({.key = "drain_timeout_s",
               .type = config::SettingType::kDouble,
               .default_value = "3",
@@ -148,8 +162,11 @@ absl::StatusOr<std::unique_ptr<RegistryApp>> RegistryApp::Create(const config::S
   app->metrics_ = std::make_unique<RegistryMetrics>(*app->registry_);
   app->follower_metrics_ = std::make_unique<eventstream::IngestFollowerMetrics>(
       *app->registry_, "wm_registry_ingest", "wm_registry_events_total");
-  app->feed_ = std::make_unique<ChangeFeed>(settings.GetInt("watch_queue_size"),
-                                            app->metrics_->watch_dropped, app->metrics_->watchers);
+  app->feed_ = std::make_unique<ChangeFeed>(
+      settings.GetInt("watch_queue_size"),
+      ChangeLog::Options{.max_changes = static_cast<size_t>(settings.GetInt("change_log_size")),
+                         .max_age = absl::Seconds(settings.GetInt("change_log_max_age_s"))},
+      app->metrics_->feed_metrics());
   app->state_ = std::make_unique<RegistryState>(
       RegistryStateOptions{.node_stale_after = stale_after}, app->feed_.get());
   app->service_ = std::make_unique<RegistryService>(*app->state_, *app->feed_);
@@ -206,8 +223,10 @@ absl::Status RegistryApp::Start() {
   flush_task_ = std::make_unique<PeriodicTask>(flush_interval_, [this] {
     flusher_->Flush().IgnoreError();  // logged and counted; the batch stays pending
   });
-  gauges_task_ = std::make_unique<PeriodicTask>(kGaugesInterval,
-                                                [this] { metrics_->SetCounts(state_->Counts()); });
+  gauges_task_ = std::make_unique<PeriodicTask>(kGaugesInterval, [this] {
+    metrics_->SetCounts(state_->Counts());
+    feed_->UpdateLogGauges();
+  });
   sweep_task_ = std::make_unique<PeriodicTask>(sweep_interval_, [this] {
     if (size_t marked = state_->SweepStale(); marked > 0) {
       spdlog::info("nodes_marked_stale count={}", marked);

@@ -28,6 +28,21 @@ class RegistryMetrics {
   // dropped for watchers that read too slowly.
   prometheus::Gauge& watchers;
   prometheus::Counter& watch_dropped;
+  // wm_registry_watch_resumes_total: streams opened with resume_after;
+  // wm_registry_watch_replayed_changes_total: changes replayed to them from the change log;
+  // wm_registry_watch_resume_gaps_total{reason}: resumes starting with a gap, too_old (the
+  // position is older than the log) or unknown (another registry run, or never issued).
+  prometheus::Counter& watch_resumes;
+  prometheus::Counter& watch_replayed;
+  prometheus::Counter& watch_resume_too_old;
+  prometheus::Counter& watch_resume_unknown;
+  // wm_registry_change_log_changes and wm_registry_change_log_age_seconds: the change log's
+  // depth and the age of its oldest change.
+  prometheus::Gauge& change_log_changes;
+  prometheus::Gauge& change_log_age_seconds;
+
+  // The feed's view of these metrics.
+  ChangeFeedMetrics feed_metrics();
 
  private:
   prometheus::Gauge& gateways_online_;

@@ -79,7 +79,11 @@ grpc::ServerWriteReactor<wm::v1::RegistryChange>* RegistryService::WatchChanges(
         grpc::Status(grpc::StatusCode::UNAVAILABLE, "wm-registry is shutting down"));
   }
   std::string peer = context->peer();
-  spdlog::info("watch_start peer={}", peer);
+  if (request->has_resume_after()) {
+    spdlog::info("watch_start peer={} resume_after={}", peer, request->resume_after());
+  } else {
+    spdlog::info("watch_start peer={}", peer);
+  }
   // The stream tells the client at once that its watch is in place, before any change exists:
   // a client may List after this and miss nothing.
   return new grpcutil::QueueWriteReactor<wm::v1::RegistryChange>(

@@ -9,7 +9,9 @@ namespace wm::registry {
 // wm.v1.Registry over gRPC's callback API. Queries answer from the in-memory state on the
 // calling thread. Each WatchChanges stream keeps one write in flight and takes the next change
 // from its bounded queue when the write completes, so a slow client only fills its own queue
-// (then loses changes, counted, and receives a gap marker) and never slows the registry.
+// (then loses changes, counted, and receives a gap marker) and never slows the registry. A
+// stream with resume_after starts with what the feed's change log holds after that position
+// (docs/registry-changes.md).
 class RegistryService final : public wm::v1::Registry::CallbackService {
  public:
   // Both must outlive the service.

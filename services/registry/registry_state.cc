@@ -41,6 +41,7 @@ RegistryState::RegistryState(RegistryStateOptions options, ChangeFeed* feed)
   // it therefore still applies the new run's changes (their sequence is above its list's).
   const int64_t start_us = absl::ToUnixMicros(clock_());
   change_sequence_ = start_us > 0 ? static_cast<uint64_t>(start_us) : 0;
+  if (feed_ != nullptr) feed_->BeginRun(change_sequence_);
 }
 
 void RegistryState::Restore(const RegistrySnapshot& snapshot) {
@@ -426,13 +427,17 @@ uint32_t RegistryState::RouteLocked(GatewayEntry& gateway, absl::string_view sin
 template <typename Fill>
 void RegistryState::PublishLocked(wm::v1::ChangeKind kind, int64_t time_ms, Fill fill) {
   ++change_sequence_;
-  if (feed_ == nullptr || !feed_->has_watchers()) return;
-  auto change = std::make_shared<wm::v1::RegistryChange>();
-  change->set_sequence(change_sequence_);
-  change->set_kind(kind);
-  change->set_time_ms_epoch(NonNegative(time_ms));
-  fill(change.get());
-  feed_->Publish(change);
+  if (feed_ == nullptr) return;
+  // The feed builds the message only when its change log keeps changes or someone watches
+  // (docs/registry-changes.md "Cost").
+  feed_->Publish(change_sequence_, [&]() -> ChangePtr {
+    auto change = std::make_shared<wm::v1::RegistryChange>();
+    change->set_sequence(change_sequence_);
+    change->set_kind(kind);
+    change->set_time_ms_epoch(NonNegative(time_ms));
+    fill(change.get());
+    return change;
+  });
 }
 
 void RegistryState::PublishSinkChangesLocked(std::vector<SinkChange>& changes, int64_t time_ms) {

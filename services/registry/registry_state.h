@@ -194,7 +194,8 @@ class RegistryState {
   uint32_t RouteLocked(GatewayEntry& gateway, absl::string_view sink_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  // Counts a change and, when someone watches, publishes it; `fill` sets its entity.
+  // Counts a change and hands it to the feed, which builds it (`fill` sets its entity) when
+  // its log keeps changes or someone watches.
   template <typename Fill>
   void PublishLocked(wm::v1::ChangeKind kind, int64_t time_ms, Fill fill)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -443,6 +443,43 @@ TEST_F(RegistryStateTest, ChangeSequencesGoOnIncreasingAcrossRestarts) {
   EXPECT_GT(restarted.change_sequence(), listed);
 }
 
+// With a change log, changes made while nobody watches are kept: a client that listed resumes
+// after the list's change_sequence and gets exactly the changes since; a position of the run
+// before a restart gets the unknown-count gap.
+TEST_F(RegistryStateTest, ChangesMadeWhileNobodyWatchesAreReplayedToAResume) {
+  ChangeFeed feed(1000, ChangeLog::Options{.max_changes = 100, .clock = [this] { return now_; }},
+                  ChangeFeedMetrics{});
+  RegistryState state(RegistryStateOptions{.clock = [this] { return now_; }}, &feed);
+  const std::vector<wm::v1::SinkConfig> sinks = {SinkConfigOf("sink0", kNetwork, 1)};
+  state.Apply(StatusEvent("gw-1", wm::v1::GATEWAY_STATE_ONLINE, sinks, 1000));
+  wm::v1::ListNodesResponse listed;
+  ASSERT_TRUE(state.ListNodes({}, &listed).ok());
+  state.Apply(PacketEvent("gw-1", "sink0", kNetwork, 1001, 2000));
+  state.Apply(PacketEvent("gw-1", "sink0", kNetwork, 1002, 2000));
+  EXPECT_FALSE(feed.has_watchers());
+
+  wm::v1::WatchChangesRequest resume;
+  resume.set_resume_after(listed.change_sequence());
+  std::shared_ptr<ChangeWatcher> watcher = feed.Watch(resume);
+  std::vector<wm::v1::RegistryChange> changes = Changes(*watcher);
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].node().address(), 1001u);
+  EXPECT_EQ(changes[0].sequence(), listed.change_sequence() + 1);
+  EXPECT_EQ(changes[1].node().address(), 1002u);
+
+  now_ += absl::Seconds(1);
+  ChangeFeed next_feed(1000, ChangeLog::Options{.max_changes = 100}, ChangeFeedMetrics{});
+  RegistryState restarted(RegistryStateOptions{.clock = [this] { return now_; }}, &next_feed);
+  resume.set_resume_after(changes[1].sequence());
+  std::shared_ptr<ChangeWatcher> after_restart = next_feed.Watch(resume);
+  restarted.Apply(PacketEvent("gw-1", "sink0", kNetwork, 1003, 3000));
+  changes = Changes(*after_restart);
+  ASSERT_GE(changes.size(), 2u);
+  EXPECT_TRUE(changes[0].count_unknown());
+  EXPECT_EQ(changes[0].gap_cause(), wm::v1::CHANGE_GAP_CAUSE_OTHER_RUN);
+  EXPECT_GT(changes.back().sequence(), resume.resume_after());
+}
+
 TEST_F(RegistryStateTest, ChangesAreCountedAndPublishedToWatchers) {
   std::shared_ptr<ChangeWatcher> watcher = feed_.Watch({});
   ASSERT_NE(watcher, nullptr);

@@ -613,6 +613,18 @@ TEST(RegistryCliWatchTest, WatchPrintsWhatTheSimulatorChangesAndFollowsARestart)
     EXPECT_GT(Uint64Field(change, "sequence"), 0u);
   }
 
+  // A saved sequence: --resume_after shows exactly the changes after it, from the change log.
+  CliRun resumed =
+      b.Run("watch", {"--entities=nodes", "--json", "--count=2",
+                      absl::StrCat("--resume_after=", Uint64Field(changes[0], "sequence"))});
+  EXPECT_EQ(resumed.code, 0) << resumed.output;
+  std::vector<google::protobuf::Struct> replayed = resumed.JsonLines();
+  ASSERT_EQ(replayed.size(), 2u) << resumed.output;
+  EXPECT_EQ(Uint64Field(replayed[0], "sequence"), Uint64Field(changes[1], "sequence"));
+  EXPECT_EQ(Uint64Field(replayed[1], "sequence"), Uint64Field(changes[2], "sequence"));
+  CliRun bad = b.Run("watch", {"--resume_after=-2"});
+  EXPECT_EQ(bad.code, 2) << bad.output;
+
   // Every node heard, then the simulator stops: its gateway goes OFFLINE, its nodes stale.
   ASSERT_TRUE(b.WaitForNodes([&](const std::vector<wm::v1::Node>& listed) {
     return AllNodesReported(**sim, listed);
@@ -666,10 +678,48 @@ TEST(RegistryCliWatchTest, WatchPrintsWhatTheSimulatorChangesAndFollowsARestart)
   ASSERT_TRUE(again.ok()) << again.status();
   CliRun after_restart = FinishCli(*watch);
   EXPECT_EQ(after_restart.code, 0) << after_restart.output;
+  // It resumed after the position it had (the registry's change_sequence when it started): of
+  // the run before the restart, so the registry says changes may be lost, then the next change.
   std::vector<std::string> restarted = after_restart.ResultLines();
-  ASSERT_EQ(restarted.size(), 1u) << after_restart.output;
-  EXPECT_TRUE(absl::StrContains(restarted[0], " updated gateway " + id + " ONLINE"))
+  ASSERT_EQ(restarted.size(), 2u) << after_restart.output;
+  EXPECT_TRUE(absl::StrContains(restarted[0], "gap: changes lost (how many is unknown"))
       << restarted[0];
+  EXPECT_TRUE(absl::StrContains(restarted[1], " updated gateway " + id + " ONLINE"))
+      << restarted[1];
+}
+
+// A watch that falls behind does not print the registry's slow-client gap: it resumes after
+// the last change it printed and the change log fills the gap. With a queue of one change per
+// watch, a replay of the whole site overflows it again and again; every change is still
+// printed once, in order.
+TEST(RegistryCliWatchTest, AWatchThatFallsBehindFillsTheGapFromTheChangeLog) {
+  auto backend = RegistryBackend::Start({"--watch_queue_size=1"});
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  RegistryBackend& b = **backend;
+  std::unique_ptr<Subprocess> first = b.StartCli("watch", {"--json", "--count=1"});
+  ASSERT_NE(first, nullptr);
+  ASSERT_TRUE(first->WaitForOutput("wm-gw-cli: watching the changes", kTimeout).ok());
+  auto sim = b.StartSimulator("behind-gw-", 1);
+  ASSERT_TRUE(sim.ok()) << sim.status();
+  CliRun first_run = FinishCli(*first);
+  ASSERT_EQ(first_run.code, 0) << first_run.output;
+  ASSERT_EQ(first_run.JsonLines().size(), 1u) << first_run.output;
+  const uint64_t start = Uint64Field(first_run.JsonLines()[0], "sequence") - 1;
+  const std::map<uint32_t, SimNodeAt> expected = NodesOf(**sim);
+  ASSERT_TRUE(b.WaitForNodes([&](const std::vector<wm::v1::Node>& listed) {
+    return AllNodesReported(**sim, listed);
+  })) << b.Output();
+  // Gateway, sink and one change per node at least.
+  const uint64_t count = 2 + expected.size();
+  CliRun run = b.Run(
+      "watch", {"--json", absl::StrCat("--count=", count), absl::StrCat("--resume_after=", start)});
+  EXPECT_EQ(run.code, 0) << run.output;
+  std::vector<google::protobuf::Struct> changes = run.JsonLines();
+  ASSERT_EQ(changes.size(), count) << run.output;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    EXPECT_EQ(Uint64Field(changes[i], "sequence"), start + 1 + i) << run.output;
+  }
+  EXPECT_TRUE(absl::StrContains(run.output, "wm-gw-cli: fell behind")) << run.output;
 }
 
 TEST(RegistryCliWatchTest, DurationEndsAQuietWatch) {

@@ -387,6 +387,13 @@ void AddWatchSettings(config::Schema& schema) {
   schema.Add(
       {.key = "entities",
        .help = "Only changes of these, comma-separated: gateway, sink, node (not given: all)"});
+  schema.Add({.key = "resume_after",
+              .type = SettingType::kInt,
+              .default_value = "-1",
+              .help = "Start after the change with this sequence (one printed before, or a "
+                      "list's change_sequence): the changes wm-registry still holds after it "
+                      "are shown first (-1: start with the next change)",
+              .min = -1});
   AddStreamLimitSettings(schema, "changes");
 }
 
@@ -401,20 +408,50 @@ int RunWatch(const config::Settings& settings, CliContext& cli) {
       settings, cli,
       [&](RegistryRun& run) {
         uint64_t printed = 0;
+        // Where the stream continues when it is opened again: after the last change printed.
+        // Before any, the registry's change_sequence when the watch started, so that a
+        // reconnection shows what changed while the registry was away (docs/registry-changes.md).
+        std::optional<uint64_t> position;
+        if (const int64_t after = settings.GetInt("resume_after"); after >= 0) {
+          position = static_cast<uint64_t>(after);
+        } else {
+          wm::v1::ListNetworksResponse networks;
+          if (run.Call(&Stub::ListNetworks, wm::v1::ListNetworksRequest(), &networks).ok()) {
+            position = networks.change_sequence();
+          }
+        }
         FollowedStream<wm::v1::RegistryChange> stream;
         stream.service = "wm-registry";
         stream.address = run.address;
         stream.channel = run.channel.get();
         stream.open = [&](grpc::ClientContext* call) {
+          if (position.has_value()) request.set_resume_after(*position);
           return run.stub->WatchChanges(call, request);
         };
+        // Set when the registry dropped changes because this watch read too slowly: the stream
+        // is ended and opened again after the last change printed, so the change log fills the
+        // gap instead of it being printed.
+        bool refill = false;
+        bool opened = false;
         stream.on_open = [&](bool reopened) {
+          reopened = reopened || opened;
+          opened = true;
           cli.err << "wm-gw-cli: " << (reopened ? "watching again" : "watching")
-                  << " the changes of wm-registry at " << run.address
-                  << (reopened ? " (changes while it was away are not shown)" : "") << '\n';
+                  << " the changes of wm-registry at " << run.address;
+          if (reopened && position.has_value()) cli.err << " after #" << *position;
+          cli.err << '\n';
           cli.err.flush();
         };
         stream.on_message = [&](const wm::v1::RegistryChange& change) {
+          if (change.kind() == wm::v1::CHANGE_KIND_GAP &&
+              change.gap_cause() == wm::v1::CHANGE_GAP_CAUSE_SLOW_CLIENT && position.has_value()) {
+            cli.err << "wm-gw-cli: fell behind (wm-registry dropped " << change.dropped()
+                    << " changes for this watch); resuming after #" << *position << '\n';
+            cli.err.flush();
+            refill = true;
+            return false;
+          }
+          if (change.kind() != wm::v1::CHANGE_KIND_GAP) position = change.sequence();
           if (run.json) {
             PrintJson(change, cli.out);
           } else {
@@ -424,7 +461,11 @@ int RunWatch(const config::Settings& settings, CliContext& cli) {
           if (change.kind() == wm::v1::CHANGE_KIND_GAP) return true;  // not a change: not counted
           return max_changes == 0 || ++printed < max_changes;
         };
-        const grpc::Status status = FollowStream(stream, run.canceller, cli.err);
+        grpc::Status status;
+        do {
+          refill = false;
+          status = FollowStream(stream, run.canceller, cli.err);
+        } while (status.ok() && refill && !run.canceller.stopped());
         if (!status.ok()) return ReportRpcError("WatchChanges", status, cli.err);
         return kExitOk;
       },

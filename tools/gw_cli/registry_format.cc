@@ -328,6 +328,16 @@ std::string FormatNodeDetail(const wm::v1::Node& n, absl::Time now) {
 std::string FormatChangeLine(const wm::v1::RegistryChange& change) {
   const std::string time = change.time_ms_epoch() != 0 ? ClockTime(change.time_ms_epoch()) : "-";
   if (change.kind() == wm::v1::CHANGE_KIND_GAP) {
+    if (change.count_unknown()) {
+      return absl::StrCat(time,
+                          " gap: changes lost (how many is unknown: wm-registry restarted since "
+                          "the position), list again to resynchronise");
+    }
+    if (change.gap_cause() == wm::v1::CHANGE_GAP_CAUSE_POSITION_TOO_OLD) {
+      return absl::StrCat(time, " gap: ", change.dropped(),
+                          " changes lost (older than wm-registry's change log), list again to "
+                          "resynchronise");
+    }
     return absl::StrCat(time, " gap: ", change.dropped(),
                         " changes lost, list again to resynchronise");
   }

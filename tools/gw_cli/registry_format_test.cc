@@ -295,6 +295,16 @@ TEST(ChangeLineTest, GatewaySinkNodeAndGap) {
   gap.set_kind(wm::v1::CHANGE_KIND_GAP);
   gap.set_dropped(42);
   EXPECT_EQ(FormatChangeLine(gap), "- gap: 42 changes lost, list again to resynchronise");
+  gap.set_gap_cause(wm::v1::CHANGE_GAP_CAUSE_POSITION_TOO_OLD);
+  EXPECT_EQ(FormatChangeLine(gap),
+            "- gap: 42 changes lost (older than wm-registry's change log), list again to "
+            "resynchronise");
+  gap.set_dropped(0);
+  gap.set_gap_cause(wm::v1::CHANGE_GAP_CAUSE_OTHER_RUN);
+  gap.set_count_unknown(true);
+  EXPECT_EQ(FormatChangeLine(gap),
+            "- gap: changes lost (how many is unknown: wm-registry restarted since the "
+            "position), list again to resynchronise");
 }
 
 TEST(ParseChangeEntitiesTest, NamesPluralsAndCase) {
