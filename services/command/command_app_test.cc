@@ -185,8 +185,9 @@ TEST_F(CommandAppTest, GetConfigsIsCountedAndTimed) {
   EXPECT_EQ(response.result().code(), wm::v1::GATEWAY_RESULT_OK);
   EXPECT_NE(response.result().request_id(), 0u);
   ASSERT_EQ(gateway().RequestCount(Method::kGetConfigs), 1);
-  EXPECT_EQ(gateway().Requests(Method::kGetConfigs)[0].wirepas().get_configs_req().header().req_id(),
-            response.result().request_id());
+  EXPECT_EQ(
+      gateway().Requests(Method::kGetConfigs)[0].wirepas().get_configs_req().header().req_id(),
+      response.result().request_id());
   EXPECT_EQ(Metric("wm_command_requests_total", {{"method", "GetConfigs"}, {"result", "ok"}}), 1);
   EXPECT_EQ(Metric("wm_command_latency_seconds", {{"method", "GetConfigs"}}), 1);
 }

@@ -51,9 +51,8 @@ absl::StatusOr<std::unique_ptr<GatewayEmulator>> GatewayEmulator::Start(Options 
                                /*retained=*/true};
   }
   self->client_ = std::make_unique<mqtt::MqttClient>(std::move(mqtt));
-  self->client_->SetMessageHandler([self](const mqtt::MqttMessage& message) {
-    self->Handle(message);
-  });
+  self->client_->SetMessageHandler(
+      [self](const mqtt::MqttMessage& message) { self->Handle(message); });
   for (const std::string& filter : self->router_.SubscriptionFilters(self->gw_id_)) {
     if (absl::Status status = self->client_->AddSubscription(filter, 2); !status.ok()) {
       return status;
@@ -203,8 +202,8 @@ std::vector<GatewayEmulator::Outgoing> GatewayEmulator::AnswerOf(wirepas::Method
   const auto override_it = result_override_.find(method);
   if (override_it != result_override_.end()) {
     // ResponseHeaderOf views the header of the message this function owns.
-    SetRawResult(override_it->second, *const_cast<gwapi::ResponseHeader*>(
-                                          wirepas::ResponseHeaderOf(response.message)));
+    SetRawResult(override_it->second,
+                 *const_cast<gwapi::ResponseHeader*>(wirepas::ResponseHeaderOf(response.message)));
   }
   // An overridden result may be a code this build has no name for: the field is then unset
   // and the message partial, as a newer gateway's message is to this build.

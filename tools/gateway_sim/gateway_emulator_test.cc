@@ -39,8 +39,7 @@ class GatewayEmulatorTest : public ::testing::Test {
   void Send(Method method, const wirepas::GenericMessage& request, std::string_view sink = {}) {
     ASSERT_TRUE(observer_->client()
                     .PublishAndWait(wirepas::RequestTopic(method, emulator_->gateway_id(), sink),
-                                    request.SerializePartialAsString(), 2, false,
-                                    absl::Seconds(10))
+                                    request.SerializePartialAsString(), 2, false, absl::Seconds(10))
                     .ok());
   }
 
@@ -67,7 +66,7 @@ class GatewayEmulatorTest : public ::testing::Test {
 
 TEST_F(GatewayEmulatorTest, OnlineAtStartAndAnswersAsTheRouterWithTheRequestRecorded) {
   ASSERT_NO_FATAL_FAILURE(StartEmulator());
-  EXPECT_TRUE(observer_->LatestStateIs("sim-gw-1", gwapi::ON));
+  EXPECT_TRUE(Eventually([&] { return observer_->LatestStateIs("sim-gw-1", gwapi::ON); }));
   SendGetConfigs(11);
   std::optional<wirepas::GenericMessage> answer = AnswerTo(11);
   ASSERT_TRUE(answer.has_value());
@@ -76,13 +75,14 @@ TEST_F(GatewayEmulatorTest, OnlineAtStartAndAnswersAsTheRouterWithTheRequestReco
   ASSERT_EQ(configs.configs_size(), 2);
   EXPECT_EQ(configs.configs(1).node_address(), 1001u);
   ASSERT_EQ(emulator_->RequestCount(Method::kGetConfigs), 1);
-  EXPECT_EQ(emulator_->Requests(Method::kGetConfigs)[0].wirepas().get_configs_req().header().req_id(),
-            11u);
+  EXPECT_EQ(
+      emulator_->Requests(Method::kGetConfigs)[0].wirepas().get_configs_req().header().req_id(),
+      11u);
 
   // What the router ignores is neither answered nor recorded: the next answer comes first.
   ASSERT_TRUE(observer_->client()
-                  .PublishAndWait(wirepas::RequestTopic(Method::kGetConfigs, "sim-gw-1"), "\x0a\x7f",
-                                  2, false, absl::Seconds(10))
+                  .PublishAndWait(wirepas::RequestTopic(Method::kGetConfigs, "sim-gw-1"),
+                                  "\x0a\x7f", 2, false, absl::Seconds(10))
                   .ok());
   SendGetConfigs(12);
   ASSERT_TRUE(AnswerTo(12).has_value());
