@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "libs/decoders/msap_frames.h"
 #include "tools/gateway_sim/config_handlers.h"
 #include "tools/gateway_sim/gateway_handlers.h"
 #include "tools/gateway_sim/gateway_status.h"
@@ -225,7 +226,10 @@ GatewayEmulator::Outgoing GatewayEmulator::NodePacketOf(const NodePacket& packet
   wirepas::GenericMessage message = packet.message;
   gwapi::PacketReceivedEvent* event = message.mutable_wirepas()->mutable_packet_received_event();
   const auto override_it = node_answer_override_.find(event->source_address());
-  if (override_it != node_answer_override_.end()) event->set_payload(override_it->second);
+  if (override_it != node_answer_override_.end() &&
+      event->source_endpoint() == decoders::kMsapResponseSourceEndpoint) {
+    event->set_payload(override_it->second);
+  }
   return Outgoing{packet.topic, message.SerializeAsString(), 1, false};
 }
 
