@@ -419,6 +419,7 @@ TEST_F(CommandFailuresTest, BadArgumentsAreRejectedAndNothingIsPublished) {
       {"no gateway id", "gateway_id", send_data([](auto& r) { r.set_gateway_id(""); })},
       {"a wildcard in the gateway id", "gateway_id",
        send_data([](auto& r) { r.set_gateway_id("gw+"); })},
+      {"no sink id", "sink_id", send_data([](auto& r) { r.set_sink_id(""); })},
       {"a '/' in the sink id", "sink_id", send_data([](auto& r) { r.set_sink_id("sink0/x"); })},
       {"timeout above 600 s", "timeout_ms", send_data([](auto& r) { r.set_timeout_ms(600001); })},
       {"client request id of 129 bytes", "client_request_id",
