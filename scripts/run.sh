@@ -53,11 +53,17 @@ if [ -z "$SETTINGS" ]; then
   wait_for_port "$MQTT_PORT"
   echo "run: mosquitto on 127.0.0.1:$MQTT_PORT"
   MQTT_FLAGS=(--mqtt_hostname=127.0.0.1 --mqtt_port="$MQTT_PORT" --mqtt_force_unsecure)
+  # The broker keeps ingest's session while ingest restarts (docs/durability.md).
+  INGEST_SESSION=(--mqtt_persist_session --mqtt_client_id=wm-ingest-local)
 else
   MQTT_FLAGS=(--settings "$SETTINGS")
+  INGEST_SESSION=()
 fi
 
-"$BIN/services/ingest/wm-ingest" "${MQTT_FLAGS[@]}" "${LOCAL[@]}" --grpc_port="$GRPC_PORT" \
+# The event stream survives a restart of ingest: its replay log is kept on disk
+# (docs/event-stream.md "The disk log").
+"$BIN/services/ingest/wm-ingest" "${MQTT_FLAGS[@]}" "${INGEST_SESSION[@]}" "${LOCAL[@]}" \
+  --replay_log_dir="$RUN_DIR/wm-ingest-log" --grpc_port="$GRPC_PORT" \
   --http_port="$HTTP_PORT" >"$RUN_DIR/wm-ingest.log" 2>&1 &
 pids+=($!)
 wait_for_port "$GRPC_PORT"
