@@ -118,7 +118,12 @@ bool RegistryState::Apply(const wm::v1::Event& event) {
   absl::MutexLock lock(&mu_);
   if (event.stream_epoch() != 0 && event.sequence() != 0) {
     const StreamPoint position{event.stream_epoch(), event.sequence()};
-    if (applied_position_.has_value() && !(*applied_position_ < position)) {
+    // Only positions of one epoch compare: a stream carries one ingest run, so a live event
+    // of another epoch is a new run, even one whose host clock went back (an older epoch).
+    const bool applied_already = applied_position_.has_value() &&
+                                 applied_position_->stream_epoch == position.stream_epoch &&
+                                 applied_position_->sequence >= position.sequence;
+    if (applied_already || (event.snapshot() && applied_position_.has_value())) {
       if (!event.snapshot()) return false;  // applied already
     } else {
       applied_position_ = position;

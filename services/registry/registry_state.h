@@ -89,7 +89,8 @@ class RegistryState {
   // Folds one event of wm-ingest's stream into the inventory. Kinds other than gateway
   // status, packet and response are ignored. Remembers the event's position (stream_epoch,
   // sequence) as the applied one, and skips, returning false, a live event at or before the
-  // applied position: a resumed stream never applies an event twice. Snapshot events are
+  // applied position in the same epoch: a resumed stream never applies an event twice. A live
+  // event of another epoch is a new ingest run, applied whether its epoch is larger or not. Snapshot events are
   // always applied (a status applied again changes nothing), and events without an epoch
   // (an older ingest) are applied without a position.
   bool Apply(const wm::v1::Event& event);

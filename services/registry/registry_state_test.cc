@@ -551,8 +551,6 @@ TEST_F(RegistryStateTest, AnEventAtOrBeforeTheAppliedPositionIsNotAppliedTwice) 
   EXPECT_EQ(state_.applied_position(), (StreamPoint{5000, 10}));
   EXPECT_FALSE(state_.Apply(at(PacketEvent("gw-1", "sink0", kNetwork, 1001), 5000, 10)));
   EXPECT_FALSE(state_.Apply(at(PacketEvent("gw-1", "sink0", kNetwork, 1001), 5000, 3)));
-  EXPECT_FALSE(state_.Apply(at(PacketEvent("gw-1", "sink0", kNetwork, 1001), 4000, 99)))
-      << "an earlier ingest run";
   EXPECT_TRUE(state_.Apply(at(PacketEvent("gw-1", "sink0", kNetwork, 1001), 5000, 11)));
   EXPECT_FALSE(state_.Apply(at(PacketEvent("gw-1", "sink0", kNetwork, 1001), 5000, 11)))
       << "the same event resumed again";
@@ -575,6 +573,28 @@ TEST_F(RegistryStateTest, AnEventAtOrBeforeTheAppliedPositionIsNotAppliedTwice) 
   EXPECT_TRUE(state_.TakeDirty().empty());
   state_.MarkDirty(batch);  // the write failed
   EXPECT_EQ(state_.TakeDirty().position, (StreamPoint{6000, 1}));
+}
+
+// A stream carries one ingest run: when the ingest host's clock went back between two runs, the
+// new run's epoch is the smaller one, and its events are new, not applied already.
+TEST_F(RegistryStateTest, ARunWithAnEarlierEpochIsANewRunNotADuplicate) {
+  auto at = [](wm::v1::Event event, uint64_t epoch, uint64_t sequence) {
+    event.set_stream_epoch(epoch);
+    event.set_sequence(sequence);
+    return event;
+  };
+  RegistrySnapshot stored;
+  stored.position = StreamPoint{5000, 10};
+  state_.Restore(stored);
+  EXPECT_TRUE(state_.Apply(at(PacketEvent("gw-1", "sink0", kNetwork, 1001), 4000, 1)));
+  EXPECT_TRUE(state_.Apply(at(PacketEvent("gw-1", "sink0", kNetwork, 1001), 4000, 2)));
+  EXPECT_FALSE(state_.Apply(at(PacketEvent("gw-1", "sink0", kNetwork, 1001), 4000, 2)))
+      << "within the new run, positions order as ever";
+  EXPECT_EQ(state_.applied_position(), (StreamPoint{4000, 2}));
+  absl::StatusOr<wm::v1::Node> node = state_.GetNode(kNetwork, 1001);
+  ASSERT_TRUE(node.ok()) << node.status();
+  EXPECT_EQ(node->packets(), 2u);
+  EXPECT_EQ(state_.TakeDirty().position, (StreamPoint{4000, 2}));
 }
 
 TEST_F(RegistryStateTest, EventsWithoutAnEpochKeepNoPosition) {
