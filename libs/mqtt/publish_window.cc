@@ -96,17 +96,14 @@ void PublishWindow::FailPending(const absl::Status& status, bool qos0_only) {
       }
     }
   }
-  // Every waiter is woken and every slot freed before the observer hears of any: an observer
-  // that throws cannot leave a waiter behind.
-  for (const std::shared_ptr<Waiter>& waiter : failed) {
-    if (waiter != nullptr) {
-      waiter->status = status;
-      waiter->done.Notify();
-    }
-    Release();
-  }
-  if (on_done_) {
-    for (size_t i = 0; i < failed.size(); ++i) on_done_(status);
+  size_t finished = 0;
+  try {
+    for (; finished < failed.size(); ++finished) Finish(status, failed[finished]);
+  } catch (...) {
+    // The observer threw (Finish still woke that waiter): the others are woken without it,
+    // then the exception goes on to the caller.
+    for (++finished; finished < failed.size(); ++finished) Wake(status, failed[finished]);
+    throw;
   }
 }
 
@@ -118,12 +115,23 @@ bool PublishWindow::HasPending() const {
   return false;
 }
 
-void PublishWindow::Finish(const absl::Status& status, const std::shared_ptr<Waiter>& waiter) {
+void PublishWindow::Wake(const absl::Status& status, const std::shared_ptr<Waiter>& waiter) {
   if (waiter != nullptr) {
     waiter->status = status;
     waiter->done.Notify();
   }
   Release();
+}
+
+void PublishWindow::Finish(const absl::Status& status, const std::shared_ptr<Waiter>& waiter) {
+  // The observer runs first, so that a woken waiter sees its metrics; the waiter is woken and
+  // the slot freed also when the observer throws.
+  struct WakeOnExit {
+    PublishWindow* window;
+    const absl::Status& status;
+    const std::shared_ptr<Waiter>& waiter;
+    ~WakeOnExit() { window->Wake(status, waiter); }
+  } wake{this, status, waiter};
   if (on_done_) on_done_(status);
 }
 

@@ -26,8 +26,9 @@ namespace wm::mqtt {
 //   return PublishWindow::Wait(*waiter, timeout);
 //
 // Every message reserved ends exactly once: acknowledged (ok), failed by FailPending or
-// given up when its id is reused; each end calls `on_done` with the status, wakes its
-// waiter and frees its slot. A waiter is always woken, also when `on_done` throws.
+// given up when its id is reused; each end calls `on_done` with the status, then wakes its
+// waiter (which so sees the metrics `on_done` counted) and frees its slot. A waiter is always
+// woken, also when `on_done` throws (the exception then goes on to the caller).
 // Thread-safe.
 class PublishWindow {
  public:
@@ -36,8 +37,8 @@ class PublishWindow {
     absl::Notification done;
     absl::Status status;
   };
-  // Told of every message that ends (for metrics and logs); may run on any thread that ends
-  // a message, with no lock of the window held.
+  // Told of every message that ends (for metrics and logs), before its waiter is woken; runs
+  // on the thread that ends the message, with no lock of the window held.
   using DoneObserver = std::function<void(const absl::Status&)>;
 
   // `max_queued` messages at most (1..65535).
@@ -85,8 +86,10 @@ class PublishWindow {
     std::shared_ptr<Waiter> waiter;
   };
 
-  // Wakes `waiter`, frees the slot, then tells `on_done_`.
+  // Tells `on_done_`, then wakes `waiter` and frees the slot (also when `on_done_` throws).
   void Finish(const absl::Status& status, const std::shared_ptr<Waiter>& waiter);
+  // Wakes `waiter` with `status` and frees the slot.
+  void Wake(const absl::Status& status, const std::shared_ptr<Waiter>& waiter);
 
   const int max_queued_;
   // WaitForRoom wakes when queued_ drops to room_mark_.

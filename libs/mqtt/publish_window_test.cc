@@ -30,6 +30,18 @@ class DoneLog {
   std::vector<absl::Status> statuses_ ABSL_GUARDED_BY(mu_);
 };
 
+TEST(PublishWindowTest, AWokenWaiterSeesTheObserverDone) {
+  std::atomic<int> observed{0};
+  PublishWindow window(10, [&observed](const absl::Status&) { ++observed; });
+  ASSERT_TRUE(window.Reserve().ok());
+  auto waiter = PublishWindow::NewWaiter();
+  window.Register(1, 1, waiter);
+  std::thread acknowledger([&window] { window.Acknowledge(1); });
+  EXPECT_TRUE(PublishWindow::Wait(*waiter, absl::Seconds(30)).ok());
+  EXPECT_EQ(observed.load(), 1);  // the metrics of a done message are counted when it returns
+  acknowledger.join();
+}
+
 TEST(PublishWindowTest, AcknowledgementEndsTheMessageAndWakesItsWaiter) {
   DoneLog log;
   PublishWindow window(10, log.Observer());
@@ -172,8 +184,8 @@ TEST(PublishWindowTest, StopFailsEveryWaiter) {
   EXPECT_EQ(window.queued(), 0);
 }
 
-// The observer (metrics, logs) used to run before the waiter was woken, inside a callback
-// whose exceptions were swallowed: a throw there left PublishAndWait waiting.
+// The observer (metrics, logs) runs before the waiter is woken, inside a callback whose
+// exceptions used to be swallowed: a throw there left PublishAndWait waiting.
 TEST(PublishWindowTest, AThrowingObserverStillWakesTheWaiterAndFreesTheSlot) {
   PublishWindow window(1, [](const absl::Status&) { throw std::runtime_error("observer"); });
   ASSERT_TRUE(window.Reserve().ok());
