@@ -2,7 +2,6 @@
 
 #include <mosquitto.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,6 +18,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "libs/mqtt/backoff.h"
+#include "libs/mqtt/poll_loop.h"
 #include "libs/mqtt/topic.h"
 #include "spdlog/spdlog.h"
 #include "third_party/system/string_view_compat.h"
@@ -33,9 +33,6 @@ constexpr size_t kMaxPayloadBytes = 268435455;
 // The longest the network thread sleeps in LoopOnce without traffic: how soon it notices
 // Stop(), a new subscription or a timeout. Publishing wakes it at once.
 constexpr int kLoopSliceMs = 100;
-// With a hand-off handler, packets read from the socket before one hand-off (and the writing
-// of their acknowledgements), at most.
-constexpr int kMaxPacketsPerHandOff = 256;
 // Stop() lets messages in flight finish for this long before disconnecting.
 constexpr absl::Duration kDisconnectTimeout = absl::Seconds(2);
 // libmosquitto refuses keepalives of 1 to 4 s.
@@ -191,7 +188,6 @@ MqttClient::MqttClient(MqttOptions options, prometheus::Registry* registry,
 MqttClient::~MqttClient() {
   Stop();
   if (mosq_ != nullptr) mosquitto_destroy(mosq_);
-  if (wake_fd_ >= 0) close(wake_fd_);
 }
 
 std::string MqttClient::SharedFilter(std::string_view group, std::string_view filter) {
@@ -204,7 +200,7 @@ void MqttClient::SetMessageHandler(MessageHandler handler) {
 }
 
 void MqttClient::SetHandOffHandler(HandOffHandler handler) {
-  hand_off_handler_ = std::move(handler);
+  poll_loop_.SetHandOff(std::move(handler), hand_off_failures_);
 }
 
 void MqttClient::SetConnectionHandler(ConnectionHandler handler) {
@@ -311,11 +307,7 @@ absl::Status MqttClient::CreateClient() {
   // threaded mode libmosquitto only queues there and leaves every socket operation (and OpenSSL)
   // to the network thread.
   mosquitto_threaded_set(mosq_, true);
-  if (wake_fd_ < 0) wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wake_fd_ < 0) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("cannot create the MQTT client's wakeup descriptor: ", ErrnoText(errno)));
-  }
+  if (absl::Status wakeup = poll_loop_.Init(); !wakeup.ok()) return wakeup;
   int rc = mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
   if (rc != MOSQ_ERR_SUCCESS) return failed("protocol version", rc);
   // Requests and their acknowledgements are small: without TCP_NODELAY, Nagle's algorithm and
@@ -369,7 +361,14 @@ absl::Status MqttClient::CreateClient() {
 
 // The callbacks run inside libmosquitto's C frames: nothing may propagate out of them.
 void MqttClient::OnConnectCallback(::mosquitto*, void* self, int rc) {
-  static_cast<MqttClient*>(self)->connack_code_ = rc;
+  MqttClient& client = *static_cast<MqttClient*>(self);
+  client.connack_code_ = rc;
+  if (rc != 0) return;
+  // Counted here, not once ConnectOnce returns: a persistent session's queued messages can come
+  // in the read that brought the CONNACK, and their handler must see the reconnection counted.
+  absl::MutexLock lock(&client.mu_);
+  if (client.ever_connected_) client.reconnects_->Increment();
+  client.ever_connected_ = true;
 }
 
 // The window wakes a message's waiter before anything that could throw (publish_window.h), so
@@ -448,66 +447,9 @@ bool MqttClient::OnNetworkThread() const {
   return std::this_thread::get_id() == network_thread_id_.load(std::memory_order_relaxed);
 }
 
-// mosquitto_loop waits with select(), which cannot watch a descriptor of FD_SETSIZE (1024) or
-// more: it fails with MOSQ_ERR_INVAL, so a process that holds many descriptors (gRPC streams,
-// files) could never connect again once the broker's socket got a high number. This loop is
-// mosquitto_loop with poll() and an eventfd of ours in place of libmosquitto's internal
-// socket pair; it calls the same public steps (read, write, keepalive) on the same readiness.
-int MqttClient::LoopOnce(int timeout_ms) {
-  const int sock = mosquitto_socket(mosq_);
-  if (sock < 0) return MOSQ_ERR_NO_CONN;
-  pollfd fds[2] = {};
-  fds[0].fd = sock;
-  fds[0].events = static_cast<short>(POLLIN | (mosquitto_want_write(mosq_) ? POLLOUT : 0));
-  fds[1].fd = wake_fd_;
-  fds[1].events = POLLIN;
-  const nfds_t count = wake_fd_ >= 0 ? 2 : 1;
-  if (poll(fds, count, timeout_ms) < 0) return errno == EINTR ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ERRNO;
-  bool write = (fds[0].revents & POLLOUT) != 0;
-  if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
-    messages_in_read_ = 0;
-    const int rc = mosquitto_loop_read(mosq_, 1);
-    if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(mosq_) < 0) return rc;
-    // libmosquitto reads one packet per call. With a hand-off, the packets the socket already
-    // holds are read first, so that one hand-off (e.g. one disk write) covers all of them.
-    for (int more = 1; hand_off_handler_ && more < kMaxPacketsPerHandOff; ++more) {
-      pollfd readable{sock, POLLIN, 0};
-      if (poll(&readable, 1, 0) <= 0 || (readable.revents & POLLIN) == 0) break;
-      const int more_rc = mosquitto_loop_read(mosq_, 1);
-      if (more_rc != MOSQ_ERR_SUCCESS || mosquitto_socket(mosq_) < 0) return more_rc;
-    }
-    // The acknowledgements this read queued are written below: hand-off first (client.h).
-    if (messages_in_read_ > 0 && hand_off_handler_) {
-      absl::Status handed_off = hand_off_handler_();
-      if (!handed_off.ok()) {
-        hand_off_failures_->Increment();
-        hand_off_failure_ = absl::UnavailableError(absl::StrCat(
-            "hand-off failed, messages of this read not acknowledged: ", handed_off.message()));
-        // Nothing more is written on this connection: the queued acknowledgements die with it.
-        ::shutdown(sock, SHUT_RDWR);
-        return MOSQ_ERR_CONN_LOST;
-      }
-    }
-    // What the read queued (PUBACK, PUBREC, ...) goes out now, not after another poll.
-    write = write || mosquitto_want_write(mosq_);
-  }
-  if (count == 2 && (fds[1].revents & POLLIN) != 0) {
-    uint64_t wakeups = 0;
-    (void)!read(wake_fd_, &wakeups, sizeof wakeups);
-    write = true;  // another thread queued a message after want_write was read
-  }
-  if (write) {
-    const int rc = mosquitto_loop_write(mosq_, 1);
-    if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(mosq_) < 0) return rc;
-  }
-  return mosquitto_loop_misc(mosq_);
-}
+int MqttClient::LoopOnce(int timeout_ms) { return poll_loop_.RunOnce(mosq_, timeout_ms); }
 
-void MqttClient::WakeNetworkThread() {
-  if (wake_fd_ < 0) return;
-  const uint64_t one = 1;
-  (void)!write(wake_fd_, &one, sizeof one);
-}
+void MqttClient::WakeNetworkThread() { poll_loop_.Wake(); }
 
 void MqttClient::SleepUnlessStopped(absl::Duration delay) {
   absl::MutexLock lock(&mu_);
@@ -603,7 +545,7 @@ absl::Status MqttClient::ConnectOnce() {
     }
   }
   mosquitto_log_callback_set(mosq_, nullptr);
-  if (!hand_off_failure_.ok()) return std::exchange(hand_off_failure_, absl::OkStatus());
+  if (absl::Status failed = poll_loop_.TakeHandOffFailure(); !failed.ok()) return failed;
   if (connack_code_ == 0 && rc == MOSQ_ERR_SUCCESS) return absl::OkStatus();
   if (connack_code_ > 0) {
     return absl::UnavailableError(
@@ -623,8 +565,6 @@ void MqttClient::OnConnected() {
   {
     absl::MutexLock lock(&mu_);
     SetConnectedLocked(true);
-    if (ever_connected_) reconnects_->Increment();
-    ever_connected_ = true;
     subscriptions = subscriptions_.size();
   }
   announced_ = false;
@@ -681,7 +621,7 @@ absl::Status MqttClient::RunConnection() {
     errno = 0;
     const int rc = LoopOnce(kLoopSliceMs);
     const int saved_errno = errno;
-    if (!hand_off_failure_.ok()) return std::exchange(hand_off_failure_, absl::OkStatus());
+    if (absl::Status failed = poll_loop_.TakeHandOffFailure(); !failed.ok()) return failed;
     if (rc != MOSQ_ERR_SUCCESS) return absl::UnavailableError(DescribeError(rc, saved_errno));
     if (mosquitto_socket(mosq_) < 0) return absl::UnavailableError("connection closed");
   }
@@ -774,7 +714,7 @@ void MqttClient::NotifyConnection(bool connected) {
 
 void MqttClient::OnMessage(const ::mosquitto_message& m) {
   received_->Increment();
-  ++messages_in_read_;
+  poll_loop_.MessageHandled();
   // libmosquitto frees `m` after this callback: one copy of topic and payload, in one buffer
   // that the message and its copies share.
   const size_t topic_size = m.topic != nullptr ? std::strlen(m.topic) : 0;

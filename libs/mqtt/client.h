@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "libs/mqtt/poll_loop.h"
 #include "libs/mqtt/publish_window.h"
 #include "libs/mqtt/topic.h"  // ValidateTopicName, ValidateTopicFilter
 #include "prometheus/counter.h"
@@ -254,8 +255,7 @@ class MqttClient {
   void OnDisconnected(const absl::Status& cause);
   // Waits `delay` unless Stop() comes first.
   void SleepUnlessStopped(absl::Duration delay);
-  // One turn of the network loop: waits up to `timeout_ms` for the socket or a wakeup, then
-  // reads, writes and keeps alive like mosquitto_loop. Returns a libmosquitto error code.
+  // One turn of the network loop (poll_loop.h). Returns a libmosquitto error code.
   int LoopOnce(int timeout_ms);
   // Makes a LoopOnce waiting on another thread return at once (and write what was queued).
   void WakeNetworkThread();
@@ -342,12 +342,8 @@ class MqttClient {
   // Messages accepted and not yet done (the bound of max_queued_publishes).
   PublishWindow window_;
 
-  // Set before Start; called by the network thread only.
-  HandOffHandler hand_off_handler_;
-  // Network thread only: messages handled during the current read, and why the last read's
-  // hand-off failed (returned instead of the library's error).
-  uint64_t messages_in_read_ = 0;
-  absl::Status hand_off_failure_;
+  // The network thread's poll, wakeup and hand-off (the handler is set before Start).
+  PollLoop poll_loop_;
 
   // Held shared while the message handler runs, exclusively to replace it.
   absl::Mutex message_handler_mu_;
@@ -356,9 +352,6 @@ class MqttClient {
   ConnectionHandler connection_handler_ ABSL_GUARDED_BY(connection_handler_mu_);
 
   ::mosquitto* mosq_ = nullptr;
-  // eventfd that Publish and Stop signal to wake the network thread's poll; -1 when the
-  // system gave none (the loop then notices new messages within a slice).
-  int wake_fd_ = -1;
   std::thread network_thread_;
   std::atomic<std::thread::id> network_thread_id_{};
 };
