@@ -805,6 +805,9 @@ absl::Status MqttClient::PublishInternal(std::string topic, std::string payload,
   if (!connected_.load(std::memory_order_relaxed)) {
     return RejectPublish(absl::UnavailableError("not connected to the MQTT broker"));
   }
+  // Allocated before the slot and the lock are taken: nothing below may throw while they are held.
+  std::shared_ptr<PublishWindow::Waiter> completion;
+  if (wait > absl::ZeroDuration()) completion = PublishWindow::NewWaiter();
   if (absl::Status room = window_.Reserve(); !room.ok()) return RejectPublish(room);
   if (!connection_mu_.ReaderTryLock()) {
     window_.Release();
@@ -815,8 +818,6 @@ absl::Status MqttClient::PublishInternal(std::string topic, std::string payload,
     window_.Release();
     return RejectPublish(absl::FailedPreconditionError("MQTT client stopped"));
   }
-  std::shared_ptr<PublishWindow::Waiter> completion;
-  if (wait > absl::ZeroDuration()) completion = PublishWindow::NewWaiter();
   int mid = 0;
   const int rc = mosquitto_publish(mosq_, &mid, topic.c_str(), static_cast<int>(payload.size()),
                                    payload.data(), qos, retained);
