@@ -453,7 +453,8 @@ void MqttClient::WakeNetworkThread() { poll_loop_.Wake(); }
 
 void MqttClient::SleepUnlessStopped(absl::Duration delay) {
   absl::MutexLock lock(&mu_);
-  mu_.AwaitWithTimeout(absl::Condition(&stopping_), delay);
+  auto stopping = [this] { return stop_requested_.load(); };
+  mu_.AwaitWithTimeout(absl::Condition(&stopping), delay);
 }
 
 std::string MqttClient::DescribeError(int rc, int saved_errno) {
@@ -567,7 +568,6 @@ void MqttClient::OnConnected() {
     SetConnectedLocked(true);
     subscriptions = subscriptions_.size();
   }
-  announced_ = false;
   known_subscriptions_ = 0;
   subscribe_mids_.clear();
   spdlog::info("mqtt connected client_id={} broker={} subscriptions={}", options_.client_id,
@@ -579,10 +579,9 @@ void MqttClient::OnDisconnected(const absl::Status& cause) {
   {
     absl::MutexLock lock(&mu_);
     SetConnectedLocked(false);
-    announce = announced_connected_;
-    announced_connected_ = false;
+    announce = announced_connected_.load();
+    announced_connected_.store(false);
   }
-  announced_ = false;
   subscribe_mids_.clear();
   if (!cause.ok()) {
     spdlog::warn("mqtt connection lost client_id={} broker={} cause=\"{}\"", options_.client_id,
@@ -609,13 +608,12 @@ absl::Status MqttClient::RunConnection() {
                    std::string(status.message()));
       return status;
     }
-    if (!announced_ && subscribe_mids_.empty() &&
+    if (!announced_connected_.load(std::memory_order_relaxed) && subscribe_mids_.empty() &&
         known_subscriptions_ == subscription_count_.load(std::memory_order_acquire)) {
       {
         absl::MutexLock lock(&mu_);
-        announced_connected_ = true;
+        announced_connected_.store(true);
       }
-      announced_ = true;
       NotifyConnection(true);
     }
     errno = 0;
@@ -867,10 +865,9 @@ bool MqttClient::WaitUntilSubscribed(absl::Duration timeout) const {
 void MqttClient::Stop() {
   {
     absl::MutexLock lock(&mu_);
-    if (!started_ || stopping_) return;
-    stopping_ = true;
+    if (!started_ || stop_requested_.load()) return;
+    stop_requested_.store(true);
   }
-  stop_requested_.store(true);
   WakeNetworkThread();
   window_.WakeRoomWaiters();
   if (network_thread_.joinable()) network_thread_.join();
@@ -888,7 +885,7 @@ void MqttClient::Stop() {
   {
     absl::MutexLock lock(&mu_);
     SetConnectedLocked(false);
-    announced_connected_ = false;
+    announced_connected_.store(false);
   }
   spdlog::info("mqtt client stopped client_id={}", options_.client_id);
 }

@@ -303,19 +303,21 @@ class MqttClient {
   // Connection state, written by the network thread, read by the queries.
   mutable absl::Mutex mu_;
   bool started_ ABSL_GUARDED_BY(mu_) = false;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   // Written under mu_ (so that the waits see it change), read without it by Publish.
   std::atomic<bool> connected_{false};
   bool ever_connected_ ABSL_GUARDED_BY(mu_) = false;
-  // What the connection handler was last told.
-  bool announced_connected_ ABSL_GUARDED_BY(mu_) = false;
+  // What the connection handler was last told; written under mu_, read without it by the
+  // network thread.
+  std::atomic<bool> announced_connected_{false};
   std::vector<Subscription> subscriptions_ ABSL_GUARDED_BY(mu_);
   // subscriptions_[0, subscribed_count_) are active on the current connection.
   size_t subscribed_count_ ABSL_GUARDED_BY(mu_) = 0;
   bool subscription_refused_ ABSL_GUARDED_BY(mu_) = false;
 
-  // Lock-free copies for the publish path and the network loop.
+  // Start() succeeded: the libmosquitto client exists. Not the same fact as started_, which a
+  // Start() claims before it sets the client up (a failed setup gives it back).
   std::atomic<bool> started_flag_{false};
+  // Stop() was called; written under mu_ (so that SleepUnlessStopped sees it), read anywhere.
   std::atomic<bool> stop_requested_{false};
   std::atomic<size_t> subscription_count_{0};
   std::atomic<uint64_t> publish_failures_logged_{0};
@@ -324,7 +326,6 @@ class MqttClient {
 
   // Network thread only.
   int connack_code_ = -1;           // CONNACK of the current attempt; -1 before it comes
-  bool announced_ = false;          // mirror of announced_connected_
   size_t known_subscriptions_ = 0;  // subscriptions_.size() the last batch looked at
   absl::flat_hash_map<int, size_t> subscribe_mids_;  // SUBSCRIBE in flight: mid -> index
   size_t subscribe_batch_end_ = 0;
