@@ -2,7 +2,6 @@
 
 #include <mosquitto.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,6 +18,8 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "libs/mqtt/backoff.h"
+#include "libs/mqtt/poll_loop.h"
+#include "libs/mqtt/topic.h"
 #include "spdlog/spdlog.h"
 #include "third_party/system/string_view_compat.h"
 
@@ -27,15 +28,11 @@ namespace {
 
 // SUBACK return code of a refused subscription (MQTT 3.1.1 §3.9.3).
 constexpr int kSubscriptionRefused = 0x80;
-constexpr size_t kMaxTopicBytes = 65535;
 // The largest payload a PUBLISH can carry (MQTT 3.1.1 §2.2.3: remaining length < 2^28).
 constexpr size_t kMaxPayloadBytes = 268435455;
 // The longest the network thread sleeps in LoopOnce without traffic: how soon it notices
 // Stop(), a new subscription or a timeout. Publishing wakes it at once.
 constexpr int kLoopSliceMs = 100;
-// With a hand-off handler, packets read from the socket before one hand-off (and the writing
-// of their acknowledgements), at most.
-constexpr int kMaxPacketsPerHandOff = 256;
 // Stop() lets messages in flight finish for this long before disconnecting.
 constexpr absl::Duration kDisconnectTimeout = absl::Seconds(2);
 // libmosquitto refuses keepalives of 1 to 4 s.
@@ -118,12 +115,6 @@ absl::Status PublishError(int rc) {
 
 }  // namespace
 
-// What PublishAndWait waits for; `status` is written before `done` is notified.
-struct MqttClient::PublishCompletion {
-  absl::Notification done;
-  absl::Status status;
-};
-
 MqttMessage::MqttMessage(std::string topic, std::string payload, int qos, bool retained,
                          bool duplicate)
     : qos_(qos), retained_(retained), duplicate_(duplicate) {
@@ -132,56 +123,6 @@ MqttMessage::MqttMessage(std::string topic, std::string payload, int qos, bool r
   topic_ = owned->first;
   payload_ = owned->second;
   storage_ = std::move(owned);
-}
-
-absl::Status ValidateTopicName(std::string_view topic) {
-  if (topic.empty()) return absl::InvalidArgumentError("empty MQTT topic");
-  if (topic.size() > kMaxTopicBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("MQTT topic longer than 65535 bytes"));
-  }
-  if (topic.find_first_of(std::string_view("+#\0", 3)) != std::string_view::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("MQTT topic to publish contains a wildcard or NUL: ", ToAbsl(topic)));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateTopicFilter(std::string_view filter) {
-  auto invalid = [filter](std::string_view why) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid MQTT topic filter \"", ToAbsl(filter), "\": ", ToAbsl(why)));
-  };
-  if (filter.empty()) return invalid("empty");
-  if (filter.size() > kMaxTopicBytes) return invalid("longer than 65535 bytes");
-  if (filter.find('\0') != std::string_view::npos) return invalid("contains NUL");
-  std::string_view rest = filter;
-  constexpr std::string_view kShare = "$share/";
-  if (rest.substr(0, kShare.size()) == kShare) {
-    rest.remove_prefix(kShare.size());
-    size_t slash = rest.find('/');
-    if (slash == std::string_view::npos || slash == 0) {
-      return invalid("a shared subscription is $share/<group>/<filter>");
-    }
-    if (rest.substr(0, slash).find_first_of("+#") != std::string_view::npos) {
-      return invalid("wildcard in the share group");
-    }
-    rest.remove_prefix(slash + 1);
-    if (rest.empty()) return invalid("empty filter after the share group");
-  }
-  while (true) {
-    size_t slash = rest.find('/');
-    std::string_view level = rest.substr(0, slash);
-    bool last = slash == std::string_view::npos;
-    if (level.find('#') != std::string_view::npos && (level != "#" || !last)) {
-      return invalid("'#' must be the whole last level");
-    }
-    if (level.find('+') != std::string_view::npos && level != "+") {
-      return invalid("'+' must be a whole level");
-    }
-    if (last) break;
-    rest.remove_prefix(slash + 1);
-  }
-  return absl::OkStatus();
 }
 
 MqttClient::MqttClient(MqttOptions options, prometheus::Registry* registry,
@@ -195,7 +136,9 @@ MqttClient::MqttClient(MqttOptions options, prometheus::Registry* registry,
 MqttClient::MqttClient(MqttOptions options, prometheus::Registry* registry,
                        prometheus::Labels metric_labels, absl::BitGenRef* random)
     : options_(std::move(options)),
-      random_(random != nullptr ? *random : absl::BitGenRef(owned_random_)) {
+      random_(random != nullptr ? *random : absl::BitGenRef(owned_random_)),
+      window_(options_.max_queued_publishes,
+              [this](const absl::Status& status) { CountPublishDone(status); }) {
   if (options_.client_id.empty()) {
     options_.client_id = absl::StrFormat("wm-%016x", absl::Uniform<uint64_t>(random_));
   }
@@ -240,14 +183,11 @@ MqttClient::MqttClient(MqttOptions options, prometheus::Registry* registry,
                             .Register(*registry)
                             .Add(metric_labels);
   connected_gauge_->Set(0);
-  // WaitForRoom wakes once a quarter of the queue is free (at least one message).
-  room_mark_ = options_.max_queued_publishes - std::max(1, options_.max_queued_publishes / 4);
 }
 
 MqttClient::~MqttClient() {
   Stop();
   if (mosq_ != nullptr) mosquitto_destroy(mosq_);
-  if (wake_fd_ >= 0) close(wake_fd_);
 }
 
 std::string MqttClient::SharedFilter(std::string_view group, std::string_view filter) {
@@ -260,7 +200,7 @@ void MqttClient::SetMessageHandler(MessageHandler handler) {
 }
 
 void MqttClient::SetHandOffHandler(HandOffHandler handler) {
-  hand_off_handler_ = std::move(handler);
+  poll_loop_.SetHandOff(std::move(handler), hand_off_failures_);
 }
 
 void MqttClient::SetConnectionHandler(ConnectionHandler handler) {
@@ -367,11 +307,7 @@ absl::Status MqttClient::CreateClient() {
   // threaded mode libmosquitto only queues there and leaves every socket operation (and OpenSSL)
   // to the network thread.
   mosquitto_threaded_set(mosq_, true);
-  if (wake_fd_ < 0) wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wake_fd_ < 0) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("cannot create the MQTT client's wakeup descriptor: ", ErrnoText(errno)));
-  }
+  if (absl::Status wakeup = poll_loop_.Init(); !wakeup.ok()) return wakeup;
   int rc = mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
   if (rc != MOSQ_ERR_SUCCESS) return failed("protocol version", rc);
   // Requests and their acknowledgements are small: without TCP_NODELAY, Nagle's algorithm and
@@ -425,51 +361,81 @@ absl::Status MqttClient::CreateClient() {
 
 // The callbacks run inside libmosquitto's C frames: nothing may propagate out of them.
 void MqttClient::OnConnectCallback(::mosquitto*, void* self, int rc) {
-  static_cast<MqttClient*>(self)->connack_code_ = rc;
+  MqttClient& client = *static_cast<MqttClient*>(self);
+  client.connack_code_ = rc;
+  if (rc != 0) return;
+  // Counted here, not once ConnectOnce returns: a persistent session's queued messages can come
+  // in the read that brought the CONNACK, and their handler must see the reconnection counted.
+  absl::MutexLock lock(&client.mu_);
+  if (client.ever_connected_) client.reconnects_->Increment();
+  client.ever_connected_ = true;
 }
 
+// The window wakes a message's waiter before anything that could throw (publish_window.h), so
+// an exception stopped here never leaves PublishAndWait waiting.
 void MqttClient::OnPublishCallback(::mosquitto*, void* self, int mid) {
+  MqttClient& client = *static_cast<MqttClient*>(self);
   try {
-    static_cast<MqttClient*>(self)->OnPublished(mid);
+    client.OnPublished(mid);
+  } catch (const std::exception& e) {
+    client.CountCallbackException("publish", e.what());
   } catch (...) {
+    client.CountCallbackException("publish", "unknown exception");
   }
 }
 
 void MqttClient::OnMessageCallback(::mosquitto*, void* self, const ::mosquitto_message* message) {
+  MqttClient& client = *static_cast<MqttClient*>(self);
   try {
-    static_cast<MqttClient*>(self)->OnMessage(*message);
+    client.OnMessage(*message);
+  } catch (const std::exception& e) {
+    client.CountCallbackException("message", e.what());
   } catch (...) {
+    client.CountCallbackException("message", "unknown exception");
   }
 }
 
 void MqttClient::OnSubscribeCallback(::mosquitto*, void* self, int mid, int qos_count,
                                      const int* granted_qos) {
+  MqttClient& client = *static_cast<MqttClient*>(self);
   try {
-    static_cast<MqttClient*>(self)->OnSubscribed(mid, qos_count, granted_qos);
+    client.OnSubscribed(mid, qos_count, granted_qos);
+  } catch (const std::exception& e) {
+    client.CountCallbackException("subscribe", e.what());
   } catch (...) {
+    client.CountCallbackException("subscribe", "unknown exception");
+  }
+}
+
+void MqttClient::CountCallbackException(const char* callback, const char* what) {
+  uint64_t count = ++callback_exceptions_;
+  // spdlog reports its own failures to its error handler instead of throwing.
+  if (ShouldLog(count)) {
+    spdlog::error("mqtt {} callback failed client_id={} error=\"{}\" count={}", callback,
+                  options_.client_id, what, count);
   }
 }
 
 void MqttClient::OnLogCallback(::mosquitto*, void* self, int level, const char* text) {
   if ((level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING)) == 0 || text == nullptr) return;
+  MqttClient& client = *static_cast<MqttClient*>(self);
   try {
-    MqttClient& client = *static_cast<MqttClient*>(self);
     absl::MutexLock lock(&client.library_error_mu_);
     std::string& error = client.library_error_;
     if (error.size() >= kMaxLibraryErrorBytes) return;
     if (!error.empty()) error += "; ";
     error += text;
-  } catch (...) {
+  } catch (const std::exception& e) {
+    client.CountCallbackException("log", e.what());
   }
 }
 
 bool MqttClient::IsSubscribedLocked() const {
-  return connected_ && subscribed_count_ == subscriptions_.size() && !subscription_refused_;
+  return connected_.load() && subscribed_count_ == subscriptions_.size() && !subscription_refused_;
 }
 
 void MqttClient::SetConnectedLocked(bool connected) {
-  connected_ = connected;
-  connected_flag_.store(connected);
+  connected_.store(connected);
   connected_gauge_->Set(connected ? 1 : 0);
   if (!connected) {
     subscribed_count_ = 0;
@@ -481,70 +447,14 @@ bool MqttClient::OnNetworkThread() const {
   return std::this_thread::get_id() == network_thread_id_.load(std::memory_order_relaxed);
 }
 
-// mosquitto_loop waits with select(), which cannot watch a descriptor of FD_SETSIZE (1024) or
-// more: it fails with MOSQ_ERR_INVAL, so a process that holds many descriptors (gRPC streams,
-// files) could never connect again once the broker's socket got a high number. This loop is
-// mosquitto_loop with poll() and an eventfd of ours in place of libmosquitto's internal
-// socket pair; it calls the same public steps (read, write, keepalive) on the same readiness.
-int MqttClient::LoopOnce(int timeout_ms) {
-  const int sock = mosquitto_socket(mosq_);
-  if (sock < 0) return MOSQ_ERR_NO_CONN;
-  pollfd fds[2] = {};
-  fds[0].fd = sock;
-  fds[0].events = static_cast<short>(POLLIN | (mosquitto_want_write(mosq_) ? POLLOUT : 0));
-  fds[1].fd = wake_fd_;
-  fds[1].events = POLLIN;
-  const nfds_t count = wake_fd_ >= 0 ? 2 : 1;
-  if (poll(fds, count, timeout_ms) < 0) return errno == EINTR ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ERRNO;
-  bool write = (fds[0].revents & POLLOUT) != 0;
-  if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
-    messages_in_read_ = 0;
-    const int rc = mosquitto_loop_read(mosq_, 1);
-    if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(mosq_) < 0) return rc;
-    // libmosquitto reads one packet per call. With a hand-off, the packets the socket already
-    // holds are read first, so that one hand-off (e.g. one disk write) covers all of them.
-    for (int more = 1; hand_off_handler_ && more < kMaxPacketsPerHandOff; ++more) {
-      pollfd readable{sock, POLLIN, 0};
-      if (poll(&readable, 1, 0) <= 0 || (readable.revents & POLLIN) == 0) break;
-      const int more_rc = mosquitto_loop_read(mosq_, 1);
-      if (more_rc != MOSQ_ERR_SUCCESS || mosquitto_socket(mosq_) < 0) return more_rc;
-    }
-    // The acknowledgements this read queued are written below: hand-off first (client.h).
-    if (messages_in_read_ > 0 && hand_off_handler_) {
-      absl::Status handed_off = hand_off_handler_();
-      if (!handed_off.ok()) {
-        hand_off_failures_->Increment();
-        hand_off_failure_ = absl::UnavailableError(absl::StrCat(
-            "hand-off failed, messages of this read not acknowledged: ", handed_off.message()));
-        // Nothing more is written on this connection: the queued acknowledgements die with it.
-        ::shutdown(sock, SHUT_RDWR);
-        return MOSQ_ERR_CONN_LOST;
-      }
-    }
-    // What the read queued (PUBACK, PUBREC, ...) goes out now, not after another poll.
-    write = write || mosquitto_want_write(mosq_);
-  }
-  if (count == 2 && (fds[1].revents & POLLIN) != 0) {
-    uint64_t wakeups = 0;
-    (void)!read(wake_fd_, &wakeups, sizeof wakeups);
-    write = true;  // another thread queued a message after want_write was read
-  }
-  if (write) {
-    const int rc = mosquitto_loop_write(mosq_, 1);
-    if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(mosq_) < 0) return rc;
-  }
-  return mosquitto_loop_misc(mosq_);
-}
+int MqttClient::LoopOnce(int timeout_ms) { return poll_loop_.RunOnce(mosq_, timeout_ms); }
 
-void MqttClient::WakeNetworkThread() {
-  if (wake_fd_ < 0) return;
-  const uint64_t one = 1;
-  (void)!write(wake_fd_, &one, sizeof one);
-}
+void MqttClient::WakeNetworkThread() { poll_loop_.Wake(); }
 
 void MqttClient::SleepUnlessStopped(absl::Duration delay) {
   absl::MutexLock lock(&mu_);
-  mu_.AwaitWithTimeout(absl::Condition(&stopping_), delay);
+  auto stopping = [this] { return stop_requested_.load(); };
+  mu_.AwaitWithTimeout(absl::Condition(&stopping), delay);
 }
 
 std::string MqttClient::DescribeError(int rc, int saved_errno) {
@@ -606,8 +516,8 @@ absl::Status MqttClient::ConnectOnce() {
     absl::MutexLock lock(&connection_mu_);
     // A new connection discards the QoS 0 messages libmosquitto had not sent yet; QoS 1/2
     // messages are kept and sent again.
-    FailPendingPublishes(absl::UnavailableError("connection lost before the message was sent"),
-                         /*qos0_only=*/true);
+    window_.FailPending(absl::UnavailableError("connection lost before the message was sent"),
+                        /*qos0_only=*/true);
     // Resolves the name and starts a non-blocking TCP connect; the TLS handshake and CONNECT
     // happen in LoopOnce.
     errno = 0;
@@ -636,7 +546,7 @@ absl::Status MqttClient::ConnectOnce() {
     }
   }
   mosquitto_log_callback_set(mosq_, nullptr);
-  if (!hand_off_failure_.ok()) return std::exchange(hand_off_failure_, absl::OkStatus());
+  if (absl::Status failed = poll_loop_.TakeHandOffFailure(); !failed.ok()) return failed;
   if (connack_code_ == 0 && rc == MOSQ_ERR_SUCCESS) return absl::OkStatus();
   if (connack_code_ > 0) {
     return absl::UnavailableError(
@@ -656,11 +566,8 @@ void MqttClient::OnConnected() {
   {
     absl::MutexLock lock(&mu_);
     SetConnectedLocked(true);
-    if (ever_connected_) reconnects_->Increment();
-    ever_connected_ = true;
     subscriptions = subscriptions_.size();
   }
-  announced_ = false;
   known_subscriptions_ = 0;
   subscribe_mids_.clear();
   spdlog::info("mqtt connected client_id={} broker={} subscriptions={}", options_.client_id,
@@ -672,10 +579,9 @@ void MqttClient::OnDisconnected(const absl::Status& cause) {
   {
     absl::MutexLock lock(&mu_);
     SetConnectedLocked(false);
-    announce = announced_connected_;
-    announced_connected_ = false;
+    announce = announced_connected_.load();
+    announced_connected_.store(false);
   }
-  announced_ = false;
   subscribe_mids_.clear();
   if (!cause.ok()) {
     spdlog::warn("mqtt connection lost client_id={} broker={} cause=\"{}\"", options_.client_id,
@@ -702,19 +608,18 @@ absl::Status MqttClient::RunConnection() {
                    std::string(status.message()));
       return status;
     }
-    if (!announced_ && subscribe_mids_.empty() &&
+    if (!announced_connected_.load(std::memory_order_relaxed) && subscribe_mids_.empty() &&
         known_subscriptions_ == subscription_count_.load(std::memory_order_acquire)) {
       {
         absl::MutexLock lock(&mu_);
-        announced_connected_ = true;
+        announced_connected_.store(true);
       }
-      announced_ = true;
       NotifyConnection(true);
     }
     errno = 0;
     const int rc = LoopOnce(kLoopSliceMs);
     const int saved_errno = errno;
-    if (!hand_off_failure_.ok()) return std::exchange(hand_off_failure_, absl::OkStatus());
+    if (absl::Status failed = poll_loop_.TakeHandOffFailure(); !failed.ok()) return failed;
     if (rc != MOSQ_ERR_SUCCESS) return absl::UnavailableError(DescribeError(rc, saved_errno));
     if (mosquitto_socket(mosq_) < 0) return absl::UnavailableError("connection closed");
   }
@@ -775,7 +680,7 @@ void MqttClient::OnSubscribed(int mid, int qos_count, const int* granted_qos) {
 void MqttClient::DisconnectCleanly(bool wait_for_in_flight) {
   const absl::Time deadline = absl::Now() + kDisconnectTimeout;
   if (wait_for_in_flight) {
-    while (HasPendingPublishes() && absl::Now() < deadline) {
+    while (window_.HasPending() && absl::Now() < deadline) {
       if (LoopOnce(kLoopSliceMs) != MOSQ_ERR_SUCCESS) return;
       if (mosquitto_socket(mosq_) < 0) return;
     }
@@ -807,7 +712,7 @@ void MqttClient::NotifyConnection(bool connected) {
 
 void MqttClient::OnMessage(const ::mosquitto_message& m) {
   received_->Increment();
-  ++messages_in_read_;
+  poll_loop_.MessageHandled();
   // libmosquitto frees `m` after this callback: one copy of topic and payload, in one buffer
   // that the message and its copies share.
   const size_t topic_size = m.topic != nullptr ? std::strlen(m.topic) : 0;
@@ -840,102 +745,18 @@ void MqttClient::OnMessage(const ::mosquitto_message& m) {
   }
 }
 
-void MqttClient::OnPublished(int mid) {
-  std::shared_ptr<PublishCompletion> completion;
-  {
-    absl::MutexLock lock(&pending_mu_);
-    auto it = pending_.find(mid);
-    if (it == pending_.end()) {
-      // Sent before Publish registered it (QoS 0 can be that quick): Publish finishes it.
-      pending_[mid].done_early = true;
-      return;
-    }
-    if (it->second.done_early) return;  // a second report of the same message
-    completion = std::move(it->second.completion);
-    pending_.erase(it);
-  }
-  FinishPublish(absl::OkStatus(), completion);
-}
+void MqttClient::OnPublished(int mid) { window_.Acknowledge(mid); }
 
-void MqttClient::RegisterPublish(int mid, int qos, std::shared_ptr<PublishCompletion> completion) {
-  std::shared_ptr<PublishCompletion> replaced;
-  bool done = false;
-  bool collided = false;
-  {
-    absl::MutexLock lock(&pending_mu_);
-    auto [it, inserted] = pending_.try_emplace(mid);
-    if (!inserted && it->second.done_early) {
-      pending_.erase(it);
-      done = true;
-    } else {
-      if (!inserted) {
-        // Message ids are 16 bits: one still waiting after 65535 newer ones is given up.
-        collided = true;
-        replaced = std::move(it->second.completion);
-      }
-      it->second = PendingPublish{qos, false, completion};
-    }
-  }
-  if (collided) {
-    FinishPublish(
-        absl::DeadlineExceededError("no acknowledgement before its message id was reused"),
-        replaced);
-  }
-  if (done) FinishPublish(absl::OkStatus(), completion);
-}
-
-void MqttClient::FinishPublish(const absl::Status& status,
-                               const std::shared_ptr<PublishCompletion>& completion) {
+void MqttClient::CountPublishDone(const absl::Status& status) {
   if (status.ok()) {
     published_->Increment();
-  } else {
-    publish_errors_->Increment();
-    uint64_t count = ++publish_failures_logged_;
-    if (ShouldLog(count)) {
-      spdlog::warn("mqtt publish failed client_id={} error=\"{}\" count={}", options_.client_id,
-                   std::string(status.message()), count);
-    }
+    return;
   }
-  if (completion != nullptr) {
-    completion->status = status;
-    completion->done.Notify();
-  }
-  ReleasePublishSlot();
-}
-
-void MqttClient::FailPendingPublishes(const absl::Status& status, bool qos0_only) {
-  std::vector<std::shared_ptr<PublishCompletion>> failed;
-  {
-    absl::MutexLock lock(&pending_mu_);
-    for (auto it = pending_.begin(); it != pending_.end();) {
-      if (it->second.done_early) {
-        pending_.erase(it++);
-      } else if (qos0_only && it->second.qos != 0) {
-        ++it;
-      } else {
-        failed.push_back(std::move(it->second.completion));
-        pending_.erase(it++);
-      }
-    }
-  }
-  for (const std::shared_ptr<PublishCompletion>& completion : failed) {
-    FinishPublish(status, completion);
-  }
-}
-
-bool MqttClient::HasPendingPublishes() {
-  absl::MutexLock lock(&pending_mu_);
-  for (const auto& [mid, pending] : pending_) {
-    if (!pending.done_early) return true;
-  }
-  return false;
-}
-
-void MqttClient::ReleasePublishSlot() {
-  const int before = queued_publishes_.fetch_sub(1);
-  if (before - 1 == room_mark_ && room_waiters_.load() > 0) {
-    // Unlocking makes the waiters look at their condition again.
-    absl::MutexLock lock(&room_mu_);
+  publish_errors_->Increment();
+  uint64_t count = ++publish_failures_logged_;
+  if (ShouldLog(count)) {
+    spdlog::warn("mqtt publish failed client_id={} error=\"{}\" count={}", options_.client_id,
+                 std::string(status.message()), count);
   }
 }
 
@@ -979,25 +800,22 @@ absl::Status MqttClient::PublishInternal(std::string topic, std::string payload,
     return RejectPublish(absl::FailedPreconditionError(
         "PublishAndWait from a handler would wait for the thread that runs the handler"));
   }
-  if (!connected_flag_.load(std::memory_order_relaxed)) {
+  if (!connected_.load(std::memory_order_relaxed)) {
     return RejectPublish(absl::UnavailableError("not connected to the MQTT broker"));
   }
-  if (queued_publishes_.fetch_add(1) >= options_.max_queued_publishes) {
-    ReleasePublishSlot();
-    return RejectPublish(absl::ResourceExhaustedError(absl::StrCat(
-        "MQTT publish queue full (", options_.max_queued_publishes, " messages not yet done)")));
-  }
+  // Allocated before the slot and the lock are taken: nothing below may throw while they are held.
+  std::shared_ptr<PublishWindow::Waiter> completion;
+  if (wait > absl::ZeroDuration()) completion = PublishWindow::NewWaiter();
+  if (absl::Status room = window_.Reserve(); !room.ok()) return RejectPublish(room);
   if (!connection_mu_.ReaderTryLock()) {
-    ReleasePublishSlot();
+    window_.Release();
     return RejectPublish(absl::UnavailableError("reconnecting to the MQTT broker"));
   }
   if (stop_requested_.load()) {  // Stop() may have failed the pending messages already
     connection_mu_.ReaderUnlock();
-    ReleasePublishSlot();
+    window_.Release();
     return RejectPublish(absl::FailedPreconditionError("MQTT client stopped"));
   }
-  std::shared_ptr<PublishCompletion> completion;
-  if (wait > absl::ZeroDuration()) completion = std::make_shared<PublishCompletion>();
   int mid = 0;
   const int rc = mosquitto_publish(mosq_, &mid, topic.c_str(), static_cast<int>(payload.size()),
                                    payload.data(), qos, retained);
@@ -1006,40 +824,25 @@ absl::Status MqttClient::PublishInternal(std::string topic, std::string payload,
   const bool taken =
       rc == MOSQ_ERR_SUCCESS ||
       (qos > 0 && (rc == MOSQ_ERR_NO_CONN || rc == MOSQ_ERR_CONN_LOST || rc == MOSQ_ERR_ERRNO));
-  if (taken) RegisterPublish(mid, qos, completion);
+  if (taken) window_.Register(mid, qos, completion);
   connection_mu_.ReaderUnlock();
   if (taken) WakeNetworkThread();
   if (!taken) {
-    ReleasePublishSlot();
+    window_.Release();
     return RejectPublish(PublishError(rc));
   }
   if (completion == nullptr) return absl::OkStatus();
-  if (!completion->done.WaitForNotificationWithTimeout(wait)) {
-    return absl::DeadlineExceededError(
-        absl::StrCat("MQTT publish not acknowledged within ", absl::FormatDuration(wait)));
-  }
-  return completion->status;  // a failure is counted when it happens
+  return PublishWindow::Wait(*completion, wait);  // a failure is counted when it happens
 }
 
 bool MqttClient::WaitForRoom(absl::Duration timeout) {
-  const int max = options_.max_queued_publishes;
   if (!started_flag_.load() || stop_requested_.load()) return false;
-  if (queued_publishes_.load() < max) return true;
+  if (window_.HasRoom()) return true;
   if (OnNetworkThread()) return false;  // only this thread could make room
-  room_waiters_.fetch_add(1);
-  {
-    absl::MutexLock lock(&room_mu_);
-    auto room = [this] { return queued_publishes_.load() <= room_mark_ || stop_requested_.load(); };
-    room_mu_.AwaitWithTimeout(absl::Condition(&room), timeout);
-  }
-  room_waiters_.fetch_sub(1);
-  return !stop_requested_.load() && queued_publishes_.load() < max;
+  return window_.WaitForRoom(timeout, [this] { return stop_requested_.load(); });
 }
 
-bool MqttClient::IsConnected() const {
-  absl::MutexLock lock(&mu_);
-  return connected_;
-}
+bool MqttClient::IsConnected() const { return connected_.load(); }
 
 bool MqttClient::IsSubscribed() const {
   absl::MutexLock lock(&mu_);
@@ -1048,8 +851,9 @@ bool MqttClient::IsSubscribed() const {
 
 bool MqttClient::WaitUntilConnected(absl::Duration timeout) const {
   absl::MutexLock lock(&mu_);
-  mu_.AwaitWithTimeout(absl::Condition(&connected_), timeout);
-  return connected_;
+  auto connected = [this] { return connected_.load(); };
+  mu_.AwaitWithTimeout(absl::Condition(&connected), timeout);
+  return connected_.load();
 }
 
 bool MqttClient::WaitUntilSubscribed(absl::Duration timeout) const {
@@ -1061,21 +865,18 @@ bool MqttClient::WaitUntilSubscribed(absl::Duration timeout) const {
 void MqttClient::Stop() {
   {
     absl::MutexLock lock(&mu_);
-    if (!started_ || stopping_) return;
-    stopping_ = true;
+    if (!started_ || stop_requested_.load()) return;
+    stop_requested_.store(true);
   }
-  stop_requested_.store(true);
   WakeNetworkThread();
-  {
-    absl::MutexLock lock(&room_mu_);  // wakes WaitForRoom
-  }
+  window_.WakeRoomWaiters();
   if (network_thread_.joinable()) network_thread_.join();
   // The network thread is gone: from here on no handler runs. Publish calls that passed their
   // stop check register their message before this lock is granted; later ones are refused.
   {
     absl::MutexLock lock(&connection_mu_);
-    FailPendingPublishes(absl::CancelledError("MQTT client stopped before the message was done"),
-                         /*qos0_only=*/false);
+    window_.FailPending(absl::CancelledError("MQTT client stopped before the message was done"),
+                        /*qos0_only=*/false);
   }
   {
     absl::WriterMutexLock lock(&message_handler_mu_);
@@ -1084,7 +885,7 @@ void MqttClient::Stop() {
   {
     absl::MutexLock lock(&mu_);
     SetConnectedLocked(false);
-    announced_connected_ = false;
+    announced_connected_.store(false);
   }
   spdlog::info("mqtt client stopped client_id={}", options_.client_id);
 }

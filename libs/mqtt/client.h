@@ -18,6 +18,9 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "libs/mqtt/poll_loop.h"
+#include "libs/mqtt/publish_window.h"
+#include "libs/mqtt/topic.h"  // ValidateTopicName, ValidateTopicFilter
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
 #include "prometheus/labels.h"
@@ -109,12 +112,6 @@ class MqttMessage {
   bool retained_;
   bool duplicate_;
 };
-
-// Checks an MQTT topic name for publishing: not empty, no wildcards, no NUL, at most 65535 bytes.
-absl::Status ValidateTopicName(std::string_view topic);
-// Checks an MQTT topic filter for subscribing: '#' only as the whole last level, '+' only as a
-// whole level; "$share/<group>/<filter>" is checked as <filter> with a non-empty group.
-absl::Status ValidateTopicFilter(std::string_view filter);
 
 // An MQTT 3.1.1 client over libmosquitto that stays connected: it connects in the background,
 // reconnects with exponential backoff and full jitter whenever the connection drops (the first
@@ -235,15 +232,6 @@ class MqttClient {
     std::string filter;
     int qos;
   };
-  struct PublishCompletion;
-  // A message handed to libmosquitto and not yet done, by message id.
-  struct PendingPublish {
-    int qos = 0;
-    // libmosquitto reported it done before Publish could register it.
-    bool done_early = false;
-    // Set for PublishAndWait.
-    std::shared_ptr<PublishCompletion> completion;
-  };
 
   // `random` null: use owned_random_.
   MqttClient(MqttOptions options, prometheus::Registry* registry, prometheus::Labels metric_labels,
@@ -267,8 +255,7 @@ class MqttClient {
   void OnDisconnected(const absl::Status& cause);
   // Waits `delay` unless Stop() comes first.
   void SleepUnlessStopped(absl::Duration delay);
-  // One turn of the network loop: waits up to `timeout_ms` for the socket or a wakeup, then
-  // reads, writes and keeps alive like mosquitto_loop. Returns a libmosquitto error code.
+  // One turn of the network loop (poll_loop.h). Returns a libmosquitto error code.
   int LoopOnce(int timeout_ms);
   // Makes a LoopOnce waiting on another thread return at once (and write what was queued).
   void WakeNetworkThread();
@@ -293,14 +280,10 @@ class MqttClient {
   absl::Status RejectPublish(absl::Status status);
   absl::Status PublishInternal(std::string topic, std::string payload, int qos, bool retained,
                                absl::Duration wait);
-  // Records a message libmosquitto took; finishes it at once if it is already done.
-  void RegisterPublish(int mid, int qos, std::shared_ptr<PublishCompletion> completion);
-  // Counts a message as done (ok) or lost, wakes its waiter and frees its slot.
-  void FinishPublish(const absl::Status& status, const std::shared_ptr<PublishCompletion>& done);
-  // Fails the pending messages (only the QoS 0 ones when `qos0_only`); drops early completions.
-  void FailPendingPublishes(const absl::Status& status, bool qos0_only);
-  bool HasPendingPublishes();
-  void ReleasePublishSlot();
+  // Counts a message the window reports done (ok) or lost.
+  void CountPublishDone(const absl::Status& status);
+  // Counts and logs an exception a libmosquitto callback stopped (none may cross its C frames).
+  void CountCallbackException(const char* callback, const char* what);
   bool OnNetworkThread() const;
 
   MqttOptions options_;
@@ -320,27 +303,29 @@ class MqttClient {
   // Connection state, written by the network thread, read by the queries.
   mutable absl::Mutex mu_;
   bool started_ ABSL_GUARDED_BY(mu_) = false;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  bool connected_ ABSL_GUARDED_BY(mu_) = false;
+  // Written under mu_ (so that the waits see it change), read without it by Publish.
+  std::atomic<bool> connected_{false};
   bool ever_connected_ ABSL_GUARDED_BY(mu_) = false;
-  // What the connection handler was last told.
-  bool announced_connected_ ABSL_GUARDED_BY(mu_) = false;
+  // What the connection handler was last told; written under mu_, read without it by the
+  // network thread.
+  std::atomic<bool> announced_connected_{false};
   std::vector<Subscription> subscriptions_ ABSL_GUARDED_BY(mu_);
   // subscriptions_[0, subscribed_count_) are active on the current connection.
   size_t subscribed_count_ ABSL_GUARDED_BY(mu_) = 0;
   bool subscription_refused_ ABSL_GUARDED_BY(mu_) = false;
 
-  // Lock-free copies for the publish path and the network loop.
+  // Start() succeeded: the libmosquitto client exists. Not the same fact as started_, which a
+  // Start() claims before it sets the client up (a failed setup gives it back).
   std::atomic<bool> started_flag_{false};
-  std::atomic<bool> connected_flag_{false};
+  // Stop() was called; written under mu_ (so that SleepUnlessStopped sees it), read anywhere.
   std::atomic<bool> stop_requested_{false};
   std::atomic<size_t> subscription_count_{0};
   std::atomic<uint64_t> publish_failures_logged_{0};
   std::atomic<uint64_t> handler_exceptions_{0};
+  std::atomic<uint64_t> callback_exceptions_{0};
 
   // Network thread only.
   int connack_code_ = -1;           // CONNACK of the current attempt; -1 before it comes
-  bool announced_ = false;          // mirror of announced_connected_
   size_t known_subscriptions_ = 0;  // subscriptions_.size() the last batch looked at
   absl::flat_hash_map<int, size_t> subscribe_mids_;  // SUBSCRIBE in flight: mid -> index
   size_t subscribe_batch_end_ = 0;
@@ -355,21 +340,11 @@ class MqttClient {
   // network thread holds it exclusively while it fails unsent QoS 0 messages and starts a new
   // connection (which discards them), so that no message is counted twice or never.
   absl::Mutex connection_mu_;
-  absl::Mutex pending_mu_;
-  absl::flat_hash_map<int, PendingPublish> pending_ ABSL_GUARDED_BY(pending_mu_);
   // Messages accepted and not yet done (the bound of max_queued_publishes).
-  std::atomic<int> queued_publishes_{0};
-  // WaitForRoom wakes when queued_publishes_ drops to room_mark_.
-  int room_mark_ = 0;
-  std::atomic<int> room_waiters_{0};
-  absl::Mutex room_mu_;
+  PublishWindow window_;
 
-  // Set before Start; called by the network thread only.
-  HandOffHandler hand_off_handler_;
-  // Network thread only: messages handled during the current read, and why the last read's
-  // hand-off failed (returned instead of the library's error).
-  uint64_t messages_in_read_ = 0;
-  absl::Status hand_off_failure_;
+  // The network thread's poll, wakeup and hand-off (the handler is set before Start).
+  PollLoop poll_loop_;
 
   // Held shared while the message handler runs, exclusively to replace it.
   absl::Mutex message_handler_mu_;
@@ -378,9 +353,6 @@ class MqttClient {
   ConnectionHandler connection_handler_ ABSL_GUARDED_BY(connection_handler_mu_);
 
   ::mosquitto* mosq_ = nullptr;
-  // eventfd that Publish and Stop signal to wake the network thread's poll; -1 when the
-  // system gave none (the loop then notices new messages within a slice).
-  int wake_fd_ = -1;
   std::thread network_thread_;
   std::atomic<std::thread::id> network_thread_id_{};
 };
