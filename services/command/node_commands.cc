@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "libs/decoders/msap_encoder.h"
 #include "libs/decoders/msap_frames.h"
+#include "libs/wirepas/address.h"
 #include "libs/wirepas/convert.h"
 #include "services/command/command_requests.h"
 
@@ -30,7 +31,7 @@ constexpr uint32_t kDefaultUpdateCountdownS = 30;
 class NodeCommandRun : public std::enable_shared_from_this<NodeCommandRun> {
  public:
   struct Downlink {
-    uint32_t destination = kBroadcastAddress;
+    uint32_t destination = wirepas::kBroadcastAddress;
     std::string payload;
   };
   struct Options {
@@ -449,9 +450,9 @@ grpc::ServerWriteReactor<wm::v1::PingResponse>* NodeCommands::Ping(
   NodeCommandRun::Options options;
   options.gateway_id = request->gateway_id();
   options.sink_id = request->sink_id();
-  options.downlinks.push_back(
-      {request->has_destination_address() ? request->destination_address() : kBroadcastAddress,
-       *payload});
+  options.downlinks.push_back({request->has_destination_address() ? request->destination_address()
+                                                                  : wirepas::kBroadcastAddress,
+                               *payload});
   // Pings match by their reference, whichever sink the answer comes through.
   if (sink && sink->has_network_address()) options.filter.network_address = sink->network_address();
   options.request_timeout = std::min(env_.defaults.request_timeout, timing.request_timeout);
@@ -517,7 +518,7 @@ NodeCommands::GetNodesScratchpadStatus(grpc::CallbackServerContext* context,
       options.downlinks.push_back({*destination, payload});
     } else {
       options.downlinks.push_back({sink.node_address(), payload});
-      options.downlinks.push_back({kBroadcastAddress, payload});
+      options.downlinks.push_back({wirepas::kBroadcastAddress, payload});
     }
     options.filter = FilterFor(gateway_id, &sink);
     options.request_timeout = std::min(env.defaults.request_timeout, timing.request_timeout);
@@ -571,8 +572,8 @@ grpc::ServerUnaryReactor* NodeCommands::UpdateNodesScratchpad(
     call->Finish(valid, false);
     return reactor;
   }
-  const uint32_t destination =
-      request->has_destination_address() ? request->destination_address() : kBroadcastAddress;
+  const uint32_t destination = request->has_destination_address() ? request->destination_address()
+                                                                  : wirepas::kBroadcastAddress;
   call->RunOnce(request->client_request_id(), *request, [=] {
     RunUnaryNodeCommand(call, request->gateway_id(), request->sink_id(),
                         request->ack_quiet_period_ms(),
@@ -601,8 +602,8 @@ grpc::ServerUnaryReactor* NodeCommands::CancelNodesUpdate(
     call->Finish(valid, false);
     return reactor;
   }
-  const uint32_t destination =
-      request->has_destination_address() ? request->destination_address() : kBroadcastAddress;
+  const uint32_t destination = request->has_destination_address() ? request->destination_address()
+                                                                  : wirepas::kBroadcastAddress;
   call->RunOnce(request->client_request_id(), *request, [=] {
     RunUnaryNodeCommand(
         call, request->gateway_id(), request->sink_id(), request->ack_quiet_period_ms(),
@@ -638,7 +639,8 @@ grpc::ServerUnaryReactor* NodeCommands::SetNeighborDiagnostics(
                         request->ack_quiet_period_ms(), {decoders::kDiagnosticControlResponse},
                         response, [payload = *payload](const wm::v1::SinkConfig& sink) {
                           return std::vector<NodeCommandRun::Downlink>{
-                              {sink.node_address(), payload}, {kBroadcastAddress, payload}};
+                              {sink.node_address(), payload},
+                              {wirepas::kBroadcastAddress, payload}};
                         });
   });
   return reactor;
