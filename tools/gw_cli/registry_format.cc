@@ -196,7 +196,7 @@ std::string RoleName(const wm::v1::NodeRole& role) {
       name = "router";
       break;
     case wm::v1::BASE_ROLE_NON_ROUTER:
-      name = "non-router";
+      name = "non_router";
       break;
     default:
       name = "unspecified";
