@@ -122,6 +122,19 @@ absl::StatusOr<uint32_t> ParseDestinationAddress(std::string_view key, std::stri
   return static_cast<uint32_t>(*value);
 }
 
+std::string_view BaseRoleName(uint32_t base) {
+  switch (base) {
+    case wm::v1::BASE_ROLE_SINK:
+      return "sink";
+    case wm::v1::BASE_ROLE_ROUTER:
+      return "router";
+    case wm::v1::BASE_ROLE_NON_ROUTER:
+      return "non_router";
+    default:
+      return {};
+  }
+}
+
 absl::StatusOr<wm::v1::NodeRole> ParseNodeRole(std::string_view key, std::string_view text) {
   const std::string normalized = Normalized(text);
   uint32_t byte = 0;
@@ -137,11 +150,12 @@ absl::StatusOr<wm::v1::NodeRole> ParseNodeRole(std::string_view key, std::string
   } else {
     std::vector<std::string> parts = absl::StrSplit(normalized, '+');
     const std::string& base = parts[0];
-    if (base == "sink") {
+    if (base == BaseRoleName(wm::v1::BASE_ROLE_SINK)) {
       byte = wm::v1::BASE_ROLE_SINK;
-    } else if (base == "router" || base == "headnode") {
+    } else if (base == BaseRoleName(wm::v1::BASE_ROLE_ROUTER) || base == "headnode") {
       byte = wm::v1::BASE_ROLE_ROUTER;
-    } else if (base == "non_router" || base == "nonrouter" || base == "subnode") {
+    } else if (base == BaseRoleName(wm::v1::BASE_ROLE_NON_ROUTER) || base == "nonrouter" ||
+               base == "subnode") {
       byte = wm::v1::BASE_ROLE_NON_ROUTER;
     } else {
       return Invalid(key, absl::StrCat("'", ToAbsl(text),

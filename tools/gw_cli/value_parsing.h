@@ -37,6 +37,10 @@ absl::StatusOr<uint32_t> ParseNodeAddress(std::string_view key, std::string_view
 // A node address for a downlink: decimal, "0x" hex, or "broadcast" (0xFFFFFFFF).
 absl::StatusOr<uint32_t> ParseDestinationAddress(std::string_view key, std::string_view text);
 
+// The name wm-gw-cli prints and parses for a base role (the low nibble of the role byte):
+// "sink", "router" or "non_router" (the gateway API's NON_ROUTER); empty for any other value.
+std::string_view BaseRoleName(uint32_t base);
+
 // A node role: "sink", "router" or "non_router" (also "non-router", "nonrouter"), each with
 // optional "+ll" (low latency) and "+autorole" suffixes, e.g. "sink+ll", "router+autorole";
 // or the dual-MCU role byte as a number (base | 0x10 low latency | 0x80 autorole), e.g. 0x83.

@@ -124,6 +124,19 @@ TEST(ParseNodeRoleTest, AcceptsBothSpellingsOfNonRouter) {
   }
 }
 
+TEST(BaseRoleNameTest, EachNameParsesBackToItsRole) {
+  for (uint32_t base : {1u, 2u, 3u}) {
+    std::string_view name = BaseRoleName(base);
+    ASSERT_FALSE(name.empty()) << base;
+    absl::StatusOr<wm::v1::NodeRole> role = ParseNodeRole("node_role", name);
+    ASSERT_TRUE(role.ok()) << name << ": " << role.status();
+    EXPECT_EQ(static_cast<uint32_t>(role->base()), base) << name;
+  }
+  EXPECT_EQ(BaseRoleName(3), "non_router");
+  EXPECT_TRUE(BaseRoleName(0).empty());
+  EXPECT_TRUE(BaseRoleName(4).empty());
+}
+
 TEST(ParseNodeRoleTest, TheDualMcuByte) {
   wm::v1::NodeRole role = ParseNodeRole("node_role", "0x83").value();
   EXPECT_EQ(role.base(), wm::v1::BASE_ROLE_NON_ROUTER);
