@@ -10,42 +10,42 @@ DelayedRunner::DelayedRunner(absl::Duration delay) : delay_(delay) {
 
 DelayedRunner::~DelayedRunner() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  changed_.notify_all();
+  changed_.SignalAll();
   thread_.join();
 }
 
 void DelayedRunner::Schedule(std::function<void()> task) {
   bool was_empty;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     was_empty = tasks_.empty();
     tasks_.emplace_back(absl::Now() + delay_, std::move(task));
   }
   // Only a new head changes what the thread waits for.
-  if (was_empty) changed_.notify_one();
+  if (was_empty) changed_.Signal();
 }
 
 void DelayedRunner::Run() {
-  std::unique_lock<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   while (!stopping_) {
     if (tasks_.empty()) {
-      changed_.wait(lock);
+      changed_.Wait(&mu_);
       continue;
     }
     const absl::Time due = tasks_.front().first;
     const absl::Time now = absl::Now();
     if (now < due) {
-      changed_.wait_for(lock, absl::ToChronoNanoseconds(due - now));
+      changed_.WaitWithTimeout(&mu_, due - now);
       continue;
     }
     std::function<void()> task = std::move(tasks_.front().second);
     tasks_.pop_front();
-    lock.unlock();
+    mu_.Unlock();
     task();
-    lock.lock();
+    mu_.Lock();
   }
 }
 

@@ -1,11 +1,11 @@
 #pragma once
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace wm::grpcutil {
@@ -30,11 +30,11 @@ class DelayedRunner {
   void Run();
 
   const absl::Duration delay_;
-  std::mutex mu_;
-  std::condition_variable changed_;
+  absl::Mutex mu_;
+  absl::CondVar changed_;
   // Due times only grow (same delay for every task), so a FIFO keeps them sorted.
-  std::deque<std::pair<absl::Time, std::function<void()>>> tasks_;
-  bool stopping_ = false;
+  std::deque<std::pair<absl::Time, std::function<void()>>> tasks_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

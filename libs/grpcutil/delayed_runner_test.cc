@@ -3,6 +3,7 @@
 #include <atomic>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
@@ -13,20 +14,20 @@ namespace {
 TEST(DelayedRunner, RunsTasksInOrderNoSoonerThanTheDelay) {
   DelayedRunner runner(absl::Milliseconds(20));
   std::vector<int> order;
-  std::mutex mu;
+  absl::Mutex mu;
   absl::Notification done;
   const absl::Time start = absl::Now();
   absl::Time first_ran;
   for (int i = 0; i < 3; ++i) {
     runner.Schedule([&, i] {
-      std::lock_guard<std::mutex> lock(mu);
+      absl::MutexLock lock(&mu);
       if (order.empty()) first_ran = absl::Now();
       order.push_back(i);
       if (i == 2) done.Notify();
     });
   }
   ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
-  std::lock_guard<std::mutex> lock(mu);
+  absl::MutexLock lock(&mu);
   EXPECT_EQ(order, (std::vector<int>{0, 1, 2}));
   EXPECT_GE(first_ran - start, absl::Milliseconds(20));
 }

@@ -2,9 +2,10 @@
 
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/support/server_callback.h"
 #include "grpcpp/support/status.h"
 #include "libs/grpcutil/stream_queue.h"
@@ -41,7 +42,7 @@ class QueueWriteReactor final : public grpc::ServerWriteReactor<T> {
 
   void OnWriteDone(bool ok) override {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       write_in_flight_ = false;
       current_.reset();
       if (!ok) {
@@ -54,7 +55,7 @@ class QueueWriteReactor final : public grpc::ServerWriteReactor<T> {
   }
 
   void OnCancel() override {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     // With a write in flight, its OnWriteDone(false) finishes the call.
     if (!write_in_flight_) FinishLocked(grpc::Status::CANCELLED);
   }
@@ -69,7 +70,7 @@ class QueueWriteReactor final : public grpc::ServerWriteReactor<T> {
   // Starts the next write if none is in flight. Called from the constructor, from
   // OnWriteDone, and from the publisher's thread when a message arrives for an idle stream.
   void TryWrite() {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (finished_ || write_in_flight_) return;
     bool more = false;
     typename StreamQueue<T>::MessagePtr message = queue_->PopOrArm(&more);
@@ -84,7 +85,7 @@ class QueueWriteReactor final : public grpc::ServerWriteReactor<T> {
     this->StartWrite(current_.get(), options);
   }
 
-  void FinishLocked(const grpc::Status& status) {
+  void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_) return;
     finished_ = true;
     this->Finish(status);
@@ -93,10 +94,11 @@ class QueueWriteReactor final : public grpc::ServerWriteReactor<T> {
   const std::shared_ptr<StreamQueue<T>> queue_;
   const std::function<void()> on_done_;
 
-  std::mutex mu_;
-  typename StreamQueue<T>::MessagePtr current_;  // kept alive until its write completes
-  bool write_in_flight_ = false;
-  bool finished_ = false;
+  absl::Mutex mu_;
+  // Kept alive until its write completes.
+  typename StreamQueue<T>::MessagePtr current_ ABSL_GUARDED_BY(mu_);
+  bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // A server stream that ends at once with `status` (an error: the stream could not be opened).

@@ -5,8 +5,9 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
-#include <mutex>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
@@ -41,7 +42,7 @@ class QueuedTicks final : public TestEcho::CallbackService {
                                         const TicksRequest* /*request*/) override {
     std::shared_ptr<TickQueue> queue;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       queue = std::move(next_queue_);
     }
     if (queue == nullptr) {
@@ -53,7 +54,7 @@ class QueuedTicks final : public TestEcho::CallbackService {
   }
 
   void ServeNext(std::shared_ptr<TickQueue> queue) {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     next_queue_ = std::move(queue);
   }
 
@@ -61,8 +62,8 @@ class QueuedTicks final : public TestEcho::CallbackService {
   absl::Notification done;
 
  private:
-  std::mutex mu_;
-  std::shared_ptr<TickQueue> next_queue_;
+  absl::Mutex mu_;
+  std::shared_ptr<TickQueue> next_queue_ ABSL_GUARDED_BY(mu_);
 };
 
 class QueueWriteReactorTest : public ::testing::Test {

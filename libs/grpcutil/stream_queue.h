@@ -1,15 +1,15 @@
 #pragma once
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "libs/grpcutil/delayed_runner.h"
 
 namespace wm::grpcutil {
@@ -61,7 +61,7 @@ class StreamQueue : public std::enable_shared_from_this<StreamQueue<T>> {
   // Queues `message` and wakes an idle stream. `force` ignores the capacity (for a snapshot
   // bounded elsewhere, sent ahead of live messages).
   PushResult Push(const MessagePtr& message, bool force = false) {
-    std::unique_lock<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (closed_) return PushResult::kClosed;
     if (!force && queue_.size() >= capacity_) {
       ++dropped_;
@@ -79,7 +79,7 @@ class StreamQueue : public std::enable_shared_from_this<StreamQueue<T>> {
       }
       return PushResult::kQueued;
     }
-    WakeLocked(lock);
+    WakeLocked();
     return PushResult::kQueued;
   }
 
@@ -88,7 +88,7 @@ class StreamQueue : public std::enable_shared_from_this<StreamQueue<T>> {
   // pushing thread (or from the gather runner's). `more` (optional) tells whether another
   // message is already queued behind the one returned.
   MessagePtr PopOrArm(bool* more = nullptr) {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (queue_.empty()) {
       if (more != nullptr) *more = false;
       if (dropped_at_tail_ > 0) {
@@ -114,35 +114,36 @@ class StreamQueue : public std::enable_shared_from_this<StreamQueue<T>> {
 
   // Sets the function called when a message arrives for an armed, empty queue.
   void SetWakeup(std::function<void()> wakeup) {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     wakeup_ = std::move(wakeup);
   }
 
   // Clears the wakeup and waits until a wakeup running on another thread has returned, so
   // the owner of the wakeup can be destroyed afterwards.
   void Detach() {
-    std::unique_lock<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     wakeup_ = nullptr;
     armed_ = false;
-    wakeup_done_.wait(lock, [this] { return wakeups_running_ == 0; });
+    mu_.Await(absl::Condition(
+        +[](int* running) { return *running == 0; }, &wakeups_running_));
   }
 
   // No more messages will come: the stream ends once the queue is drained.
   void Close() {
-    std::unique_lock<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (closed_) return;
     closed_ = true;
-    WakeLocked(lock);
+    WakeLocked();
   }
 
   bool closed() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     return closed_;
   }
 
   // Messages dropped so far for lack of room.
   uint64_t dropped() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     return dropped_;
   }
 
@@ -154,21 +155,21 @@ class StreamQueue : public std::enable_shared_from_this<StreamQueue<T>> {
 
   // The gather runner's delayed wakeup.
   void WakeAfterGathering() {
-    std::unique_lock<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     gathering_ = false;
-    WakeLocked(lock);
+    WakeLocked();
   }
 
   // Calls the wakeup of an armed queue, without the lock: it may pop at once.
-  void WakeLocked(std::unique_lock<std::mutex>& lock) {
+  void WakeLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (!armed_ || !wakeup_) return;
     armed_ = false;
     std::function<void()> wakeup = wakeup_;
     ++wakeups_running_;
-    lock.unlock();
+    mu_.Unlock();
     wakeup();
-    lock.lock();
-    if (--wakeups_running_ == 0) wakeup_done_.notify_all();
+    mu_.Lock();
+    --wakeups_running_;  // Detach's Await sees it reach 0
   }
 
   const size_t capacity_;
@@ -176,16 +177,16 @@ class StreamQueue : public std::enable_shared_from_this<StreamQueue<T>> {
   DelayedRunner* const gather_;
   const size_t gather_limit_;
 
-  mutable std::mutex mu_;
-  std::condition_variable wakeup_done_;
-  std::deque<Queued> queue_;
-  std::function<void()> wakeup_;
-  bool armed_ = false;
-  bool gathering_ = false;  // a delayed wakeup is scheduled
-  int wakeups_running_ = 0;
-  bool closed_ = false;
-  uint64_t dropped_ = 0;
-  uint64_t dropped_at_tail_ = 0;  // dropped after the last queued message, not yet reported
+  mutable absl::Mutex mu_;
+  std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
+  std::function<void()> wakeup_ ABSL_GUARDED_BY(mu_);
+  bool armed_ ABSL_GUARDED_BY(mu_) = false;
+  bool gathering_ ABSL_GUARDED_BY(mu_) = false;  // a delayed wakeup is scheduled
+  int wakeups_running_ ABSL_GUARDED_BY(mu_) = 0;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
+  // Dropped after the last queued message, not yet reported.
+  uint64_t dropped_at_tail_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace wm::grpcutil

@@ -87,12 +87,6 @@ std::optional<TokenIdentity> TokenSet::Find(std::string_view token) const {
   return found->identity;
 }
 
-size_t TokenSet::CountOf(AuthScope scope) const {
-  size_t n = 0;
-  for (const Entry& entry : entries_) n += entry.identity.scope == scope ? 1 : 0;
-  return n;
-}
-
 absl::StatusOr<TokenSet> ParseTokenFile(std::string_view text, std::string_view file_name_view) {
   const absl::string_view file_name = ToAbsl(file_name_view);
   TokenSet tokens;

@@ -44,8 +44,6 @@ class TokenSet {
 
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
-  // Number of entries of `scope`.
-  size_t CountOf(AuthScope scope) const;
 
  private:
   struct Entry {

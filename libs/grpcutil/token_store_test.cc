@@ -54,7 +54,6 @@ TEST(TokenSetTest, FindsTheIdentityOfAKnownToken) {
   ASSERT_TRUE(read.has_value());
   EXPECT_EQ(read->name, "grafana");
   EXPECT_EQ(read->scope, AuthScope::kRead);
-  EXPECT_EQ(tokens.CountOf(AuthScope::kRead), 1u);
   EXPECT_EQ(tokens.size(), 2u);
 }
 

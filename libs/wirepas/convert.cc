@@ -268,33 +268,4 @@ wm::v1::GatewayMethod ToGatewayMethod(Method method) {
   return wm::v1::GATEWAY_METHOD_UNSPECIFIED;
 }
 
-absl::StatusOr<Method> MethodFromGatewayMethod(wm::v1::GatewayMethod method) {
-  switch (method) {
-    case wm::v1::GATEWAY_METHOD_GET_CONFIGS:
-      return Method::kGetConfigs;
-    case wm::v1::GATEWAY_METHOD_GET_GW_INFO:
-      return Method::kGetGwInfo;
-    case wm::v1::GATEWAY_METHOD_SET_CONFIG:
-      return Method::kSetConfig;
-    case wm::v1::GATEWAY_METHOD_SEND_DATA:
-      return Method::kSendData;
-    case wm::v1::GATEWAY_METHOD_OTAP_STATUS:
-      return Method::kOtapStatus;
-    case wm::v1::GATEWAY_METHOD_OTAP_LOAD_SCRATCHPAD:
-      return Method::kOtapLoadScratchpad;
-    case wm::v1::GATEWAY_METHOD_OTAP_PROCESS_SCRATCHPAD:
-      return Method::kOtapProcessScratchpad;
-    case wm::v1::GATEWAY_METHOD_OTAP_SET_TARGET_SCRATCHPAD:
-      return Method::kOtapSetTargetScratchpad;
-    case wm::v1::GATEWAY_METHOD_SET_CONFIGURATION_DATA_ITEM:
-      return Method::kSetConfigurationDataItem;
-    case wm::v1::GATEWAY_METHOD_GET_CONFIGURATION_DATA_ITEM:
-      return Method::kGetConfigurationDataItem;
-    default:
-      break;
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("no gateway method for GatewayMethod value ", static_cast<int>(method)));
-}
-
 }  // namespace wm::wirepas

@@ -46,9 +46,7 @@ void ToEventEnvelope(const gwapi::EventHeader& in, wm::v1::Event* out);
 // `raw_message` is the caller's. InvalidArgument when `message` carries no response.
 absl::Status ToGatewayResponse(const GenericMessage& message, wm::v1::GatewayResponse* out);
 
-// Method <-> public GatewayMethod (same names). The reverse is InvalidArgument for
-// GATEWAY_METHOD_UNSPECIFIED and values this build does not know.
+// The public GatewayMethod of `method` (same names).
 wm::v1::GatewayMethod ToGatewayMethod(Method method);
-absl::StatusOr<Method> MethodFromGatewayMethod(wm::v1::GatewayMethod method);
 
 }  // namespace wm::wirepas

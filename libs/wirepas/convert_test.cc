@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdint>
+#include <set>
 #include <string>
 
 #include "absl/status/status.h"
@@ -507,23 +508,18 @@ TEST(ToGatewayResponseTest, RejectsNonResponses) {
   EXPECT_NE(no_header.message().find("no header"), absl::string_view::npos);
 }
 
-TEST(GatewayMethodTest, EveryMethodRoundTrips) {
+TEST(GatewayMethodTest, EveryMethodHasItsOwnPublicMethod) {
+  std::set<wm::v1::GatewayMethod> seen;
   for (int i = 0; i < kMethodCount; ++i) {
     const Method method = static_cast<Method>(i);
     const wm::v1::GatewayMethod public_method = ToGatewayMethod(method);
     EXPECT_NE(public_method, wm::v1::GATEWAY_METHOD_UNSPECIFIED);
-    auto back = MethodFromGatewayMethod(public_method);
-    ASSERT_TRUE(back.ok());
-    EXPECT_EQ(*back, method);
+    EXPECT_TRUE(seen.insert(public_method).second) << MethodName(method);
     // The public names follow the topic names: GATEWAY_METHOD_<NAME IN CAPITALS>.
     std::string name(MethodName(method));
     for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     EXPECT_EQ(wm::v1::GatewayMethod_Name(public_method), "GATEWAY_METHOD_" + name);
   }
-  EXPECT_EQ(MethodFromGatewayMethod(wm::v1::GATEWAY_METHOD_UNSPECIFIED).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(MethodFromGatewayMethod(static_cast<wm::v1::GatewayMethod>(99)).status().code(),
-            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -265,8 +265,4 @@ std::string ReceivedDataFilter(std::optional<std::string_view> gw_id,
                       number(network_address), "/", number(src_ep), "/", number(dst_ep));
 }
 
-std::string SharedSubscription(std::string_view group, std::string_view filter) {
-  return absl::StrCat("$share/", ToAbsl(group), "/", ToAbsl(filter));
-}
-
 }  // namespace wm::wirepas

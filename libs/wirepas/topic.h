@@ -92,12 +92,15 @@ std::string FormatTopic(const Topic& topic);
 // Subscription filters used by ingest and command (docs/gateway-api.md "Subscriptions").
 // Every gateway's retained status.
 inline constexpr std::string_view kStatusFilter = "gw-event/status/+";
-// Every received packet.
+// Every received packet with the five levels of a well-formed topic.
 inline constexpr std::string_view kReceivedDataFilter = "gw-event/received_data/+/+/+/+/+";
+// Every received packet, with any number of levels: wm-ingest's, so that malformed topics
+// arrive and are counted instead of going unseen.
+inline constexpr std::string_view kReceivedDataAllFilter = "gw-event/received_data/#";
 // Every response of every gateway (requests are correlated by req_id).
 inline constexpr std::string_view kResponseFilter = "gw-response/#";
-// Downlink requests any backend sends, to observe them.
-inline constexpr std::string_view kSendDataRequestFilter = "gw-request/send_data/+/+";
+// Downlink requests any backend sends, to observe them (any number of levels, as above).
+inline constexpr std::string_view kSendDataAllFilter = "gw-request/send_data/#";
 
 // gw-event/received_data filter narrowed to the given values; nullopt means any ('+').
 // Example: a data-only backend for network 1234, endpoint 10 to any:
@@ -106,9 +109,5 @@ std::string ReceivedDataFilter(std::optional<std::string_view> gw_id,
                                std::optional<std::string_view> sink_id,
                                std::optional<uint64_t> network_address,
                                std::optional<uint8_t> src_ep, std::optional<uint8_t> dst_ep);
-
-// MQTT v5 shared subscription of `filter` for `group`: "$share/<group>/<filter>", so that
-// replicas in the group split the messages between them.
-std::string SharedSubscription(std::string_view group, std::string_view filter);
 
 }  // namespace wm::wirepas

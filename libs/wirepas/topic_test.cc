@@ -74,7 +74,8 @@ TEST(TopicTest, SubscriptionFilters) {
   EXPECT_EQ(kStatusFilter, "gw-event/status/+");
   EXPECT_EQ(kReceivedDataFilter, "gw-event/received_data/+/+/+/+/+");
   EXPECT_EQ(kResponseFilter, "gw-response/#");
-  EXPECT_EQ(kSendDataRequestFilter, "gw-request/send_data/+/+");
+  EXPECT_EQ(kReceivedDataAllFilter, "gw-event/received_data/#");
+  EXPECT_EQ(kSendDataAllFilter, "gw-request/send_data/#");
   EXPECT_EQ(
       ReceivedDataFilter(std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt),
       kReceivedDataFilter);
@@ -82,8 +83,6 @@ TEST(TopicTest, SubscriptionFilters) {
             "gw-event/received_data/+/+/1234/10/+");
   EXPECT_EQ(ReceivedDataFilter("gw", "sink0", std::nullopt, std::nullopt, 0),
             "gw-event/received_data/gw/sink0/+/+/0");
-  EXPECT_EQ(SharedSubscription("wm-ingest", "gw-event/received_data/#"),
-            "$share/wm-ingest/gw-event/received_data/#");
 }
 
 TEST(TopicTest, ParsesStatus) {

@@ -177,7 +177,7 @@ absl::StatusOr<gwapi::SinkNewConfig> ToSinkNewConfig(const wm::v1::SinkConfigCha
     any = true;
   }
   if (change.has_node_address()) {
-    if (change.node_address() == kAnySinkAddress || change.node_address() == kBroadcastAddress) {
+    if (!wirepas::IsNodeAddress(change.node_address())) {
       return Invalid("config.node_address",
                      "0 (any sink) and 0xFFFFFFFF (broadcast) cannot be a node's address");
     }

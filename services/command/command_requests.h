@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
+#include "libs/wirepas/address.h"
 #include "libs/wirepas/message.h"
 #include "libs/wirepas/topic.h"
 #include "protos/wm/v1/commands.pb.h"
@@ -31,8 +32,6 @@ inline constexpr size_t kMaxConfigurationDataPayload = 80;
 inline constexpr uint32_t kMaxConfigurationDataEndpoint = 0xFFFF;
 inline constexpr uint32_t kMaxNetworkAddress = 0xFFFFFE;
 inline constexpr size_t kKeyBytes = 16;
-inline constexpr uint32_t kBroadcastAddress = 0xFFFFFFFF;
-inline constexpr uint32_t kAnySinkAddress = 0;
 // App config sequences run 1..254; after 254 comes 1.
 inline constexpr uint32_t kMaxAppConfigSeq = 254;
 // Scratchpad sequences are 8-bit.

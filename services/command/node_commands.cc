@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "libs/decoders/msap_encoder.h"
 #include "libs/decoders/msap_frames.h"
+#include "libs/wirepas/address.h"
 #include "libs/wirepas/convert.h"
 #include "services/command/command_requests.h"
 
@@ -23,6 +24,13 @@ constexpr size_t kMaxHeldReplies = 10000;
 // Update countdown when the request leaves it 0, as wm-gw-cli used.
 constexpr uint32_t kDefaultUpdateCountdownS = 30;
 
+// A downlink's destination: the request's, or broadcast when it names none.
+template <typename Request>
+uint32_t DestinationOrBroadcast(const Request& request) {
+  return request.has_destination_address() ? request.destination_address()
+                                           : wirepas::kBroadcastAddress;
+}
+
 // One node command in progress: listens for answers, sends its downlinks one after another
 // (each once the previous one is answered), then collects answers until none came for the
 // quiet period, or until `end`. Hooks run under the run's lock, in order: every on_sent before
@@ -30,7 +38,7 @@ constexpr uint32_t kDefaultUpdateCountdownS = 30;
 class NodeCommandRun : public std::enable_shared_from_this<NodeCommandRun> {
  public:
   struct Downlink {
-    uint32_t destination = kBroadcastAddress;
+    uint32_t destination = wirepas::kBroadcastAddress;
     std::string payload;
   };
   struct Options {
@@ -365,6 +373,15 @@ absl::Status CheckQuietPeriodMs(std::string_view field, uint32_t ms) {
   return absl::OkStatus();
 }
 
+// The checks every unary node command starts with: the common fields and the quiet period.
+template <typename Request>
+absl::Status CheckUnaryNodeRequest(const Request& request) {
+  absl::Status valid = CheckCommonFields(request.gateway_id(), request.sink_id(),
+                                         request.timeout_ms(), request.client_request_id());
+  if (valid.ok()) valid = CheckQuietPeriodMs("ack_quiet_period_ms", request.ack_quiet_period_ms());
+  return valid;
+}
+
 // The sink's configuration when wm-command knows it (for the reply filter).
 std::optional<wm::v1::SinkConfig> KnownSink(CommandEnv& env, const std::string& gateway_id,
                                             const std::string& sink_id) {
@@ -449,9 +466,7 @@ grpc::ServerWriteReactor<wm::v1::PingResponse>* NodeCommands::Ping(
   NodeCommandRun::Options options;
   options.gateway_id = request->gateway_id();
   options.sink_id = request->sink_id();
-  options.downlinks.push_back(
-      {request->has_destination_address() ? request->destination_address() : kBroadcastAddress,
-       *payload});
+  options.downlinks.push_back({DestinationOrBroadcast(*request), *payload});
   // Pings match by their reference, whichever sink the answer comes through.
   if (sink && sink->has_network_address()) options.filter.network_address = sink->network_address();
   options.request_timeout = std::min(env_.defaults.request_timeout, timing.request_timeout);
@@ -517,7 +532,7 @@ NodeCommands::GetNodesScratchpadStatus(grpc::CallbackServerContext* context,
       options.downlinks.push_back({*destination, payload});
     } else {
       options.downlinks.push_back({sink.node_address(), payload});
-      options.downlinks.push_back({kBroadcastAddress, payload});
+      options.downlinks.push_back({wirepas::kBroadcastAddress, payload});
     }
     options.filter = FilterFor(gateway_id, &sink);
     options.request_timeout = std::min(env.defaults.request_timeout, timing.request_timeout);
@@ -550,9 +565,7 @@ grpc::ServerUnaryReactor* NodeCommands::UpdateNodesScratchpad(
       CommandCall::CreateUnary(env_, "UpdateNodesScratchpad", context, reactor, response,
                                request->timeout_ms(), env_.defaults.request_timeout);
   if (call == nullptr) return reactor;
-  absl::Status valid = CheckCommonFields(request->gateway_id(), request->sink_id(),
-                                         request->timeout_ms(), request->client_request_id());
-  if (valid.ok()) valid = CheckQuietPeriodMs("ack_quiet_period_ms", request->ack_quiet_period_ms());
+  absl::Status valid = CheckUnaryNodeRequest(*request);
   // wm-gw-cli's scratchpad_update_only_nodes: cancel, begin, scratchpad update, end, update.
   absl::StatusOr<std::string> update_seq = decoders::EncodeMsapScratchpadUpdate(request->seq());
   const uint32_t countdown =
@@ -571,8 +584,7 @@ grpc::ServerUnaryReactor* NodeCommands::UpdateNodesScratchpad(
     call->Finish(valid, false);
     return reactor;
   }
-  const uint32_t destination =
-      request->has_destination_address() ? request->destination_address() : kBroadcastAddress;
+  const uint32_t destination = DestinationOrBroadcast(*request);
   call->RunOnce(request->client_request_id(), *request, [=] {
     RunUnaryNodeCommand(call, request->gateway_id(), request->sink_id(),
                         request->ack_quiet_period_ms(),
@@ -594,15 +606,12 @@ grpc::ServerUnaryReactor* NodeCommands::CancelNodesUpdate(
       CommandCall::CreateUnary(env_, "CancelNodesUpdate", context, reactor, response,
                                request->timeout_ms(), env_.defaults.request_timeout);
   if (call == nullptr) return reactor;
-  absl::Status valid = CheckCommonFields(request->gateway_id(), request->sink_id(),
-                                         request->timeout_ms(), request->client_request_id());
-  if (valid.ok()) valid = CheckQuietPeriodMs("ack_quiet_period_ms", request->ack_quiet_period_ms());
+  absl::Status valid = CheckUnaryNodeRequest(*request);
   if (!valid.ok()) {
     call->Finish(valid, false);
     return reactor;
   }
-  const uint32_t destination =
-      request->has_destination_address() ? request->destination_address() : kBroadcastAddress;
+  const uint32_t destination = DestinationOrBroadcast(*request);
   call->RunOnce(request->client_request_id(), *request, [=] {
     RunUnaryNodeCommand(
         call, request->gateway_id(), request->sink_id(), request->ack_quiet_period_ms(),
@@ -621,9 +630,7 @@ grpc::ServerUnaryReactor* NodeCommands::SetNeighborDiagnostics(
       CommandCall::CreateUnary(env_, "SetNeighborDiagnostics", context, reactor, response,
                                request->timeout_ms(), env_.defaults.request_timeout);
   if (call == nullptr) return reactor;
-  absl::Status valid = CheckCommonFields(request->gateway_id(), request->sink_id(),
-                                         request->timeout_ms(), request->client_request_id());
-  if (valid.ok()) valid = CheckQuietPeriodMs("ack_quiet_period_ms", request->ack_quiet_period_ms());
+  absl::Status valid = CheckUnaryNodeRequest(*request);
   // wm-gw-cli's set_ndiag: neighbor diagnostics, or every diagnostic off with interval 0.
   absl::StatusOr<std::string> payload = decoders::EncodeDiagnosticControl(
       request->interval_s(), request->interval_s() == 0 ? decoders::kDiagnosticContentDisableAll
@@ -638,7 +645,8 @@ grpc::ServerUnaryReactor* NodeCommands::SetNeighborDiagnostics(
                         request->ack_quiet_period_ms(), {decoders::kDiagnosticControlResponse},
                         response, [payload = *payload](const wm::v1::SinkConfig& sink) {
                           return std::vector<NodeCommandRun::Downlink>{
-                              {sink.node_address(), payload}, {kBroadcastAddress, payload}};
+                              {sink.node_address(), payload},
+                              {wirepas::kBroadcastAddress, payload}};
                         });
   });
   return reactor;

@@ -19,11 +19,6 @@ constexpr char kDiskLogReady[] = "replay_log_written";
 constexpr int kDefaultGrpcPort = 7001;
 constexpr int kDefaultHttpPort = 9101;
 
-// Everything wm-ingest subscribes to, at QoS 1. Received data uses '#' rather than the exact
-// five levels so that malformed topics are seen, counted and reported instead of ignored.
-constexpr std::string_view kReceivedDataAll = "gw-event/received_data/#";
-constexpr std::string_view kSendDataAll = "gw-request/send_data/#";
-
 }  // namespace
 
 void AddIngestSettings(config::Schema& schema) {
@@ -184,11 +179,12 @@ absl::Status IngestApp::Start() {
     readiness_.Set(kMqttReady, subscribed, subscribed ? "" : "MQTT broker connection lost");
   });
   const std::string received_data =
-      shared_group_.empty() ? std::string(kReceivedDataAll)
-                            : mqtt::MqttClient::SharedFilter(shared_group_, kReceivedDataAll);
+      shared_group_.empty()
+          ? std::string(wirepas::kReceivedDataAllFilter)
+          : mqtt::MqttClient::SharedFilter(shared_group_, wirepas::kReceivedDataAllFilter);
   for (const std::string& filter :
        {std::string(wirepas::kStatusFilter), received_data, std::string(wirepas::kResponseFilter),
-        std::string(kSendDataAll)}) {
+        std::string(wirepas::kSendDataAllFilter)}) {
     if (absl::Status s = mqtt_->AddSubscription(filter, 1); !s.ok()) return s;
   }
   if (absl::Status s = mqtt_->Start(); !s.ok()) return s;

@@ -12,9 +12,8 @@ PeriodicTask::~PeriodicTask() { Stop(); }
 
 void PeriodicTask::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     stopping_ = true;
-    stop_requested_.notify_all();
   }
   if (thread_.joinable()) thread_.join();
 }
@@ -22,11 +21,13 @@ void PeriodicTask::Stop() {
 void PeriodicTask::Run() {
   const auto interval = absl::ToChronoNanoseconds(interval_);
   auto next = std::chrono::steady_clock::now() + interval;
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!stop_requested_.wait_until(lock, next, [this] { return stopping_; })) {
-    lock.unlock();
+  absl::MutexLock lock(&mu_);
+  // Timeouts are measured on the steady clock, so that a wall-clock step moves no run.
+  while (!mu_.AwaitWithTimeout(absl::Condition(&stopping_),
+                               absl::FromChrono(next - std::chrono::steady_clock::now()))) {
+    mu_.Unlock();
     task_();
-    lock.lock();
+    mu_.Lock();
     // Runs do not pile up when one took longer than the interval.
     next = std::max(next + interval, std::chrono::steady_clock::now());
   }

@@ -1,10 +1,10 @@
 #pragma once
 
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace wm::registry {
@@ -32,9 +32,8 @@ class PeriodicTask {
 
   const absl::Duration interval_;
   const std::function<void()> task_;
-  std::mutex mu_;
-  std::condition_variable stop_requested_;
-  bool stopping_ = false;
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

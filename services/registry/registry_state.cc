@@ -4,21 +4,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "libs/wirepas/address.h"
 #include "services/registry/page_token.h"
 #include "spdlog/spdlog.h"
 
 namespace wm::registry {
 namespace {
 
-// Node addresses that name no single node: "any sink" and broadcast (docs/gateway-api.md
-// "data_message.proto").
-constexpr uint32_t kAnySinkAddress = 0;
-constexpr uint32_t kBroadcastAddress = 0xFFFFFFFF;
 constexpr int32_t kResultOk = 0;
-
-bool IsNodeAddress(uint32_t address) {
-  return address != kAnySinkAddress && address != kBroadcastAddress;
-}
 
 uint64_t NonNegative(int64_t ms) { return ms > 0 ? static_cast<uint64_t>(ms) : 0; }
 
@@ -268,7 +261,7 @@ void RegistryState::ApplyPacketLocked(const wm::v1::Event& event, int64_t time_m
   if (event.gateway_id().empty()) return;
   GatewayEntry& gateway = TouchGatewayLocked(event.gateway_id(), time_ms);
   const wm::v1::PacketReceived& packet = event.packet();
-  if (!IsNodeAddress(packet.source_address())) return;
+  if (!wirepas::IsNodeAddress(packet.source_address())) return;
 
   PacketObservation observation;
   observation.route = RouteLocked(gateway, event.sink_id());
@@ -625,7 +618,7 @@ absl::Status RegistryState::ListNodes(const wm::v1::ListNodesRequest& request,
 }
 
 absl::StatusOr<wm::v1::Node> RegistryState::GetNode(uint64_t network, uint32_t address) const {
-  if (!IsNodeAddress(address)) {
+  if (!wirepas::IsNodeAddress(address)) {
     return absl::InvalidArgumentError(
         absl::StrCat("address ", address, " is not a node address (0 and 0xFFFFFFFF are not)"));
   }

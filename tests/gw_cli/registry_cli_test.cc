@@ -71,7 +71,7 @@ uint64_t Uint64Field(const google::protobuf::Struct& object, const std::string& 
 
 // How the registry shows a simulated node's role byte (2 headnode, 3 subnode, | 0x80 autorole).
 std::string RoleText(uint8_t role) {
-  std::string text = (role & 0x0F) == 0x02 ? "router" : "non-router";
+  std::string text = (role & 0x0F) == 0x02 ? "router" : "non_router";
   if ((role & 0x10) != 0) text += ",ll";
   if ((role & 0x80) != 0) text += ",auto";
   return text;

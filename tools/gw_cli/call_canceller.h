@@ -1,10 +1,10 @@
 #pragma once
 
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
@@ -54,12 +54,11 @@ class CallCanceller {
 
   observability::Termination& termination_;
   const absl::Duration time_limit_;
-  mutable std::mutex mu_;
-  std::condition_variable stopped_cv_;
-  bool done_ = false;  // the run is over: a stop is no longer the user's
-  bool stopped_ = false;
-  bool interrupted_ = false;
-  grpc::ClientContext* current_ = nullptr;  // the call in flight, guarded by mu_
+  mutable absl::Mutex mu_;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;  // the run is over: a stop is no longer the user's
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  bool interrupted_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::ClientContext* current_ ABSL_GUARDED_BY(mu_) = nullptr;  // the call in flight
   std::thread watcher_;                     // last: starts once the rest is set up
 };
 

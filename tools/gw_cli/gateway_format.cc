@@ -52,21 +52,8 @@ std::string FormatNodeRole(const wm::v1::NodeRole& role) {
     byte = static_cast<uint32_t>(role.base()) | (role.low_latency() ? kRoleLowLatency : 0u) |
            (role.autorole() ? kRoleAutorole : 0u);
   }
-  std::string name;
-  switch (byte & kRoleBaseMask) {
-    case wm::v1::BASE_ROLE_SINK:
-      name = "sink";
-      break;
-    case wm::v1::BASE_ROLE_ROUTER:
-      name = "router";
-      break;
-    case wm::v1::BASE_ROLE_NON_ROUTER:
-      name = "non_router";
-      break;
-    default:
-      name = absl::StrCat("base ", byte & kRoleBaseMask);
-      break;
-  }
+  std::string name(BaseRoleName(byte & kRoleBaseMask));
+  if (name.empty()) name = absl::StrCat("base ", byte & kRoleBaseMask);
   if ((byte & kRoleLowLatency) != 0) name += "+ll";
   if ((byte & kRoleAutorole) != 0) name += "+autorole";
   return absl::StrFormat("%s (0x%02x)", name, byte);

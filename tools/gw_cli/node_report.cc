@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "libs/wirepas/address.h"
 #include "tools/gw_cli/command_client.h"
 #include "tools/gw_cli/text_format.h"
 #include "tools/gw_cli/value_parsing.h"
@@ -32,7 +33,7 @@ std::vector<wm::v1::NodeScratchpadStatus> ByAddress(
 }  // namespace
 
 std::string FormatDestinationAddress(uint32_t address) {
-  return address == kBroadcastAddress ? "broadcast" : absl::StrCat(address);
+  return address == wirepas::kBroadcastAddress ? "broadcast" : absl::StrCat(address);
 }
 
 bool DownlinkAccepted(const wm::v1::DownlinkResult& sent) {

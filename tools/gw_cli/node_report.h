@@ -14,7 +14,7 @@ namespace wm::gw_cli {
 // and the summaries printed once a command has collected its answers. Every function returns
 // whole lines, each ending with '\n'.
 
-// A downlink's destination as --dst and --node take it: "broadcast" for kBroadcastAddress,
+// A downlink's destination as --dst and --node take it: "broadcast" for wirepas::kBroadcastAddress,
 // otherwise the node address in decimal.
 std::string FormatDestinationAddress(uint32_t address);
 

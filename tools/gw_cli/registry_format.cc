@@ -11,6 +11,7 @@
 #include "absl/strings/strip.h"
 #include "third_party/system/string_view_compat.h"
 #include "tools/gw_cli/text_format.h"
+#include "tools/gw_cli/value_parsing.h"
 
 namespace wm::gw_cli {
 namespace {
@@ -187,21 +188,8 @@ std::string FeatureNames(const google::protobuf::RepeatedField<int>& features) {
 }
 
 std::string RoleName(const wm::v1::NodeRole& role) {
-  std::string name;
-  switch (role.base()) {
-    case wm::v1::BASE_ROLE_SINK:
-      name = "sink";
-      break;
-    case wm::v1::BASE_ROLE_ROUTER:
-      name = "router";
-      break;
-    case wm::v1::BASE_ROLE_NON_ROUTER:
-      name = "non-router";
-      break;
-    default:
-      name = "unspecified";
-      break;
-  }
+  std::string name(BaseRoleName(static_cast<uint32_t>(role.base())));
+  if (name.empty()) name = "unspecified";
   if (role.low_latency()) name += ",ll";
   if (role.autorole()) name += ",auto";
   return name;

@@ -31,7 +31,7 @@ std::string FormatSeen(uint64_t ms_epoch, absl::Time now);
 // when none.
 std::string FeatureNames(const google::protobuf::RepeatedField<int>& features);
 
-// "sink", "router", "non-router" or "unspecified", with ",ll" for low latency and ",auto" for
+// "sink", "router", "non_router" or "unspecified", with ",ll" for low latency and ",auto" for
 // autorole: "router,auto".
 std::string RoleName(const wm::v1::NodeRole& role);
 

@@ -118,6 +118,10 @@ TEST(NamesTest, FeaturesAndRoles) {
   EXPECT_EQ(RoleName(ReportedNode().role()), "router,auto");
   EXPECT_EQ(RoleName(ConfiguredSink().config().node_role()), "sink,ll");
   EXPECT_EQ(RoleName(wm::v1::NodeRole()), "unspecified");
+  // The same name the gateway commands print and parse (gateway_format.cc, value_parsing.cc).
+  wm::v1::NodeRole non_router;
+  non_router.set_base(wm::v1::BASE_ROLE_NON_ROUTER);
+  EXPECT_EQ(RoleName(non_router), "non_router");
 }
 
 TEST(GatewaysTableTest, OneRowPerGatewaySortedById) {

@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "libs/wirepas/address.h"
 #include "third_party/system/string_view_compat.h"
 
 namespace wm::gw_cli {
@@ -98,12 +99,12 @@ absl::StatusOr<uint64_t> ParseUnsigned(std::string_view key, std::string_view te
 }
 
 absl::StatusOr<uint32_t> ParseNodeAddress(std::string_view key, std::string_view text) {
-  absl::StatusOr<uint64_t> value = ParseUnsigned(key, text, 0, kBroadcastAddress);
+  absl::StatusOr<uint64_t> value = ParseUnsigned(key, text, 0, wirepas::kBroadcastAddress);
   if (!value.ok()) {
     return Invalid(key,
                    absl::StrCat("'", ToAbsl(text), "' is not a node address (decimal or 0x hex)"));
   }
-  if (*value == 0 || *value == kBroadcastAddress) {
+  if (!wirepas::IsNodeAddress(static_cast<uint32_t>(*value))) {
     return Invalid(key,
                    absl::StrCat(absl::StripAsciiWhitespace(ToAbsl(text)),
                                 " is not a node address (0 is any sink, 0xFFFFFFFF broadcast)"));
@@ -112,13 +113,26 @@ absl::StatusOr<uint32_t> ParseNodeAddress(std::string_view key, std::string_view
 }
 
 absl::StatusOr<uint32_t> ParseDestinationAddress(std::string_view key, std::string_view text) {
-  if (Normalized(text) == "broadcast") return kBroadcastAddress;
-  absl::StatusOr<uint64_t> value = ParseUnsigned(key, text, 0, kBroadcastAddress);
+  if (Normalized(text) == "broadcast") return wirepas::kBroadcastAddress;
+  absl::StatusOr<uint64_t> value = ParseUnsigned(key, text, 0, wirepas::kBroadcastAddress);
   if (!value.ok()) {
     return Invalid(key, absl::StrCat("'", ToAbsl(text),
                                      "' is not a node address (decimal, 0x hex or broadcast)"));
   }
   return static_cast<uint32_t>(*value);
+}
+
+std::string_view BaseRoleName(uint32_t base) {
+  switch (base) {
+    case wm::v1::BASE_ROLE_SINK:
+      return "sink";
+    case wm::v1::BASE_ROLE_ROUTER:
+      return "router";
+    case wm::v1::BASE_ROLE_NON_ROUTER:
+      return "non_router";
+    default:
+      return {};
+  }
 }
 
 absl::StatusOr<wm::v1::NodeRole> ParseNodeRole(std::string_view key, std::string_view text) {
@@ -136,11 +150,12 @@ absl::StatusOr<wm::v1::NodeRole> ParseNodeRole(std::string_view key, std::string
   } else {
     std::vector<std::string> parts = absl::StrSplit(normalized, '+');
     const std::string& base = parts[0];
-    if (base == "sink") {
+    if (base == BaseRoleName(wm::v1::BASE_ROLE_SINK)) {
       byte = wm::v1::BASE_ROLE_SINK;
-    } else if (base == "router" || base == "headnode") {
+    } else if (base == BaseRoleName(wm::v1::BASE_ROLE_ROUTER) || base == "headnode") {
       byte = wm::v1::BASE_ROLE_ROUTER;
-    } else if (base == "non_router" || base == "nonrouter" || base == "subnode") {
+    } else if (base == BaseRoleName(wm::v1::BASE_ROLE_NON_ROUTER) || base == "nonrouter" ||
+               base == "subnode") {
       byte = wm::v1::BASE_ROLE_NON_ROUTER;
     } else {
       return Invalid(key, absl::StrCat("'", ToAbsl(text),
@@ -160,7 +175,7 @@ absl::StatusOr<wm::v1::NodeRole> ParseNodeRole(std::string_view key, std::string
   }
   const uint32_t base = byte & kRoleBaseMask;
   if (base < wm::v1::BASE_ROLE_SINK || base > wm::v1::BASE_ROLE_NON_ROUTER) {
-    return Invalid(key, absl::StrCat("the base role must be sink (1), router (2) or non-router "
+    return Invalid(key, absl::StrCat("the base role must be sink (1), router (2) or non_router "
                                      "(3), got ",
                                      base));
   }

@@ -15,9 +15,6 @@ namespace wm::gw_cli {
 // returns InvalidArgument starting with the key when the text is not acceptable, e.g.
 //   ParseUnsigned("hop_limit", "16", 0, 15) -> "hop_limit: 16 is out of range 0..15"
 
-// The node address that reaches every node of a network ("broadcast").
-inline constexpr uint32_t kBroadcastAddress = 0xFFFFFFFF;
-
 // The dual-MCU role byte of gateway.proto's NodeRole: the base role in the low nibble, flags
 // above it.
 inline constexpr uint32_t kRoleBaseMask = 0x0F;
@@ -40,10 +37,14 @@ absl::StatusOr<uint32_t> ParseNodeAddress(std::string_view key, std::string_view
 // A node address for a downlink: decimal, "0x" hex, or "broadcast" (0xFFFFFFFF).
 absl::StatusOr<uint32_t> ParseDestinationAddress(std::string_view key, std::string_view text);
 
+// The name wm-gw-cli prints and parses for a base role (the low nibble of the role byte):
+// "sink", "router" or "non_router" (the gateway API's NON_ROUTER); empty for any other value.
+std::string_view BaseRoleName(uint32_t base);
+
 // A node role: "sink", "router" or "non_router" (also "non-router", "nonrouter"), each with
 // optional "+ll" (low latency) and "+autorole" suffixes, e.g. "sink+ll", "router+autorole";
 // or the dual-MCU role byte as a number (base | 0x10 low latency | 0x80 autorole), e.g. 0x83.
-// The base must be sink, router or non-router, as wm.v1.SinkConfigChange requires.
+// The base must be sink, router or non_router, as wm.v1.SinkConfigChange requires.
 absl::StatusOr<wm::v1::NodeRole> ParseNodeRole(std::string_view key, std::string_view text);
 
 // A scratchpad action: no_otap, propagate_only, propagate_and_process,

@@ -116,6 +116,27 @@ TEST(ParseNodeRoleTest, NamesWithFlags) {
   EXPECT_EQ(role.dual_mcu_role(), 0x92u);
 }
 
+TEST(ParseNodeRoleTest, AcceptsBothSpellingsOfNonRouter) {
+  for (const char* spelling : {"non_router", "non-router", "nonrouter"}) {
+    absl::StatusOr<wm::v1::NodeRole> role = ParseNodeRole("node_role", spelling);
+    ASSERT_TRUE(role.ok()) << spelling << ": " << role.status();
+    EXPECT_EQ(role->base(), wm::v1::BASE_ROLE_NON_ROUTER) << spelling;
+  }
+}
+
+TEST(BaseRoleNameTest, EachNameParsesBackToItsRole) {
+  for (uint32_t base : {1u, 2u, 3u}) {
+    std::string_view name = BaseRoleName(base);
+    ASSERT_FALSE(name.empty()) << base;
+    absl::StatusOr<wm::v1::NodeRole> role = ParseNodeRole("node_role", name);
+    ASSERT_TRUE(role.ok()) << name << ": " << role.status();
+    EXPECT_EQ(static_cast<uint32_t>(role->base()), base) << name;
+  }
+  EXPECT_EQ(BaseRoleName(3), "non_router");
+  EXPECT_TRUE(BaseRoleName(0).empty());
+  EXPECT_TRUE(BaseRoleName(4).empty());
+}
+
 TEST(ParseNodeRoleTest, TheDualMcuByte) {
   wm::v1::NodeRole role = ParseNodeRole("node_role", "0x83").value();
   EXPECT_EQ(role.base(), wm::v1::BASE_ROLE_NON_ROUTER);
@@ -131,6 +152,8 @@ TEST(ParseNodeRoleTest, RefusesRolesTheApiDoesNotHave) {
   ASSERT_FALSE(zero.ok());
   EXPECT_TRUE(absl::StartsWith(zero.status().message(), "node_role: ")) << zero.status();
   EXPECT_TRUE(absl::StrContains(zero.status().message(), "sink (1)")) << zero.status();
+  // The role is named as the CLI prints it (non_router, the gateway API's NON_ROUTER).
+  EXPECT_TRUE(absl::StrContains(zero.status().message(), "non_router (3)")) << zero.status();
   EXPECT_FALSE(ParseNodeRole("node_role", "0x04").ok());
   EXPECT_FALSE(ParseNodeRole("node_role", "0x22").ok());  // bit 0x20 is no flag
   EXPECT_FALSE(ParseNodeRole("node_role", "256").ok());
