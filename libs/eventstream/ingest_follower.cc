@@ -4,7 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpcpp/channel.h"
-#include "libs/mqtt/backoff.h"
+#include "libs/base/backoff.h"
 #include "spdlog/spdlog.h"
 
 namespace wm::eventstream {
@@ -108,7 +108,7 @@ void IngestFollower::Run() {
   std::shared_ptr<grpc::Channel> channel =
       grpcutil::CreateChannel(options_.address, options_.channel);
   std::unique_ptr<wm::v1::Events::Stub> stub = wm::v1::Events::NewStub(channel);
-  mqtt::ExponentialBackoff backoff(options_.reconnect_min_delay, options_.reconnect_max_delay);
+  base::ExponentialBackoff backoff(options_.reconnect_min_delay, options_.reconnect_max_delay);
   absl::BitGen random;
   // Positions stored by an earlier run: an event of another epoch is an ingest restart.
   if (std::optional<wm::v1::StreamPosition> stored = consumer_.ResumePosition()) {

@@ -17,7 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
-#include "libs/mqtt/backoff.h"
+#include "libs/base/backoff.h"
 #include "libs/mqtt/poll_loop.h"
 #include "libs/mqtt/topic.h"
 #include "spdlog/spdlog.h"
@@ -467,7 +467,7 @@ std::string MqttClient::DescribeError(int rc, int saved_errno) {
 
 void MqttClient::RunNetworkLoop() {
   network_thread_id_.store(std::this_thread::get_id());
-  ExponentialBackoff backoff(options_.reconnect_min_delay, options_.reconnect_max_delay);
+  base::ExponentialBackoff backoff(options_.reconnect_min_delay, options_.reconnect_max_delay);
   int failures = 0;
   while (!stop_requested_.load()) {
     absl::Status status = ConnectOnce();

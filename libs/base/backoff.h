@@ -3,7 +3,7 @@
 #include "absl/random/bit_gen_ref.h"
 #include "absl/time/time.h"
 
-namespace wm::mqtt {
+namespace wm::base {
 
 // Delays between reconnection attempts: exponential growth with "full jitter", so that many
 // clients cut off by one broker restart do not come back in lock step.
@@ -31,4 +31,4 @@ class ExponentialBackoff {
   absl::Duration window_;
 };
 
-}  // namespace wm::mqtt
+}  // namespace wm::base

@@ -1,10 +1,10 @@
-#include "libs/mqtt/backoff.h"
+#include "libs/base/backoff.h"
 
 #include <algorithm>
 
 #include "absl/random/distributions.h"
 
-namespace wm::mqtt {
+namespace wm::base {
 
 ExponentialBackoff::ExponentialBackoff(absl::Duration min, absl::Duration max)
     : min_(min), max_(std::max(min, max)), window_(min) {}
@@ -16,4 +16,4 @@ absl::Duration ExponentialBackoff::NextDelay(absl::BitGenRef random) {
   return delay;
 }
 
-}  // namespace wm::mqtt
+}  // namespace wm::base

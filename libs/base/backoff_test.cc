@@ -1,10 +1,10 @@
-#include "libs/mqtt/backoff.h"
+#include "libs/base/backoff.h"
 
 #include <random>
 
 #include "gtest/gtest.h"
 
-namespace wm::mqtt {
+namespace wm::base {
 namespace {
 
 TEST(ExponentialBackoffTest, WindowDoublesUpToTheMaximumAndResets) {
@@ -59,4 +59,4 @@ TEST(ExponentialBackoffTest, MaximumBelowMinimumIsRaisedToTheMinimum) {
 }
 
 }  // namespace
-}  // namespace wm::mqtt
+}  // namespace wm::base
