@@ -44,7 +44,7 @@ void EventHub::Offer(const Subscriber& subscriber, const EventPtr& event, bool f
 }
 
 uint64_t EventHub::Publish(std::unique_ptr<wm::v1::Event> event) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   const uint64_t sequence = next_sequence_++;
   event->set_sequence(sequence);
   event->set_stream_epoch(stream_epoch_);
@@ -65,7 +65,7 @@ uint64_t EventHub::Publish(std::unique_ptr<wm::v1::Event> event) {
 absl::Status EventHub::FlushDiskLog() {
   // Under the hub's lock, so that exactly the events written are delivered (a Publish waits
   // for the write; both run on the MQTT network thread anyway).
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (disk_log_ == nullptr) return absl::OkStatus();
   if (absl::Status s = disk_log_->Flush(); !s.ok()) return s;
   for (const EventPtr& event : unwritten_) {
@@ -90,7 +90,7 @@ void EventHub::WriteToDiskLogLocked(const EventPtr& event) {
 
 bool EventHub::Restore(std::unique_ptr<wm::v1::Event> event) {
   if (event->sequence() == 0 || event->stream_epoch() == 0) return false;
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   EventPtr shared(std::move(event));
   const bool status = shared->kind() == wm::v1::EVENT_KIND_GATEWAY_STATUS;
   if (shared->snapshot()) {
@@ -120,22 +120,22 @@ bool EventHub::Restore(std::unique_ptr<wm::v1::Event> event) {
 }
 
 uint64_t EventHub::restored_events() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return restored_events_;
 }
 
 uint64_t EventHub::restore_discontinuities() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return restore_discontinuities_;
 }
 
 uint64_t EventHub::stream_epoch() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return stream_epoch_;
 }
 
 void EventHub::AttachDiskLog(SegmentLog* disk_log) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   disk_log_ = disk_log;
   replay_log_.ForgetExpired();
   UpdateReplayLogMetricsLocked();
@@ -255,9 +255,10 @@ void EventHub::ResumeLocked(const Subscriber& subscriber,
     }
   }
   uint64_t replayed = 0;
+  const uint64_t visible_next = visible_next_;
   replay_log_.ForEachAfter(after, [&](const EventPtr& event) {
     // Events not yet written to the disk log come live once they are.
-    if (event->sequence() >= visible_next_ || !subscriber.filter.Matches(*event)) return;
+    if (event->sequence() >= visible_next || !subscriber.filter.Matches(*event)) return;
     switch (subscriber.queue->Push(event)) {
       case Subscription::PushResult::kQueued:
         ++replayed;
@@ -281,7 +282,7 @@ std::shared_ptr<Subscription> EventHub::Subscribe(const wm::v1::SubscribeRequest
             return GapEvent(epoch, dropped, wm::v1::STREAM_GAP_CAUSE_SLOW_CONSUMER);
           },
           gather_.get())};
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (closed_) return nullptr;
   if (request.has_resume_after()) {
     ResumeLocked(subscriber, request);
@@ -298,7 +299,7 @@ std::shared_ptr<Subscription> EventHub::Subscribe(const wm::v1::SubscribeRequest
 }
 
 void EventHub::Unsubscribe(const std::shared_ptr<Subscription>& subscription) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   subscribers_.erase(std::remove_if(subscribers_.begin(), subscribers_.end(),
                                     [&](const Subscriber& s) { return s.queue == subscription; }),
                      subscribers_.end());
@@ -308,7 +309,7 @@ void EventHub::Unsubscribe(const std::shared_ptr<Subscription>& subscription) {
 void EventHub::Close() {
   std::vector<std::shared_ptr<Subscription>> queues;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     closed_ = true;
     for (const Subscriber& subscriber : subscribers_) queues.push_back(subscriber.queue);
   }
@@ -316,12 +317,12 @@ void EventHub::Close() {
 }
 
 size_t EventHub::subscriber_count() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return subscribers_.size();
 }
 
 std::vector<EventPtr> EventHub::Snapshot() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   std::vector<EventPtr> snapshot;
   for (const auto& [gateway, event] : latest_status_) snapshot.push_back(event);
   std::sort(snapshot.begin(), snapshot.end(),

@@ -3,12 +3,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "libs/grpcutil/delayed_runner.h"
@@ -122,44 +123,47 @@ class EventHub {
   // queue's capacity (snapshot).
   void Offer(const Subscriber& subscriber, const EventPtr& event, bool force);
   // Records a gateway's status for the snapshot: its latest status, or its removal.
-  void RememberStatusLocked(const EventPtr& event);
+  void RememberStatusLocked(const EventPtr& event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Forgets removals older than the retention allows.
-  void ForgetOldRemovalsLocked();
+  void ForgetOldRemovalsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The latest status of every known gateway and the retained removals, with a sequence
   // below `before`, in sequence order.
-  std::vector<EventPtr> SnapshotBeforeLocked(uint64_t before);
+  std::vector<EventPtr> SnapshotBeforeLocked(uint64_t before) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Queues for a new subscriber what follows `request.resume_after()`: a gap where the
   // replay log does not reach it, the statuses older than the log, then the log's events.
-  void ResumeLocked(const Subscriber& subscriber, const wm::v1::SubscribeRequest& request);
+  void ResumeLocked(const Subscriber& subscriber, const wm::v1::SubscribeRequest& request)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The STREAM_GAP at the start of a resumed stream.
-  EventPtr ResumeGap(uint64_t dropped, wm::v1::StreamGapCause cause) const;
-  void UpdateReplayLogMetricsLocked();
+  EventPtr ResumeGap(uint64_t dropped, wm::v1::StreamGapCause cause) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void UpdateReplayLogMetricsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Appends `event` to the disk log, first starting a new segment (with the snapshot) when
   // the log asks for one.
-  void WriteToDiskLogLocked(const EventPtr& event);
+  void WriteToDiskLogLocked(const EventPtr& event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const size_t queue_capacity_;
   IngestMetrics& metrics_;
   std::unique_ptr<grpcutil::DelayedRunner> gather_;  // null when events wake streams at once
   const RemovedGatewayRetention removed_retention_;
 
-  mutable std::mutex mu_;
-  uint64_t stream_epoch_;  // changes only in Restore
-  uint64_t next_sequence_ = 1;
-  bool closed_ = false;
-  std::vector<Subscriber> subscribers_;
+  // Taken before SegmentLog::mu_ (docs/architecture.md, threads).
+  mutable absl::Mutex mu_;
+  uint64_t stream_epoch_ ABSL_GUARDED_BY(mu_);  // changes only in Restore
+  uint64_t next_sequence_ ABSL_GUARDED_BY(mu_) = 1;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<Subscriber> subscribers_ ABSL_GUARDED_BY(mu_);
   // Latest status per gateway, already marked as snapshot.
-  absl::flat_hash_map<std::string, EventPtr> latest_status_;
+  absl::flat_hash_map<std::string, EventPtr> latest_status_ ABSL_GUARDED_BY(mu_);
   // REMOVED status per gateway removed within the retention, marked as snapshot.
-  absl::flat_hash_map<std::string, EventPtr> removed_;
-  ReplayLog replay_log_;
-  SegmentLog* disk_log_ = nullptr;
+  absl::flat_hash_map<std::string, EventPtr> removed_ ABSL_GUARDED_BY(mu_);
+  ReplayLog replay_log_ ABSL_GUARDED_BY(mu_);
+  SegmentLog* disk_log_ ABSL_GUARDED_BY(mu_) = nullptr;
   // With a disk log: published events not yet written, held back from subscribers.
-  std::vector<EventPtr> unwritten_;
+  std::vector<EventPtr> unwritten_ ABSL_GUARDED_BY(mu_);
   // The sequence after the last event subscribers may see (next_sequence_ without a disk log).
-  uint64_t visible_next_ = 1;
-  uint64_t restored_events_ = 0;
-  uint64_t restore_discontinuities_ = 0;
+  uint64_t visible_next_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t restored_events_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t restore_discontinuities_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace wm::ingest

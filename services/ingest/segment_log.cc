@@ -194,6 +194,8 @@ absl::StatusOr<std::unique_ptr<SegmentLog>> SegmentLog::Open(
   }
   std::sort(files.begin(), files.end());
 
+  // Handed to the log at the end: `record` runs without its lock held (it takes the hub's).
+  std::vector<Segment> segments;
   for (size_t i = 0; i < files.size(); ++i) {
     const auto& [first_sequence, path] = files[i];
     const bool last = i + 1 == files.size();
@@ -242,9 +244,10 @@ absl::StatusOr<std::unique_ptr<SegmentLog>> SegmentLog::Open(
       }
       kept_bytes = valid;
     }
-    log->segments_.push_back({first_sequence, path, kept_bytes});
+    segments.push_back({first_sequence, path, kept_bytes});
   }
-  std::lock_guard<std::mutex> lock(log->mu_);
+  absl::MutexLock lock(&log->mu_);
+  log->segments_ = std::move(segments);
   log->UpdateMetricsLocked();
   return log;
 }
@@ -254,7 +257,7 @@ SegmentLog::SegmentLog(Options options, int lock_fd)
 
 SegmentLog::~SegmentLog() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (absl::Status s = FlushLocked(); !s.ok()) {
       spdlog::error("replay log: last flush failed: {}", std::string(s.message()));
     }
@@ -265,12 +268,12 @@ SegmentLog::~SegmentLog() {
 }
 
 bool SegmentLog::ShouldStartSegment() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return fd_ < 0 || segments_.back().bytes + buffer_.size() >= options_.segment_bytes;
 }
 
 absl::Status SegmentLog::StartSegment(uint64_t first_sequence) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (fd_ >= 0) {
     if (absl::Status s = FlushLocked(); !s.ok()) return s;
   }
@@ -305,12 +308,12 @@ absl::Status SegmentLog::StartSegment(uint64_t first_sequence) {
 }
 
 void SegmentLog::Append(std::string_view record) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   AppendSegmentRecord(record, &buffer_);
 }
 
 absl::Status SegmentLog::Flush() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return FlushLocked();
 }
 
@@ -357,7 +360,7 @@ absl::Status SegmentLog::WriteBufferLocked() {
 }
 
 void SegmentLog::DeleteSegmentsBefore(uint64_t sequence) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   size_t deleted = 0;
   while (segments_.size() - deleted >= 2 && segments_[deleted + 1].first_sequence <= sequence) {
     const Segment& segment = segments_[deleted];
@@ -373,19 +376,19 @@ void SegmentLog::DeleteSegmentsBefore(uint64_t sequence) {
 }
 
 size_t SegmentLog::segment_count() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return segments_.size();
 }
 
 uint64_t SegmentLog::bytes() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   uint64_t total = buffer_.size();
   for (const Segment& segment : segments_) total += segment.bytes;
   return total;
 }
 
 size_t SegmentLog::buffered_bytes() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return buffer_.size();
 }
 

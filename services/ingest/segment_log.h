@@ -4,13 +4,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "services/ingest/ingest_metrics.h"
 
 namespace wm::ingest {
@@ -126,18 +127,20 @@ class SegmentLog {
   };
 
   SegmentLog(Options options, int lock_fd);
-  absl::Status FlushLocked();
-  absl::Status WriteBufferLocked();
-  void UpdateMetricsLocked();
+  absl::Status FlushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status WriteBufferLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void UpdateMetricsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Options options_;
   const int lock_fd_;
 
-  mutable std::mutex mu_;
-  std::vector<Segment> segments_;  // oldest first; the last one is open when fd_ >= 0
-  int fd_ = -1;
-  std::string buffer_;
-  bool unsynced_ = false;  // written since the last fdatasync
+  // Taken after EventHub::mu_ when the hub writes (docs/architecture.md, threads).
+  mutable absl::Mutex mu_;
+  // Oldest first; the last one is open when fd_ >= 0.
+  std::vector<Segment> segments_ ABSL_GUARDED_BY(mu_);
+  int fd_ ABSL_GUARDED_BY(mu_) = -1;
+  std::string buffer_ ABSL_GUARDED_BY(mu_);
+  bool unsynced_ ABSL_GUARDED_BY(mu_) = false;  // written since the last fdatasync
 };
 
 }  // namespace wm::ingest
