@@ -53,25 +53,25 @@ ChangeFeed::ChangeFeed(size_t capacity, prometheus::Counter& dropped, prometheus
                  ChangeFeedMetrics{.dropped = &dropped, .watchers = &watchers}) {}
 
 void ChangeFeed::BeginRun(uint64_t run_start) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   run_start_ = run_start;
   latest_sequence_ = std::max(latest_sequence_, run_start);
 }
 
 uint64_t ChangeFeed::latest_sequence() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return latest_sequence_;
 }
 
 void ChangeFeed::Publish(uint64_t sequence, absl::FunctionRef<ChangePtr()> build) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   latest_sequence_ = sequence;
   if (!log_.enabled() && watchers_.empty()) return;
   DeliverLocked(build());
 }
 
 void ChangeFeed::Publish(const ChangePtr& change) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   latest_sequence_ = std::max(latest_sequence_, change->sequence());
   DeliverLocked(change);
 }
@@ -91,7 +91,7 @@ std::shared_ptr<ChangeWatcher> ChangeFeed::Watch(const wm::v1::WatchChangesReque
   for (int entity : request.entities()) {
     watcher.entities.push_back(static_cast<wm::v1::ChangeEntity>(entity));
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (closed_) return nullptr;
   // Replay and registration under the lock Publish takes: every change is either in the log
   // already (replayed) or published after (live), never both, never neither.
@@ -145,7 +145,7 @@ void ChangeFeed::ResumeLocked(const Watcher& watcher, uint64_t after) {
 }
 
 void ChangeFeed::Unwatch(const std::shared_ptr<ChangeWatcher>& watcher) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   watchers_.erase(std::remove_if(watchers_.begin(), watchers_.end(),
                                  [&](const Watcher& w) { return w.queue == watcher; }),
                   watchers_.end());
@@ -156,7 +156,7 @@ void ChangeFeed::Unwatch(const std::shared_ptr<ChangeWatcher>& watcher) {
 void ChangeFeed::Close() {
   std::vector<std::shared_ptr<ChangeWatcher>> queues;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     closed_ = true;
     for (const Watcher& watcher : watchers_) queues.push_back(watcher.queue);
   }
@@ -164,7 +164,7 @@ void ChangeFeed::Close() {
 }
 
 void ChangeFeed::UpdateLogGauges() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   log_.ForgetExpired();
   UpdateLogGaugesLocked();
 }

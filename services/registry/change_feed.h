@@ -3,10 +3,11 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
+#include "absl/synchronization/mutex.h"
 #include "libs/grpcutil/stream_queue.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
@@ -83,20 +84,21 @@ class ChangeFeed {
     std::shared_ptr<ChangeWatcher> queue;
   };
 
-  void DeliverLocked(const ChangePtr& change);
+  void DeliverLocked(const ChangePtr& change) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Queues the resume part of a new watcher's stream.
-  void ResumeLocked(const Watcher& watcher, uint64_t after);
-  void UpdateLogGaugesLocked();
+  void ResumeLocked(const Watcher& watcher, uint64_t after) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void UpdateLogGaugesLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const size_t capacity_;
   const ChangeFeedMetrics metrics_;
 
-  mutable std::mutex mu_;
-  bool closed_ = false;
-  ChangeLog log_;
-  uint64_t run_start_ = 0;
-  uint64_t latest_sequence_ = 0;
-  std::vector<Watcher> watchers_;
+  mutable absl::Mutex mu_;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  ChangeLog log_ ABSL_GUARDED_BY(mu_);
+  uint64_t run_start_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t latest_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<Watcher> watchers_ ABSL_GUARDED_BY(mu_);
+  // watchers_.size(), read without the lock by has_watchers().
   std::atomic<size_t> watcher_count_{0};
 };
 
