@@ -2,6 +2,7 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "grpcpp/channel.h"
 #include "libs/base/backoff.h"
@@ -31,21 +32,21 @@ class IngestFollower::StreamReader final : public grpc::ClientReadReactor<wm::v1
 
   // Blocks until the call has ended; returns its status.
   grpc::Status Await() {
-    std::unique_lock<std::mutex> lock(mu_);
-    done_changed_.wait(lock, [this] { return done_; });
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(&done_));
     return status_;
   }
 
   // Whether ingest answered (sent its initial metadata) on this call.
   bool connected() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     return connected_;
   }
 
   void OnReadInitialMetadataDone(bool ok) override {
     if (!ok) return;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       connected_ = true;
     }
     follower_.OnConnected();
@@ -59,22 +60,20 @@ class IngestFollower::StreamReader final : public grpc::ClientReadReactor<wm::v1
   }
 
   void OnDone(const grpc::Status& status) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     status_ = status;
     done_ = true;
-    done_changed_.notify_all();
   }
 
  private:
   IngestFollower& follower_;
   grpc::ClientContext context_;
   wm::v1::Event event_;
-  mutable std::mutex mu_;
-  std::condition_variable done_changed_;
-  bool connected_ = false;
+  mutable absl::Mutex mu_;
+  bool connected_ ABSL_GUARDED_BY(mu_) = false;
   bool abandoned_ = false;  // touched only by this stream's read callbacks
-  bool done_ = false;
-  grpc::Status status_;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status status_ ABSL_GUARDED_BY(mu_);
 };
 
 IngestFollower::IngestFollower(IngestFollowerOptions options, IngestConsumer& consumer,
@@ -89,17 +88,16 @@ IngestFollower::IngestFollower(IngestFollowerOptions options, IngestConsumer& co
 IngestFollower::~IngestFollower() { Stop(); }
 
 void IngestFollower::Start() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (thread_.joinable() || stopping_) return;
   thread_ = std::thread([this] { Run(); });
 }
 
 void IngestFollower::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     stopping_ = true;
     if (current_ != nullptr) current_->Cancel();
-    stop_requested_.notify_all();
   }
   if (thread_.joinable()) thread_.join();
 }
@@ -117,7 +115,7 @@ void IngestFollower::Run() {
   while (true) {
     StreamReader reader(*this);
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       if (stopping_) return;
       current_ = &reader;
     }
@@ -134,7 +132,7 @@ void IngestFollower::Run() {
     resume_now_ = false;
     bool stopping;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       current_ = nullptr;
       stopping = stopping_;
     }
@@ -163,7 +161,7 @@ void IngestFollower::Run() {
     }
     const absl::Duration delay = backoff.NextDelay(random);
     {
-      std::unique_lock<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       if (stopping_) return;
       const std::string detail =
           absl::StrCat("address=", options_.address, " code=", status.error_code(), " error=\"",
@@ -179,8 +177,7 @@ void IngestFollower::Run() {
       } else {
         retry_log_.Warn("ingest_unavailable", "ingest_stream_failed " + detail);
       }
-      stop_requested_.wait_for(lock, absl::ToChronoMilliseconds(delay),
-                               [this] { return stopping_; });
+      mu_.AwaitWithTimeout(absl::Condition(&stopping_), delay);
       if (stopping_) return;
     }
     // The channel keeps its own, much longer, reconnection backoff: this one governs.

@@ -1,11 +1,11 @@
 #pragma once
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "libs/eventstream/ingest_consumer.h"
 #include "libs/eventstream/ingest_follower_metrics.h"
@@ -87,10 +87,10 @@ class IngestFollower {
   observability::RateLimitedLog gap_log_{absl::Minutes(1)};
   observability::RateLimitedLog retry_log_{absl::Minutes(1)};
 
-  std::mutex mu_;
-  std::condition_variable stop_requested_;
-  bool stopping_ = false;
-  StreamReader* current_ = nullptr;  // the open stream, to cancel it
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  StreamReader* current_ ABSL_GUARDED_BY(mu_) = nullptr;  // the open stream, to cancel it
+  // Started under mu_ (Start), joined without it (Stop) so that Run can take mu_ meanwhile.
   std::thread thread_;
 };
 

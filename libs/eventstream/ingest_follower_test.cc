@@ -1,13 +1,13 @@
 #include "libs/eventstream/ingest_follower.h"
 
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "libs/grpcutil/server.h"
@@ -54,7 +54,7 @@ class FakeIngest final : public wm::v1::Events::Service {
     std::vector<wm::v1::Event> script;
     uint64_t generation;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       requests_.push_back(*request);
       if (!refusal_.ok()) return refusal_;
       script = requests_.size() <= scripts_by_request_.size()
@@ -64,46 +64,46 @@ class FakeIngest final : public wm::v1::Events::Service {
     }
     writer->SendInitialMetadata();
     for (const wm::v1::Event& event : script) writer->Write(event);
-    std::unique_lock<std::mutex> lock(mu_);
-    while (generation_ == generation && !context->IsCancelled()) {
-      ended_.wait_for(lock, std::chrono::milliseconds(5));
+    absl::MutexLock lock(&mu_);
+    auto ended = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return generation_ != generation; };
+    // A cancellation wakes no one: looked at every 5 ms.
+    while (!mu_.AwaitWithTimeout(absl::Condition(&ended), absl::Milliseconds(5)) &&
+           !context->IsCancelled()) {
     }
     return grpc::Status::OK;
   }
 
   void SetScript(std::vector<wm::v1::Event> script) {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     script_ = std::move(script);
   }
   // The n-th Subscribe gets scripts[n - 1]; later ones the SetScript one.
   void SetScriptsByRequest(std::vector<std::vector<wm::v1::Event>> scripts) {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     scripts_by_request_ = std::move(scripts);
   }
   // Every later Subscribe fails with `status` at once, as ingest's authentication does.
   void Refuse(grpc::Status status) {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     refusal_ = std::move(status);
   }
   // Ends every open stream with OK, as ingest does on SIGTERM.
   void EndStreams() {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     ++generation_;
-    ended_.notify_all();
   }
   std::vector<wm::v1::SubscribeRequest> requests() {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     return requests_;
   }
 
  private:
-  std::mutex mu_;
-  std::condition_variable ended_;
-  std::vector<wm::v1::Event> script_;
-  std::vector<std::vector<wm::v1::Event>> scripts_by_request_;
-  uint64_t generation_ = 0;
-  grpc::Status refusal_;
-  std::vector<wm::v1::SubscribeRequest> requests_;
+  absl::Mutex mu_;
+  std::vector<wm::v1::Event> script_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::vector<wm::v1::Event>> scripts_by_request_ ABSL_GUARDED_BY(mu_);
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  grpc::Status refusal_ ABSL_GUARDED_BY(mu_);
+  std::vector<wm::v1::SubscribeRequest> requests_ ABSL_GUARDED_BY(mu_);
 };
 
 // A FakeIngest served on a port that survives restarts of the server.
@@ -138,22 +138,22 @@ class RecordingConsumer final : public IngestConsumer {
     return resume_position ? resume_position() : std::nullopt;
   }
   Outcome Apply(const wm::v1::Event& event) override {
-    std::lock_guard<std::mutex> lock(mu);
+    absl::MutexLock lock(&mu);
     events.push_back(event);
     return duplicate && duplicate(event) ? Outcome::kDuplicate : Outcome::kApplied;
   }
   void OnConnectionChange(bool connected, std::string_view why) override {
-    std::lock_guard<std::mutex> lock(mu);
+    absl::MutexLock lock(&mu);
     connections.push_back(connected);
     reasons.emplace_back(why);
   }
 
   std::function<std::optional<wm::v1::StreamPosition>()> resume_position;
   std::function<bool(const wm::v1::Event&)> duplicate;
-  std::mutex mu;
-  std::vector<wm::v1::Event> events;
-  std::vector<bool> connections;
-  std::vector<std::string> reasons;
+  absl::Mutex mu;
+  std::vector<wm::v1::Event> events ABSL_GUARDED_BY(mu);
+  std::vector<bool> connections ABSL_GUARDED_BY(mu);
+  std::vector<std::string> reasons ABSL_GUARDED_BY(mu);
 };
 
 class IngestFollowerTest : public ::testing::Test {
@@ -185,19 +185,19 @@ class IngestFollowerTest : public ::testing::Test {
   }
 
   size_t EventCount() {
-    std::lock_guard<std::mutex> lock(consumer_.mu);
+    absl::MutexLock lock(&consumer_.mu);
     return consumer_.events.size();
   }
   std::vector<wm::v1::Event> Events() {
-    std::lock_guard<std::mutex> lock(consumer_.mu);
+    absl::MutexLock lock(&consumer_.mu);
     return consumer_.events;
   }
   std::vector<bool> Connections() {
-    std::lock_guard<std::mutex> lock(consumer_.mu);
+    absl::MutexLock lock(&consumer_.mu);
     return consumer_.connections;
   }
   std::vector<std::string> Reasons() {
-    std::lock_guard<std::mutex> lock(consumer_.mu);
+    absl::MutexLock lock(&consumer_.mu);
     return consumer_.reasons;
   }
 
@@ -246,8 +246,9 @@ TEST_F(IngestFollowerTest, EveryConnectResumesAfterThePositionAppliedByThen) {
   first.set_ingest_time_ms_epoch(
       static_cast<uint64_t>(absl::ToUnixMillis(absl::Now() - absl::Seconds(30))));
   server.ingest().SetScript({first});
-  std::mutex position_mu;
-  std::optional<wm::v1::StreamPosition> position;  // as the state would answer
+  absl::Mutex position_mu;
+  // As the state would answer; under position_mu (a local, so not annotated).
+  std::optional<wm::v1::StreamPosition> position;
   {
     wm::v1::StreamPosition stored;
     stored.set_stream_epoch(1000);
@@ -255,14 +256,14 @@ TEST_F(IngestFollowerTest, EveryConnectResumesAfterThePositionAppliedByThen) {
     position = stored;
   }
   auto follower = Follow(server.address(), [&]() {
-    std::lock_guard<std::mutex> lock(position_mu);
+    absl::MutexLock lock(&position_mu);
     return position;
   });
   ASSERT_TRUE(WaitUntil([&] { return EventCount() == 1; }));
   EXPECT_GE(metrics_.lag_seconds.Value(), 30);
   EXPECT_LT(metrics_.lag_seconds.Value(), 60);
   {
-    std::lock_guard<std::mutex> lock(position_mu);
+    absl::MutexLock lock(&position_mu);
     position->set_sequence(41);
   }
   // ingest restarted since: a gap of unknown count, then the new epoch.
