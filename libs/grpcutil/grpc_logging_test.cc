@@ -14,7 +14,8 @@
 namespace wm::grpcutil {
 namespace {
 
-// Keeps every formatted message a logger receives.
+// Keeps every formatted message a logger receives. std::mutex, not absl::Mutex: spdlog's
+// base_sink takes the mutex type as its parameter and locks it with std::lock_guard.
 class CollectingSink : public spdlog::sinks::base_sink<std::mutex> {
  public:
   std::vector<std::string> messages;

@@ -2,8 +2,6 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <chrono>
-
 namespace wm::testing {
 
 EventCollector::EventCollector(const std::string& address, wm::v1::SubscribeRequest request)
@@ -19,15 +17,13 @@ void EventCollector::Read() {
   auto reader = stub_->Subscribe(&context_, request_);
   wm::v1::Event event;
   while (reader->Read(&event)) {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     events_.push_back(event);
-    changed_.notify_all();
   }
   grpc::Status status = reader->Finish();
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   ended_ = true;
   end_status_ = status;
-  changed_.notify_all();
 }
 
 absl::Status EventCollector::WaitForCount(size_t count, absl::Duration timeout) {
@@ -38,9 +34,11 @@ absl::Status EventCollector::WaitForCount(size_t count, absl::Duration timeout) 
 absl::Status EventCollector::WaitFor(
     const std::function<bool(const std::vector<wm::v1::Event>&)>& condition,
     absl::Duration timeout) {
-  std::unique_lock<std::mutex> lock(mu_);
-  const bool met = changed_.wait_for(lock, absl::ToChronoMilliseconds(timeout),
-                                     [&] { return condition(events_) || ended_; });
+  absl::MutexLock lock(&mu_);
+  auto met_or_ended = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return condition(events_) || ended_;
+  };
+  const bool met = mu_.AwaitWithTimeout(absl::Condition(&met_or_ended), timeout);
   if (met && condition(events_)) return absl::OkStatus();
   return absl::DeadlineExceededError(
       "condition not met; " + std::to_string(events_.size()) + " events so far" +
@@ -48,20 +46,20 @@ absl::Status EventCollector::WaitFor(
 }
 
 absl::StatusOr<grpc::Status> EventCollector::WaitForEnd(absl::Duration timeout) {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (!changed_.wait_for(lock, absl::ToChronoMilliseconds(timeout), [&] { return ended_; })) {
+  absl::MutexLock lock(&mu_);
+  if (!mu_.AwaitWithTimeout(absl::Condition(&ended_), timeout)) {
     return absl::DeadlineExceededError("stream still open");
   }
   return end_status_;
 }
 
 std::vector<wm::v1::Event> EventCollector::events() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return events_;
 }
 
 size_t EventCollector::size() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return events_.size();
 }
 

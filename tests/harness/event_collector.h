@@ -1,15 +1,15 @@
 #pragma once
 
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "protos/wm/v1/events.grpc.pb.h"
 
@@ -43,11 +43,10 @@ class EventCollector {
   std::unique_ptr<wm::v1::Events::Stub> stub_;
   wm::v1::SubscribeRequest request_;
   grpc::ClientContext context_;
-  mutable std::mutex mu_;
-  std::condition_variable changed_;
-  std::vector<wm::v1::Event> events_;
-  bool ended_ = false;
-  grpc::Status end_status_;
+  mutable absl::Mutex mu_;
+  std::vector<wm::v1::Event> events_ ABSL_GUARDED_BY(mu_);
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status end_status_ ABSL_GUARDED_BY(mu_);
   std::thread reader_;
 };
 
