@@ -385,7 +385,7 @@ absl::Status PostgresRegistryStore::ExecLocked(const char* sql, const std::strin
 
 absl::Status PostgresRegistryStore::MigrateLocked() {
   if (absl::Status s = ExecLocked("BEGIN", "cannot begin a transaction"); !s.ok()) return s;
-  absl::Status status = [&]() -> absl::Status {
+  absl::Status status = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
     if (absl::Status s = ExecLocked(kMigrationLock, "cannot lock the schema"); !s.ok()) return s;
     if (absl::Status s =
             ExecLocked("CREATE TABLE IF NOT EXISTS registry_schema ("

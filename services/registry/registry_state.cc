@@ -197,7 +197,7 @@ void RegistryState::ApplyStatusLocked(const wm::v1::Event& event, FactTime fact)
   }
   if (added || !SameFacts(before, gateway)) {
     PublishLocked(added ? wm::v1::CHANGE_KIND_ADDED : wm::v1::CHANGE_KIND_UPDATED, time_ms,
-                  [&](wm::v1::RegistryChange* change) {
+                  [&](wm::v1::RegistryChange* change) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
                     ToGatewayProtoLocked(entry, change->mutable_gateway());
                   });
   }
@@ -251,7 +251,7 @@ void RegistryState::ApplyGatewayInfoLocked(GatewayEntry& entry, const wm::v1::Ga
   dirty_gateways_.insert(gateway.id());
   if (!SameFacts(before, gateway)) {
     PublishLocked(wm::v1::CHANGE_KIND_UPDATED, fact.received_ms,
-                  [&](wm::v1::RegistryChange* change) {
+                  [&](wm::v1::RegistryChange* change) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
                     ToGatewayProtoLocked(entry, change->mutable_gateway());
                   });
   }
@@ -309,9 +309,10 @@ RegistryState::GatewayEntry& RegistryState::TouchGatewayLocked(const std::string
     entry.gateway.set_id(id);
     entry.gateway.set_last_seen_ms_epoch(seen);
     dirty_gateways_.insert(id);
-    PublishLocked(wm::v1::CHANGE_KIND_ADDED, time_ms, [&](wm::v1::RegistryChange* change) {
-      ToGatewayProtoLocked(entry, change->mutable_gateway());
-    });
+    PublishLocked(wm::v1::CHANGE_KIND_ADDED, time_ms,
+                  [&](wm::v1::RegistryChange* change) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+                    ToGatewayProtoLocked(entry, change->mutable_gateway());
+                  });
   } else if (seen > entry.gateway.last_seen_ms_epoch()) {
     entry.gateway.set_last_seen_ms_epoch(seen);
     dirty_gateways_.insert(id);
@@ -428,7 +429,7 @@ void RegistryState::PublishLocked(wm::v1::ChangeKind kind, int64_t time_ms, Fill
   if (feed_ == nullptr) return;
   // The feed builds the message only when its change log keeps changes or someone watches
   // (docs/registry-changes.md "Cost").
-  feed_->Publish(change_sequence_, [&]() -> ChangePtr {
+  feed_->Publish(change_sequence_, [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> ChangePtr {
     auto change = std::make_shared<wm::v1::RegistryChange>();
     change->set_sequence(change_sequence_);
     change->set_kind(kind);
@@ -448,9 +449,10 @@ void RegistryState::PublishSinkChangesLocked(std::vector<SinkChange>& changes, i
 
 void RegistryState::PublishNodeLocked(wm::v1::ChangeKind kind, int64_t time_ms, const NodeKey& key,
                                       const NodeRecord& node) {
-  PublishLocked(kind, time_ms, [&](wm::v1::RegistryChange* change) {
-    ToNodeProtoLocked(key, node, change->mutable_node());
-  });
+  PublishLocked(kind, time_ms,
+                [&](wm::v1::RegistryChange* change) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+                  ToNodeProtoLocked(key, node, change->mutable_node());
+                });
 }
 
 size_t RegistryState::SweepStale() {
