@@ -51,7 +51,9 @@ Loaded OpenLog(SegmentLog::Options options) {
 // Appends records "r<first>".."r<last>" with sequences first..last into a segment started at
 // `first`.
 void AppendRange(SegmentLog& log, uint64_t first, uint64_t last) {
-  if (log.ShouldStartSegment()) ASSERT_TRUE(log.StartSegment(first).ok());
+  if (log.ShouldStartSegment()) {
+    ASSERT_TRUE(log.StartSegment(first).ok());
+  }
   for (uint64_t i = first; i <= last; ++i) log.Append(absl::StrCat("r", i));
 }
 
@@ -136,7 +138,9 @@ TEST(SegmentLogTest, RollsPastTheSegmentSizeAndDeletesWholeOldSegments) {
   Loaded loaded = OpenLog({.directory = dir, .segment_bytes = 64, .metrics = &metrics});
   SegmentLog& log = *loaded.log;
   for (uint64_t sequence = 1; sequence <= 30; ++sequence) {
-    if (log.ShouldStartSegment()) ASSERT_TRUE(log.StartSegment(sequence).ok());
+    if (log.ShouldStartSegment()) {
+      ASSERT_TRUE(log.StartSegment(sequence).ok());
+    }
     log.Append(absl::StrCat("record-", sequence));  // 16 or 17 bytes framed
     ASSERT_TRUE(log.Flush().ok());
   }
@@ -197,7 +201,9 @@ TEST(SegmentLogTest, CorruptionInsideAnOlderSegmentEndsThatSegmentOnly) {
   {
     Loaded loaded = OpenLog({.directory = dir, .segment_bytes = 40});
     for (uint64_t sequence = 1; sequence <= 6; ++sequence) {
-      if (loaded.log->ShouldStartSegment()) ASSERT_TRUE(loaded.log->StartSegment(sequence).ok());
+      if (loaded.log->ShouldStartSegment()) {
+        ASSERT_TRUE(loaded.log->StartSegment(sequence).ok());
+      }
       loaded.log->Append(absl::StrCat("r", sequence));  // 10 bytes framed
       ASSERT_TRUE(loaded.log->Flush().ok());
     }

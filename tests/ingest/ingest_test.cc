@@ -236,7 +236,9 @@ TEST_F(IngestTest, StalledSubscriberDoesNotBlockAnother) {
   constexpr uint64_t kPackets = 3000;
   for (uint64_t id = 1; id <= kPackets; ++id) {
     ASSERT_NO_FATAL_FAILURE(PublishPacket("gw", id, 1, 10, 10, payload));
-    if (id % 100 == 0) ASSERT_TRUE(reader->WaitForCount(id, kTimeout).ok());
+    if (id % 100 == 0) {
+      ASSERT_TRUE(reader->WaitForCount(id, kTimeout).ok());
+    }
   }
   ASSERT_TRUE(reader->WaitForCount(kPackets, kTimeout).ok());
   const double dropped = ingest_->Metric("wm_ingest_stream_dropped_total").value_or(0);

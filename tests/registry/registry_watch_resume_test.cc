@@ -161,7 +161,6 @@ TEST_F(RegistryWatchResumeTest, APositionOlderThanTheChangeLogGetsAGapWithTheCou
 
 TEST_F(RegistryWatchResumeTest, APositionFromBeforeARegistryRestartHasAnUnknownCount) {
   ASSERT_NO_FATAL_FAILURE(StartStack());
-  const uint64_t start = ChangeSequence();
   ASSERT_TRUE(gateway_->TenNodes().ok());
   ASSERT_TRUE(
       WaitUntil([&] { return ListedNodeCounts(stack_->registry_client()) == NodeCounts(10, 20); }));

@@ -109,7 +109,7 @@ TEST(SimSettingsTest, TheFactoryKeyIsASecretNeverEchoed) {
   AddGatewaySimSettings(schema);
   ASSERT_NE(schema.Find("provisioning_factory_key"), nullptr);
   EXPECT_TRUE(schema.Find("provisioning_factory_key")->secret);
-  for (const std::string bad : {std::string(62, 'a'), std::string(66, 'a'),
+  for (const std::string& bad : {std::string(62, 'a'), std::string(66, 'a'),
                                 std::string(63, 'a') + "g", std::string("not-a-key")}) {
     absl::StatusOr<config::Settings> settings = Load({"--provisioning_factory_key=" + bad});
     ASSERT_TRUE(settings.ok()) << settings.status();
