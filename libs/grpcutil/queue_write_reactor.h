@@ -24,6 +24,12 @@ namespace wm::grpcutil {
 // client goes away. `on_done` runs once the call is over and the queue no longer calls back
 // into the reactor: the owner unsubscribes the queue there. The reactor deletes itself.
 //
+// wm-command's node command streams (Ping, GetNodesScratchpadStatus) are written by their own
+// StreamOut (services/command/command_call.h), not by this reactor: they end with the call's
+// status rather than OK, may lose no message (their responses have no gap message), stop their
+// producer at OnCancel, and send no initial metadata ahead of an immediate error. The comment
+// at StreamOut lists what a shared core of the two would take.
+//
 //   grpc::ServerWriteReactor<Event>* Service::Subscribe(...) {
 //     std::shared_ptr<StreamQueue<Event>> queue = hub_.Subscribe(*request);
 //     return new QueueWriteReactor<Event>(queue, [this, queue] { hub_.Unsubscribe(queue); });

@@ -157,6 +157,23 @@ class CommandCall : public std::enable_shared_from_this<CommandCall> {
 // reactor: messages pushed are written in order, one write in flight; Close finishes the call
 // once they are written. After the call is done (the client went away), Push and Close do
 // nothing. Thread-safe.
+//
+// Why not grpcutil::QueueWriteReactor (libs/grpcutil/queue_write_reactor.h), the writer of the
+// subscription streams: both keep one write in flight and finish once (a cancel with a write in
+// flight lets that write's OnWriteDone(false) finish), but a node command stream needs what the
+// StreamQueue behind that reactor does not give:
+//  - its end status: Close(status) ends with the call's outcome (INVALID_ARGUMENT, NOT_FOUND,
+//    DEADLINE_EXCEEDED, UNAVAILABLE while stopping...), where a closed StreamQueue ends with OK;
+//  - no loss: every `sent` result and node answer must arrive, and PingResponse and
+//    GetNodesScratchpadStatusResponse have no gap message. The queue here is unbounded; a call
+//    bounds it (its downlinks, the nodes answering before its end);
+//  - `on_cancel` at OnCancel, so that the NodeCommandRun stops at once, not at OnDone;
+//  - no initial metadata ahead of the first message: an error found at once (validation, a
+//    refused call) ends the stream with trailers only, as a unary call's error does.
+// It needs none of the other's: messages shared by many queues (here each is built for one
+// call and moved in), gathered wakeups, buffer hints for bursts. A shared piece would be the
+// write-in-flight and finish-once core of both reactors, with the source (queue, end status)
+// and the initial-metadata choice as parameters.
 template <typename Message>
 class StreamOut {
  public:
