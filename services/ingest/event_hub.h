@@ -47,6 +47,21 @@ struct RemovedGatewayRetention {
 // position it applied (docs/event-stream.md). With a disk log (AttachDiskLog) every event is
 // also appended there, and a restarted ingest continues the stream of the run before it
 // (Restore; docs/event-stream.md "The disk log").
+//
+// The registry's ChangeFeed (services/registry/change_feed.h) fans out the same way: one
+// grpcutil::StreamQueue per stream (bounded, a gap message where a slow stream lost some, a
+// forced push only for what heads a stream: a resume's gap, the hub's snapshot; replayed
+// messages take room like live ones), the stream written by grpcutil::QueueWriteReactor,
+// and the replay-under-lock rule: a new stream's replay is queued and the stream joins the list
+// under the same lock that Publish holds while delivering, so nothing falls between the replay
+// and the live messages and nothing comes twice. Close closes every queue, later subscribers
+// get nullptr. They stay separate because what surrounds that loop differs: the hub numbers
+// events itself (epoch and sequence), keeps each gateway's latest status and recent removals
+// as a snapshot, holds events back until the disk log wrote them, and gathers wakeups; the feed
+// takes the registry database's sequence, builds a change only when the log or a watcher wants
+// it, and filters by entity. Shared later could be the subscriber list with Subscribe (replay
+// callback under the lock), Unsubscribe and Close, and one bounded log for ReplayLog and
+// ChangeLog (both keep shared messages by count and age and replay after a position).
 class EventHub {
  public:
   // `gather_delay` > 0 lets events gather that long for an idle stream before it is woken

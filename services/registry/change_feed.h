@@ -41,6 +41,12 @@ struct ChangeFeedMetrics {
 // so that a watcher can resume after the last change it applied (docs/registry-changes.md).
 // Thread-safe.
 //
+// Ingest's EventHub (services/ingest/event_hub.h) fans out the same way: a
+// grpcutil::StreamQueue per stream written by grpcutil::QueueWriteReactor, and the
+// replay-under-lock rule (Watch queues the resume from the log and adds the watcher under the
+// lock Publish delivers under, so a change is replayed or live, never both or neither). The
+// comment there says why the two stay separate and what they could share later.
+//
 //   ChangeFeed feed(10000, {.max_changes = 100000}, metrics);
 //   feed.BeginRun(first_sequence - 1);
 //   feed.Publish(sequence, [&] { return std::make_shared<wm::v1::RegistryChange>(...); });
