@@ -1,10 +1,19 @@
 #include "libs/base/clock.h"
 
+#include <chrono>
+
 #include "absl/time/clock.h"
 
 namespace wm::base {
 
 Clock RealClock() { return [] { return absl::Now(); }; }
+
+Clock SteadyClock() {
+  return [] {
+    return absl::UnixEpoch() +
+           absl::FromChrono(std::chrono::steady_clock::now().time_since_epoch());
+  };
+}
 
 absl::Time FakeClock::Now() const {
   absl::MutexLock lock(&mu_);

@@ -15,6 +15,11 @@ using Clock = std::function<absl::Time()>;
 // A Clock reading the system's wall clock (absl::Now).
 Clock RealClock();
 
+// A Clock that never steps back or jumps when the wall clock is set (std::chrono::steady_clock).
+// Its readings are not wall-clock times: use it where only intervals matter (a Scheduler whose
+// timers are all RunEvery or Now() + delay), so that setting the system time moves no run.
+Clock SteadyClock();
+
 // A clock for tests: it stands still until Advance moves it. Thread-safe.
 //
 //   FakeClock clock;

@@ -13,6 +13,19 @@ TEST(RealClockTest, ReadsTheWallClock) {
   EXPECT_LE(read, absl::Now());
 }
 
+TEST(SteadyClockTest, NeverGoesBackAndMeasuresIntervals) {
+  Clock steady = SteadyClock();
+  const absl::Time first = steady();
+  absl::Time last = first;
+  for (int i = 0; i < 1000; ++i) {
+    const absl::Time now = steady();
+    EXPECT_GE(now, last);
+    last = now;
+  }
+  absl::SleepFor(absl::Milliseconds(5));
+  EXPECT_GE(steady() - first, absl::Milliseconds(5));
+}
+
 TEST(FakeClockTest, StandsStillUntilAdvanced) {
   FakeClock clock(absl::FromUnixSeconds(100));
   Clock read = clock.AsClock();
