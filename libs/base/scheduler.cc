@@ -54,8 +54,8 @@ void Scheduler::CancelAndWait(Id id) {
   mu_.Await(absl::Condition(&done));
 }
 
-bool Scheduler::RunOneDue() {
-  const absl::Time now = clock_();
+bool Scheduler::RunOneDue(bool all_now) {
+  const absl::Time now = all_now ? absl::InfiniteFuture() : clock_();
   Timer timer;
   absl::Time due;
   Id id;
@@ -78,7 +78,7 @@ bool Scheduler::RunOneDue() {
   absl::MutexLock lock(&mu_);
   running_id_ = 0;
   running_thread_ = std::thread::id();
-  if (timer.interval > absl::ZeroDuration() && !running_cancelled_) {
+  if (timer.interval > absl::ZeroDuration() && !running_cancelled_ && !all_now) {
     const absl::Time next = std::max(due + timer.interval, after);
     if (timers_.empty() || next < timers_.begin()->first.first) ++generation_;
     timers_.emplace(std::make_pair(next, id), std::move(timer));
@@ -92,6 +92,12 @@ bool Scheduler::RunOneDue() {
 int Scheduler::RunDue() {
   int ran = 0;
   while (RunOneDue()) ++ran;
+  return ran;
+}
+
+int Scheduler::RunAllNow(int limit) {
+  int ran = 0;
+  while (ran < limit && RunOneDue(/*all_now=*/true)) ++ran;
   return ran;
 }
 

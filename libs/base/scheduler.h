@@ -60,6 +60,11 @@ class Scheduler {
   // those callbacks schedule already due. Returns how many ran. Not for use with Start().
   int RunDue();
 
+  // Runs every timer now, due or not, earliest first, in the caller's thread, including timers
+  // the callbacks schedule (at most `limit` runs in all); a periodic timer runs once and is
+  // dropped. For shutdown, after Stop(): waits end at once.
+  int RunAllNow(int limit = 1000000);
+
   absl::Time Now() const { return clock_(); }
   // Timers scheduled and not cancelled (a periodic timer counts while it runs).
   size_t size() const;
@@ -70,8 +75,9 @@ class Scheduler {
     absl::Duration interval;  // zero for a one-shot timer
   };
 
-  // Runs the earliest timer if it is due at clock(); false when none is.
-  bool RunOneDue();
+  // Runs the earliest timer if it is due at clock() (any timer when `all_now`); false when none
+  // is. A periodic timer is scheduled again unless cancelled or `all_now`.
+  bool RunOneDue(bool all_now = false);
   void RunThread();
 
   const Clock clock_;

@@ -99,6 +99,27 @@ TEST(SchedulerTest, CallbacksMayScheduleTimersAlreadyDue) {
   EXPECT_EQ(order, (std::vector<int>{1, 2}));
 }
 
+TEST(SchedulerTest, RunAllNowRunsTimersNotYetDueAndPeriodicOnesOnce) {
+  FakeClock clock;
+  Scheduler scheduler(clock.AsClock());
+  int ran = 0;
+  scheduler.RunAt(clock.Now() + absl::Hours(1), [&] { ++ran; });
+  scheduler.RunAt(absl::InfiniteFuture(), [&] { ++ran; });
+  scheduler.RunEvery(absl::Seconds(1), [&] { ++ran; });
+  EXPECT_EQ(scheduler.RunAllNow(), 3);
+  EXPECT_EQ(ran, 3);
+  EXPECT_EQ(scheduler.size(), 0u);
+}
+
+TEST(SchedulerTest, RunAllNowStopsAtTheLimit) {
+  FakeClock clock;
+  Scheduler scheduler(clock.AsClock());
+  std::function<void()> again = [&] { scheduler.RunAt(clock.Now(), again); };
+  scheduler.RunAt(clock.Now(), again);
+  EXPECT_EQ(scheduler.RunAllNow(5), 5);
+  EXPECT_EQ(scheduler.size(), 1u);
+}
+
 TEST(SchedulerTest, ThreadRunsTimersOnOneThreadAsTheyFallDue) {
   Scheduler scheduler(RealClock());
   scheduler.Start();
