@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "libs/base/clock.h"
 #include "libs/config/settings.h"
 #include "spdlog/formatter.h"
 #include "spdlog/logger.h"
@@ -41,7 +42,7 @@ std::unique_ptr<spdlog::formatter> NewLogFormatter(std::string_view service, boo
 //   bad_payloads.Warn("decode_error", "payload not decoded endpoint=238 reason=too_short");
 class RateLimitedLog {
  public:
-  using Clock = std::function<absl::Time()>;
+  using Clock = base::Clock;
 
   // At most `max_kinds` kinds are tracked separately; further kinds share one budget, so input
   // that invents kinds cannot grow memory. `logger` defaults to spdlog's default logger at the

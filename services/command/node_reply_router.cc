@@ -15,7 +15,7 @@ bool NodeReplyFilter::Matches(const NodeReply& reply) const {
   return true;
 }
 
-NodeReplyRouter::NodeReplyRouter(std::function<absl::Time()> clock) : clock_(std::move(clock)) {}
+NodeReplyRouter::NodeReplyRouter(base::Clock clock) : clock_(std::move(clock)) {}
 
 uint64_t NodeReplyRouter::Add(NodeReplyFilter filter, Listener listener) {
   absl::MutexLock lock(&mu_);

@@ -11,6 +11,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "libs/base/clock.h"
 #include "libs/wirepas/topic.h"
 #include "protos/wm/v1/msap.pb.h"
 
@@ -52,7 +53,7 @@ class NodeReplyRouter {
   using Listener = std::function<void(const NodeReply&)>;
 
   // `clock` stamps received_at.
-  explicit NodeReplyRouter(std::function<absl::Time()> clock);
+  explicit NodeReplyRouter(base::Clock clock);
   NodeReplyRouter(const NodeReplyRouter&) = delete;
   NodeReplyRouter& operator=(const NodeReplyRouter&) = delete;
 
@@ -75,7 +76,7 @@ class NodeReplyRouter {
     std::shared_ptr<Listener> listener;
   };
 
-  const std::function<absl::Time()> clock_;
+  const base::Clock clock_;
   mutable absl::Mutex mu_;
   std::map<uint64_t, Entry> entries_ ABSL_GUARDED_BY(mu_);
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;

@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
+#include "libs/base/clock.h"
 #include "libs/decoders/registry.h"
 #include "libs/observability/logging.h"
 #include "libs/wirepas/message.h"
@@ -24,7 +25,7 @@ namespace wm::ingest {
 // Not thread-safe: one MQTT client thread calls Handle().
 class IngestProcessor {
  public:
-  using Clock = std::function<absl::Time()>;
+  using Clock = base::Clock;
 
   IngestProcessor(EventHub& hub, EventDeduplicator::Options dedup,
                   decoders::DecoderRegistry decoders, IngestMetrics& metrics,

@@ -8,6 +8,7 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "libs/base/clock.h"
 #include "protos/wm/v1/events.pb.h"
 
 namespace wm::ingest {
@@ -30,7 +31,7 @@ class ReplayLog {
     size_t max_events = 100000;
     // Events older than this (since they were appended) are forgotten.
     absl::Duration max_age = absl::Minutes(10);
-    std::function<absl::Time()> clock = [] { return absl::Now(); };
+    base::Clock clock = [] { return absl::Now(); };
   };
 
   explicit ReplayLog(Options options);

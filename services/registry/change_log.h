@@ -8,6 +8,7 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "libs/base/clock.h"
 #include "protos/wm/v1/registry.pb.h"
 
 namespace wm::registry {
@@ -29,7 +30,7 @@ class ChangeLog {
     size_t max_changes = 100000;
     // Changes older than this (since they were appended) are forgotten.
     absl::Duration max_age = absl::Minutes(10);
-    std::function<absl::Time()> clock = [] { return absl::Now(); };
+    base::Clock clock = [] { return absl::Now(); };
   };
 
   explicit ChangeLog(Options options);

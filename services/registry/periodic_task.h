@@ -1,24 +1,25 @@
 #pragma once
 
 #include <functional>
-#include <thread>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "libs/base/scheduler.h"
 
 namespace wm::registry {
 
-// Runs a task every `interval` on a thread of its own until stopped: the registry's store
-// flushes and stale sweeps.
+// Runs a task every `interval` on the service's scheduler thread until stopped: the registry's
+// store flushes and stale sweeps. A handle over base::Scheduler::RunEvery that cancels on
+// destruction.
 //
-//   PeriodicTask flush(absl::Milliseconds(200), [&] { flusher.Flush(); });
+//   base::Scheduler scheduler(base::RealClock());
+//   scheduler.Start();
+//   PeriodicTask flush(&scheduler, absl::Milliseconds(200), [&] { flusher.Flush(); });
 //   ...
 //   flush.Stop();   // waits for a run in progress; no run starts afterwards
 class PeriodicTask {
  public:
-  // Starts the thread; the first run is one interval from now.
-  PeriodicTask(absl::Duration interval, std::function<void()> task);
+  // Schedules the task; the first run is one interval from now. `scheduler` must outlive this.
+  PeriodicTask(base::Scheduler* scheduler, absl::Duration interval, std::function<void()> task);
   PeriodicTask(const PeriodicTask&) = delete;
   PeriodicTask& operator=(const PeriodicTask&) = delete;
   // Stops.
@@ -28,13 +29,8 @@ class PeriodicTask {
   void Stop();
 
  private:
-  void Run();
-
-  const absl::Duration interval_;
-  const std::function<void()> task_;
-  absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  base::Scheduler* const scheduler_;
+  const base::Scheduler::Id id_;
 };
 
 }  // namespace wm::registry

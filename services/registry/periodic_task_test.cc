@@ -5,14 +5,18 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "libs/base/clock.h"
+#include "libs/base/scheduler.h"
 
 namespace wm::registry {
 namespace {
 
 TEST(PeriodicTaskTest, RunsRepeatedlyUntilStopped) {
+  base::Scheduler scheduler(base::RealClock());
+  scheduler.Start();
   std::atomic<int> runs{0};
   absl::Notification third;
-  PeriodicTask task(absl::Milliseconds(5), [&] {
+  PeriodicTask task(&scheduler, absl::Milliseconds(5), [&] {
     if (++runs == 3) third.Notify();
   });
   ASSERT_TRUE(third.WaitForNotificationWithTimeout(absl::Seconds(10)));
@@ -24,9 +28,11 @@ TEST(PeriodicTaskTest, RunsRepeatedlyUntilStopped) {
 }
 
 TEST(PeriodicTaskTest, StopDoesNotWaitForTheInterval) {
+  base::Scheduler scheduler(base::RealClock());
+  scheduler.Start();
   const absl::Time start = absl::Now();
   {
-    PeriodicTask task(absl::Hours(1), [] {});
+    PeriodicTask task(&scheduler, absl::Hours(1), [] {});
   }
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }

@@ -220,14 +220,15 @@ absl::Status RegistryApp::Start() {
   http_port_ = *http_port;
 
   follower_->Start();
-  flush_task_ = std::make_unique<PeriodicTask>(flush_interval_, [this] {
+  scheduler_.Start();
+  flush_task_ = std::make_unique<PeriodicTask>(&scheduler_, flush_interval_, [this] {
     flusher_->Flush().IgnoreError();  // logged and counted; the batch stays pending
   });
-  gauges_task_ = std::make_unique<PeriodicTask>(kGaugesInterval, [this] {
+  gauges_task_ = std::make_unique<PeriodicTask>(&scheduler_, kGaugesInterval, [this] {
     metrics_->SetCounts(state_->Counts());
     feed_->UpdateLogGauges();
   });
-  sweep_task_ = std::make_unique<PeriodicTask>(sweep_interval_, [this] {
+  sweep_task_ = std::make_unique<PeriodicTask>(&scheduler_, sweep_interval_, [this] {
     if (size_t marked = state_->SweepStale(); marked > 0) {
       spdlog::info("nodes_marked_stale count={}", marked);
     }
@@ -245,6 +246,7 @@ void RegistryApp::Stop() {
   gauges_task_.reset();
   sweep_task_.reset();
   flush_task_.reset();
+  scheduler_.Stop();
   if (flusher_ != nullptr) {
     if (absl::Status s = flusher_->Flush(); !s.ok()) {
       spdlog::error("final_flush_failed error=\"{}\"", std::string(s.message()));

@@ -5,6 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "libs/base/scheduler.h"
 #include "libs/config/settings.h"
 #include "libs/eventstream/ingest_consumer.h"
 #include "libs/eventstream/ingest_follower.h"
@@ -80,6 +81,9 @@ class RegistryApp {
   // Applies the stream to state_ (defined in registry_app.cc).
   std::unique_ptr<eventstream::IngestConsumer> consumer_;
   std::unique_ptr<eventstream::IngestFollower> follower_;
+  // The one thread that runs the periodic tasks below; on the steady clock, so that setting the
+  // system time moves no flush or sweep. Declared before them: they cancel on it when destroyed.
+  base::Scheduler scheduler_{base::SteadyClock()};
   std::unique_ptr<PeriodicTask> flush_task_;
   std::unique_ptr<PeriodicTask> sweep_task_;
   std::unique_ptr<PeriodicTask> gauges_task_;

@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "libs/base/clock.h"
 #include "protos/wm/v1/events.pb.h"
 #include "protos/wm/v1/registry.pb.h"
 #include "services/registry/change_feed.h"
@@ -32,7 +33,7 @@ struct RegistryStateOptions {
   // A node silent for longer than this is marked stale by SweepStale.
   absl::Duration node_stale_after = absl::Hours(1);
   // The registry's clock, for stale sweeps and for events without an ingest time.
-  std::function<absl::Time()> clock = [] { return absl::Now(); };
+  base::Clock clock = [] { return absl::Now(); };
 };
 
 // How many of each entity the registry holds, for its gauges.
@@ -213,7 +214,7 @@ class RegistryState {
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   const absl::Duration node_stale_after_;
-  const std::function<absl::Time()> clock_;
+  const base::Clock clock_;
   ChangeFeed* const feed_;
 
   mutable absl::Mutex mu_;

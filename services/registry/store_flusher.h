@@ -13,7 +13,7 @@ namespace wm::registry {
 // own. A batch that fails stays pending and goes with the next flush (logged, counted).
 //
 //   StoreFlusher flusher(state, store, metrics);
-//   PeriodicTask task(absl::Milliseconds(200), [&] { flusher.Flush(); });
+//   PeriodicTask task(&scheduler, absl::Milliseconds(200), [&] { flusher.Flush(); });
 class StoreFlusher {
  public:
   // All must outlive the flusher.

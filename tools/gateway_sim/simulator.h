@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "libs/base/clock.h"
 #include "libs/mqtt/client.h"
 #include "libs/observability/logging.h"
 #include "libs/observability/readiness.h"
@@ -120,7 +121,7 @@ struct SimulatorSummary {
 // One thread publishes everything: answers and statuses first, then traffic.
 class Simulator {
  public:
-  using Clock = std::function<absl::Time()>;
+  using Clock = base::Clock;
 
   // Builds the topology and one MQTT client per gateway (not connected yet). `registry`
   // (optional) receives the wm_sim_* metrics and the clients' wm_mqtt_* metrics labelled

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "libs/base/clock.h"
 #include "libs/wirepas/message.h"
 #include "tools/gateway_sim/payload_mix.h"
 #include "tools/gateway_sim/provisioning_node.h"
@@ -78,7 +79,7 @@ struct TrafficCounts {
 //   while (std::optional<OutgoingPacket> packet = traffic.Next()) Publish(*packet);
 class TrafficGenerator {
  public:
-  using Clock = std::function<absl::Time()>;
+  using Clock = base::Clock;
 
   // `topology` must outlive the generator. `traffic_random` decides nodes, endpoints and
   // values (reproducible from a seed); `event_ids` draws event ids (seed it from entropy so
