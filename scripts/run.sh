@@ -28,8 +28,12 @@ wait_for_port() {
 pids=()
 stop_all() {
   trap - EXIT INT TERM
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # Newest first, each gone before the next, the broker last: the simulated gateways still
+  # publish their OFFLINE status, and no client sees the broker vanish while it stops.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${pids[i]}" 2>/dev/null || true
+    wait "${pids[i]}" 2>/dev/null || true
+  done
 }
 trap stop_all EXIT
 trap 'exit 0' INT TERM
