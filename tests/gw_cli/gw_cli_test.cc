@@ -3,6 +3,7 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,9 @@ class GwCliTest : public ::testing::Test {
     auto broker = MosquittoProcess::Start();
     ASSERT_TRUE(broker.ok()) << broker.status();
     broker_ = *std::move(broker);
+    absl::StatusOr<std::string> dir = wm::testing::MakeTempDir("replay-log");
+    ASSERT_TRUE(dir.ok()) << dir.status();
+    replay_log_dir_ = *dir;
     auto ingest = ServiceProcess::Start(kIngest, IngestArgs());
     ASSERT_TRUE(ingest.ok()) << ingest.status();
     ingest_ = *std::move(ingest);
@@ -60,9 +64,12 @@ class GwCliTest : public ::testing::Test {
     ASSERT_TRUE(publisher_->WaitUntilConnected(kTimeout));
   }
 
+  // A persistent session and a disk log, so that a restarted ingest gets what was published
+  // while it was down and continues the same stream.
   std::vector<std::string> IngestArgs() const {
     return {"--mqtt_hostname=127.0.0.1", "--mqtt_port=" + std::to_string(broker_->port()),
-            "--mqtt_force_unsecure"};
+            "--mqtt_force_unsecure", "--mqtt_persist_session", "--mqtt_client_id=wm-ingest-test",
+            "--replay_log_dir=" + replay_log_dir_};
   }
 
   std::string IngestAddress() const { return absl::StrCat("127.0.0.1:", grpc_port_); }
@@ -115,10 +122,11 @@ class GwCliTest : public ::testing::Test {
     ASSERT_TRUE(WaitForIngestMetric("wm_ingest_subscribers", "", count).ok());
   }
 
-  // Stops wm-ingest and starts it again on the same gRPC and HTTP ports, as a restart of the
-  // service does; returns once the new one is ready.
-  void RestartIngest() {
+  // Stops wm-ingest, runs `while_down`, and starts it again on the same gRPC and HTTP ports, as
+  // a restart of the service does; returns once the new one is ready.
+  void RestartIngest(const std::function<void()>& while_down = [] {}) {
     ingest_->process().Stop();
+    while_down();
     std::vector<std::string> args = IngestArgs();
     args.insert(args.end(), {"--grpc_host=127.0.0.1", absl::StrCat("--grpc_port=", grpc_port_),
                              "--http_host=127.0.0.1", absl::StrCat("--http_port=", http_port_)});
@@ -142,6 +150,7 @@ class GwCliTest : public ::testing::Test {
   std::unique_ptr<ServiceProcess> ingest_;
   std::unique_ptr<Subprocess> restarted_ingest_;
   std::unique_ptr<mqtt::MqttClient> publisher_;
+  std::string replay_log_dir_;
   int grpc_port_ = 0;
   int http_port_ = 0;
   int statuses_published_ = 0;
@@ -289,6 +298,33 @@ TEST_F(GwCliTest, ReconnectsWhenIngestRestarts) {
   ASSERT_EQ(lines.size(), 2u) << cli->Output();
   EXPECT_NE(lines[0].find("node=1001"), std::string::npos) << lines[0];
   EXPECT_NE(lines[1].find("node=1002"), std::string::npos) << lines[1];
+}
+
+// A packet published while ingest is down reaches it when it comes back, before the CLI has
+// reconnected: only a stream that resumes after the last event printed shows it.
+TEST_F(GwCliTest, ResumesAfterTheLastEventPrintedWhenIngestRestarts) {
+  auto cli = StartCli({"--count=3"});
+  ASSERT_NE(cli, nullptr);
+  ASSERT_NO_FATAL_FAILURE(WaitForSubscribers(1));
+  ASSERT_NO_FATAL_FAILURE(
+      Publish(GatewayPacket{.gateway_id = "gw-r", .event_id = 1, .source_address = 1001}));
+  ASSERT_TRUE(cli->WaitForOutput("node=1001", kTimeout).ok());
+
+  ASSERT_NO_FATAL_FAILURE(RestartIngest([&] {
+    Publish(GatewayPacket{.gateway_id = "gw-r", .event_id = 2, .source_address = 1002});
+  }));
+  ASSERT_TRUE(WaitForIngestMetric("wm_ingest_messages_total", "kind=\"packet\"", 1).ok())
+      << "the restarted ingest got the packet the broker kept";
+  ASSERT_NO_FATAL_FAILURE(WaitForSubscribers(1));  // the CLI's stream on the new ingest
+  ASSERT_NO_FATAL_FAILURE(
+      Publish(GatewayPacket{.gateway_id = "gw-r", .event_id = 3, .source_address = 1003}));
+
+  EXPECT_EQ(WaitForExit(*cli), 0);
+  std::vector<std::string> lines = LinesStartingWith(cli->Output(), "#");
+  ASSERT_EQ(lines.size(), 3u) << cli->Output();
+  EXPECT_NE(lines[0].find("node=1001"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find("node=1002"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[2].find("node=1003"), std::string::npos) << lines[2];
 }
 
 }  // namespace

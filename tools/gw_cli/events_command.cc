@@ -104,12 +104,20 @@ grpc::Status PrintEventStream(const EventsOptions& options, CallCanceller& cance
       grpcutil::CreateChannel(options.ingest_address, options.channel);
   const std::unique_ptr<wm::v1::Events::Stub> stub = wm::v1::Events::NewStub(channel);
   uint64_t printed = 0;
+  // A reopened stream resumes after the last live event printed (docs/event-stream.md
+  // "Resuming"), so nothing ingest kept meanwhile is missed and nothing is printed twice.
+  wm::v1::SubscribeRequest request = options.request;
   FollowedStream<wm::v1::Event> stream;
   stream.service = "wm-ingest";
   stream.address = options.ingest_address;
   stream.channel = channel.get();
-  stream.open = [&](grpc::ClientContext* call) { return stub->Subscribe(call, options.request); };
+  stream.open = [&](grpc::ClientContext* call) { return stub->Subscribe(call, request); };
   stream.on_message = [&](const wm::v1::Event& event) {
+    // Snapshot events keep their old sequences and gaps have none: neither is a position.
+    if (event.stream_epoch() != 0 && event.sequence() != 0 && !event.snapshot()) {
+      request.mutable_resume_after()->set_stream_epoch(event.stream_epoch());
+      request.mutable_resume_after()->set_sequence(event.sequence());
+    }
     if (options.json) {
       PrintJson(event, out);
     } else {
