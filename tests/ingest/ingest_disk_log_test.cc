@@ -22,37 +22,15 @@
 #include "tests/harness/service_process.h"
 #include "tests/ingest/gateway_messages.h"
 #include "tests/ingest/ingest_broker_fixture.h"
+#include "tests/ingest/subscribe_stream.h"
 
 namespace wm::ingest {
 namespace {
 
+using ::wm::testing::ResumeAfter;
+using ::wm::testing::SubscribeStream;
+
 constexpr absl::Duration kTimeout = absl::Seconds(30);
-
-// One Subscribe stream, read on the test's thread.
-class Stream {
- public:
-  Stream(const std::string& address, const wm::v1::SubscribeRequest& request)
-      : stub_(wm::v1::Events::NewStub(
-            grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))) {
-    context_.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-    reader_ = stub_->Subscribe(&context_, request);
-  }
-  ~Stream() { Disconnect(); }
-
-  bool Read(wm::v1::Event* event) { return reader_->Read(event); }
-
-  void Disconnect() {
-    if (reader_ == nullptr) return;
-    context_.TryCancel();
-    reader_->Finish();
-    reader_.reset();
-  }
-
- private:
-  std::unique_ptr<wm::v1::Events::Stub> stub_;
-  grpc::ClientContext context_;
-  std::unique_ptr<grpc::ClientReader<wm::v1::Event>> reader_;
-};
 
 struct Restart {
   int signal;
@@ -119,7 +97,7 @@ TEST_P(IngestDiskLogTest, AResumingConsumerGetsEveryPacketOnceAcrossARestartOfIn
   const uint64_t kPackets = restart.packets;
   wm::v1::SubscribeRequest live;
   live.set_skip_snapshot(true);
-  auto stream = std::make_unique<Stream>(ingest_->grpc_address(), live);
+  auto stream = std::make_unique<SubscribeStream>(ingest_->grpc_address(), live);
   ASSERT_TRUE(ingest_->WaitForMetric("wm_ingest_subscribers", "", 1, kTimeout).ok());
 
   std::atomic<bool> publish_failed{false};
@@ -142,10 +120,8 @@ TEST_P(IngestDiskLogTest, AResumingConsumerGetsEveryPacketOnceAcrossARestartOfIn
   ASSERT_NO_FATAL_FAILURE(StartIngest(Flags(restart.fsync)));
   EXPECT_GE(ingest_->Metric("wm_ingest_disk_log_loaded_events").value_or(0), restart.read_before);
   EXPECT_EQ(ingest_->Metric("wm_ingest_disk_log_corrupt_records_total").value_or(-1), 0);
-  wm::v1::SubscribeRequest resume;
-  resume.mutable_resume_after()->set_stream_epoch(received.back().stream_epoch());
-  resume.mutable_resume_after()->set_sequence(received.back().sequence());
-  stream = std::make_unique<Stream>(ingest_->grpc_address(), resume);
+  stream = std::make_unique<SubscribeStream>(ingest_->grpc_address(),
+                                               ResumeAfter(received.back()));
   while (received.size() < kPackets && stream->Read(&event)) received.push_back(event);
   gateway.join();
   ASSERT_FALSE(publish_failed);

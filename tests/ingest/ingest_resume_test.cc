@@ -16,47 +16,15 @@
 #include "tests/harness/service_process.h"
 #include "tests/ingest/gateway_messages.h"
 #include "tests/ingest/ingest_broker_fixture.h"
+#include "tests/ingest/subscribe_stream.h"
 
 namespace wm::ingest {
 namespace {
 
+using ::wm::testing::ResumeAfter;
+using ::wm::testing::SubscribeStream;
 
 constexpr absl::Duration kTimeout = absl::Seconds(20);
-
-// One Subscribe stream read on the test's thread: the test decides when to stop reading and
-// disconnect, as a consumer that goes away would.
-class Stream {
- public:
-  Stream(const std::string& address, const wm::v1::SubscribeRequest& request)
-      : stub_(wm::v1::Events::NewStub(
-            grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))) {
-    context_.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    reader_ = stub_->Subscribe(&context_, request);
-  }
-  ~Stream() { Disconnect(); }
-
-  // The next event; false when the stream ended (or its deadline passed).
-  bool Read(wm::v1::Event* event) { return reader_->Read(event); }
-
-  void Disconnect() {
-    if (reader_ == nullptr) return;
-    context_.TryCancel();
-    reader_->Finish();
-    reader_.reset();
-  }
-
- private:
-  std::unique_ptr<wm::v1::Events::Stub> stub_;
-  grpc::ClientContext context_;
-  std::unique_ptr<grpc::ClientReader<wm::v1::Event>> reader_;
-};
-
-wm::v1::SubscribeRequest ResumeAfter(const wm::v1::Event& last) {
-  wm::v1::SubscribeRequest request;
-  request.mutable_resume_after()->set_stream_epoch(last.stream_epoch());
-  request.mutable_resume_after()->set_sequence(last.sequence());
-  return request;
-}
 
 class IngestResumeTest : public wm::testing::IngestBrokerTest {
  protected:
@@ -90,7 +58,7 @@ TEST_F(IngestResumeTest, AResumedStreamGetsEveryEventOnceInOrderWhileTrafficGoes
   wm::v1::SubscribeRequest live;
   live.set_skip_snapshot(true);
   std::vector<wm::v1::Event> received;
-  auto first = std::make_unique<Stream>(ingest_->grpc_address(), live);
+  auto first = std::make_unique<SubscribeStream>(ingest_->grpc_address(), live);
   ASSERT_TRUE(ingest_->WaitForMetric("wm_ingest_subscribers", "", 1, kTimeout).ok());
 
   std::atomic<bool> publish_failed{false};
@@ -106,7 +74,8 @@ TEST_F(IngestResumeTest, AResumedStreamGetsEveryEventOnceInOrderWhileTrafficGoes
     ASSERT_EQ(received.size(), until);
     first->Disconnect();
     ASSERT_TRUE(ingest_->WaitForMetric("wm_ingest_subscribers", "", 0, kTimeout).ok());
-    first = std::make_unique<Stream>(ingest_->grpc_address(), ResumeAfter(received.back()));
+    first = std::make_unique<SubscribeStream>(ingest_->grpc_address(),
+                                               ResumeAfter(received.back()));
   }
   while (received.size() < kPackets && first->Read(&event)) received.push_back(event);
   gateway.join();
@@ -131,7 +100,7 @@ TEST_F(IngestResumeTest, APositionOlderThanTheLogGetsAGapWithTheCount) {
   ASSERT_NO_FATAL_FAILURE(StartIngest({"--replay_log_size=10"}));
   wm::v1::SubscribeRequest live;
   live.set_skip_snapshot(true);
-  auto stream = std::make_unique<Stream>(ingest_->grpc_address(), live);
+  auto stream = std::make_unique<SubscribeStream>(ingest_->grpc_address(), live);
   ASSERT_TRUE(ingest_->WaitForMetric("wm_ingest_subscribers", "", 1, kTimeout).ok());
   for (uint64_t id = 1; id <= 5; ++id) ASSERT_TRUE(PublishPacket(id).ok());
   wm::v1::Event last;
@@ -144,7 +113,7 @@ TEST_F(IngestResumeTest, APositionOlderThanTheLogGetsAGapWithTheCount) {
   EXPECT_EQ(ingest_->Metric("wm_ingest_replay_log_events"), 10);
 
   // The log holds 26..35: 6..25 are gone.
-  Stream resumed(ingest_->grpc_address(), ResumeAfter(last));
+  SubscribeStream resumed(ingest_->grpc_address(), ResumeAfter(last));
   wm::v1::Event gap;
   ASSERT_TRUE(resumed.Read(&gap));
   ASSERT_EQ(gap.kind(), wm::v1::EVENT_KIND_STREAM_GAP);
@@ -169,7 +138,7 @@ TEST_F(IngestResumeTest, APositionFromBeforeAnIngestRestartGetsAnUnknownGap) {
   live.set_skip_snapshot(true);
   wm::v1::Event last;
   {
-    Stream stream(ingest_->grpc_address(), live);
+    SubscribeStream stream(ingest_->grpc_address(), live);
     ASSERT_TRUE(ingest_->WaitForMetric("wm_ingest_subscribers", "", 1, kTimeout).ok());
     for (uint64_t id = 1; id <= 3; ++id) ASSERT_TRUE(PublishPacket(id).ok());
     for (int i = 0; i < 3; ++i) ASSERT_TRUE(stream.Read(&last));
@@ -178,7 +147,7 @@ TEST_F(IngestResumeTest, APositionFromBeforeAnIngestRestartGetsAnUnknownGap) {
   ASSERT_TRUE(PublishPacket(4).ok());
   ASSERT_NO_FATAL_FAILURE(WaitForPackets(1));
 
-  Stream resumed(ingest_->grpc_address(), ResumeAfter(last));
+  SubscribeStream resumed(ingest_->grpc_address(), ResumeAfter(last));
   wm::v1::Event gap;
   ASSERT_TRUE(resumed.Read(&gap));
   ASSERT_EQ(gap.kind(), wm::v1::EVENT_KIND_STREAM_GAP);
