@@ -539,29 +539,31 @@ TEST_F(RegistryStateTest, ChangesAreCountedAndPublishedToWatchers) {
   EXPECT_EQ(gateways.change_sequence(), changes[0].sequence());
 }
 
+// `event` at the stream position (epoch, sequence).
+wm::v1::Event At(wm::v1::Event event, uint64_t epoch, uint64_t sequence) {
+  event.set_stream_epoch(epoch);
+  event.set_sequence(sequence);
+  return event;
+}
+
 TEST_F(RegistryStateTest, AnEventAtOrBeforeTheAppliedPositionIsNotAppliedTwice) {
-  auto at = [](wm::v1::Event event, uint64_t epoch, uint64_t sequence) {
-    event.set_stream_epoch(epoch);
-    event.set_sequence(sequence);
-    return event;
-  };
   RegistrySnapshot stored;
   stored.position = StreamPoint{5000, 10};
   state_.Restore(stored);
   EXPECT_EQ(state_.applied_position(), (StreamPoint{5000, 10}));
-  EXPECT_FALSE(state_.Apply(at(PacketEvent("gw-1", "sink0", kNetwork, 1001), 5000, 10)));
-  EXPECT_FALSE(state_.Apply(at(PacketEvent("gw-1", "sink0", kNetwork, 1001), 5000, 3)));
-  EXPECT_TRUE(state_.Apply(at(PacketEvent("gw-1", "sink0", kNetwork, 1001), 5000, 11)));
-  EXPECT_FALSE(state_.Apply(at(PacketEvent("gw-1", "sink0", kNetwork, 1001), 5000, 11)))
+  EXPECT_FALSE(state_.Apply(At(PacketEvent("gw-1", "sink0", kNetwork, 1001), 5000, 10)));
+  EXPECT_FALSE(state_.Apply(At(PacketEvent("gw-1", "sink0", kNetwork, 1001), 5000, 3)));
+  EXPECT_TRUE(state_.Apply(At(PacketEvent("gw-1", "sink0", kNetwork, 1001), 5000, 11)));
+  EXPECT_FALSE(state_.Apply(At(PacketEvent("gw-1", "sink0", kNetwork, 1001), 5000, 11)))
       << "the same event resumed again";
-  EXPECT_TRUE(state_.Apply(at(PacketEvent("gw-1", "sink0", kNetwork, 1001), 6000, 1)))
+  EXPECT_TRUE(state_.Apply(At(PacketEvent("gw-1", "sink0", kNetwork, 1001), 6000, 1)))
       << "a later ingest run starts at 1";
   absl::StatusOr<wm::v1::Node> node = state_.GetNode(kNetwork, 1001);
   ASSERT_TRUE(node.ok()) << node.status();
   EXPECT_EQ(node->packets(), 2u);
   // A snapshot status older than the position is applied all the same (it changes nothing
   // it did not already) and does not move the position back.
-  wm::v1::Event status = at(StatusEvent("gw-2", wm::v1::GATEWAY_STATE_ONLINE, {}), 6000, 1);
+  wm::v1::Event status = At(StatusEvent("gw-2", wm::v1::GATEWAY_STATE_ONLINE, {}), 6000, 1);
   status.set_snapshot(true);
   EXPECT_TRUE(state_.Apply(status));
   EXPECT_TRUE(state_.GetGateway("gw-2").ok());
@@ -578,17 +580,12 @@ TEST_F(RegistryStateTest, AnEventAtOrBeforeTheAppliedPositionIsNotAppliedTwice) 
 // A stream carries one ingest run: when the ingest host's clock went back between two runs, the
 // new run's epoch is the smaller one, and its events are new, not applied already.
 TEST_F(RegistryStateTest, ARunWithAnEarlierEpochIsANewRunNotADuplicate) {
-  auto at = [](wm::v1::Event event, uint64_t epoch, uint64_t sequence) {
-    event.set_stream_epoch(epoch);
-    event.set_sequence(sequence);
-    return event;
-  };
   RegistrySnapshot stored;
   stored.position = StreamPoint{5000, 10};
   state_.Restore(stored);
-  EXPECT_TRUE(state_.Apply(at(PacketEvent("gw-1", "sink0", kNetwork, 1001), 4000, 1)));
-  EXPECT_TRUE(state_.Apply(at(PacketEvent("gw-1", "sink0", kNetwork, 1001), 4000, 2)));
-  EXPECT_FALSE(state_.Apply(at(PacketEvent("gw-1", "sink0", kNetwork, 1001), 4000, 2)))
+  EXPECT_TRUE(state_.Apply(At(PacketEvent("gw-1", "sink0", kNetwork, 1001), 4000, 1)));
+  EXPECT_TRUE(state_.Apply(At(PacketEvent("gw-1", "sink0", kNetwork, 1001), 4000, 2)));
+  EXPECT_FALSE(state_.Apply(At(PacketEvent("gw-1", "sink0", kNetwork, 1001), 4000, 2)))
       << "within the new run, positions order as ever";
   EXPECT_EQ(state_.applied_position(), (StreamPoint{4000, 2}));
   absl::StatusOr<wm::v1::Node> node = state_.GetNode(kNetwork, 1001);
